@@ -1,3 +1,44 @@
+//! peekaboo: put this host into a Rackspace Cloud Load Balancer at boot, take it out at
+//! shutdown. `main` turns the result into an exit code in one place.
+
+mod addr;
+mod clb;
+mod config;
+mod error;
+mod http;
+mod identity;
+mod log;
+mod reconcile;
+mod retry;
+mod run;
+
+use config::{Config, USAGE, parse_args};
+use error::Error;
+
 fn main() {
-    println!("Hello, world!");
+    std::process::exit(match real_main() {
+        Ok(()) => 0,
+        Err(e) => {
+            log::log(&format!("Error: {e}"));
+            e.exit_code()
+        }
+    });
+}
+
+fn real_main() -> Result<(), Error> {
+    let args = parse_args(std::env::args_os().skip(1))?;
+    if args.help {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    if args.version {
+        println!("peekaboo {}", env!("CARGO_PKG_VERSION"));
+        return Ok(());
+    }
+    let cfg = Config::new(args, &|name| std::env::var(name).ok())?;
+    match run::run(&cfg)? {
+        Some(node) => log::log(&format!("Final node state: {}", node.summary())),
+        None => log::log("Final node state: Deleted"),
+    }
+    Ok(())
 }

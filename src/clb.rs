@@ -1,0 +1,265 @@
+//! Cloud Load Balancers v1.0: the five calls peekaboo makes, and what each answer means.
+//! The status code alone does not say what to do (422 is "busy", "deleted" or "duplicate";
+//! 413 is "slow down" or "full"), so `classify` reads the body too.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::config::Secret;
+use crate::error::Error;
+use crate::http::{Http, Reply};
+use crate::reconcile::{Condition, Node};
+use crate::retry::Deadline;
+
+/// What a failed call means for the caller.
+#[derive(Debug, PartialEq)]
+pub enum ApiError {
+    /// No answer, or one we could not read: the request may or may not have been applied.
+    Transport(String),
+    /// 5xx: the service is in trouble; try again later.
+    Server(String),
+    /// 413 from the rate limiter: wait as told (or back off when it does not say).
+    RateLimited(Option<Duration>),
+    /// 422: the load balancer is busy with another change.
+    Busy(String),
+    /// 422: a node with this address and port exists already.
+    Duplicate,
+    /// 401: the token is no longer valid.
+    Unauthorized,
+    /// 404: the load balancer or the node does not exist (which one depends on the call).
+    NotFound(String),
+    /// 410, or 422 "deleted": the load balancer is gone.
+    Gone(String),
+    /// Any other refusal (400, 403, the node limit): final.
+    Refused(String),
+    /// Already decided to be final by the caller.
+    Final(Error),
+}
+
+/// Reads an error answer. `now_unix` is for `Retry-After` given as a date.
+pub fn classify(reply: &Reply, now_unix: u64) -> ApiError {
+    let msg = message(&reply.body).unwrap_or_else(|| format!("HTTP {}", reply.status));
+    let over_limit = reply.retry_after.is_some() || json_has(&reply.body, "overLimit");
+    match reply.status {
+        401 => ApiError::Unauthorized,
+        404 => ApiError::NotFound(msg),
+        410 => ApiError::Gone(msg),
+        413 if over_limit => ApiError::RateLimited(
+            reply
+                .retry_after
+                .as_deref()
+                .and_then(|v| crate::retry::parse_retry_after(v, now_unix)),
+        ),
+        // Rate limiting is also reported as 429 by some proxies.
+        429 => ApiError::RateLimited(
+            reply
+                .retry_after
+                .as_deref()
+                .and_then(|v| crate::retry::parse_retry_after(v, now_unix)),
+        ),
+        422 if msg.contains("Duplicate nodes") => ApiError::Duplicate,
+        422 if msg.contains("deleted") => ApiError::Gone(msg),
+        422 if msg.contains("immutable") || msg.contains("not ACTIVE") => ApiError::Busy(msg),
+        500..=599 => ApiError::Server(msg),
+        _ => ApiError::Refused(msg),
+    }
+}
+
+/// The `message` of a flat (`{"message":…}`) or wrapped (`{"badRequest":{"message":…}}`) error
+/// body, with `details` when it adds something; one line, bounded in length.
+pub fn message(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let obj = if v.get("message").is_some() {
+        &v
+    } else {
+        v.as_object()?
+            .values()
+            .find(|x| x.get("message").is_some())?
+    };
+    let msg = obj.get("message")?.as_str()?.trim();
+    let text = match obj.get("details").and_then(Value::as_str).map(str::trim) {
+        Some(d) if !d.is_empty() && d != msg => format!("{msg} ({d})"),
+        _ => msg.to_string(),
+    };
+    let line: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
+    Some(line)
+}
+
+fn json_has(body: &[u8], key: &str) -> bool {
+    serde_json::from_slice::<Value>(body).is_ok_and(|v| v.get(key).is_some())
+}
+
+/// The load balancer, as far as peekaboo cares.
+#[derive(Debug, Deserialize)]
+pub struct LoadBalancer {
+    pub status: String,
+}
+
+/// A load balancer endpoint bound to one load balancer id and a token.
+pub struct Clb<'a> {
+    pub http: &'a Http,
+    pub endpoint: &'a str,
+    pub token: &'a Secret,
+    pub lb: u64,
+    pub deadline: &'a Deadline,
+}
+
+impl Clb<'_> {
+    pub fn load_balancer(&self) -> Result<LoadBalancer, ApiError> {
+        #[derive(Deserialize)]
+        struct Wrap {
+            #[serde(rename = "loadBalancer")]
+            load_balancer: LoadBalancer,
+        }
+        let body = self.call("GET", "", None)?;
+        parse::<Wrap>(&body).map(|w| w.load_balancer)
+    }
+
+    pub fn nodes(&self) -> Result<Vec<Node>, ApiError> {
+        #[derive(Deserialize)]
+        struct Wrap {
+            nodes: Vec<Node>,
+        }
+        let body = self.call("GET", "/nodes", None)?;
+        parse::<Wrap>(&body).map(|w| w.nodes)
+    }
+
+    pub fn create(&self, address: &str, port: u16, c: Condition) -> Result<(), ApiError> {
+        let body = json!({"nodes": [{"address": address, "port": port, "condition": c.as_str()}]});
+        self.call("POST", "/nodes", Some(&body)).map(drop)
+    }
+
+    pub fn update(&self, id: u64, c: Condition) -> Result<(), ApiError> {
+        let body = json!({"node": {"condition": c.as_str()}});
+        self.call("PUT", &format!("/nodes/{id}"), Some(&body))
+            .map(drop)
+    }
+
+    pub fn delete(&self, id: u64) -> Result<(), ApiError> {
+        self.call("DELETE", &format!("/nodes/{id}"), None).map(drop)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Vec<u8>, ApiError> {
+        let url = format!("{}/loadbalancers/{}{path}", self.endpoint, self.lb);
+        let reply = self
+            .http
+            .send(method, &url, Some(self.token), body, self.deadline)
+            .map_err(ApiError::Transport)?;
+        if (200..300).contains(&reply.status) {
+            Ok(reply.body)
+        } else {
+            Err(classify(&reply, now_unix()))
+        }
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|_| ApiError::Transport("the load balancer API sent an unreadable answer".into()))
+}
+
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str, retry_after: Option<&str>) -> ApiError {
+        let r = Reply {
+            status,
+            retry_after: retry_after.map(str::to_string),
+            body: body.as_bytes().to_vec(),
+        };
+        classify(&r, 1_434_234_600)
+    }
+
+    #[test]
+    fn the_several_422s() {
+        let busy = r#"{"message":"Load Balancer '123' has a status of 'PENDING_UPDATE' and is considered immutable.","code":422}"#;
+        assert!(
+            matches!(reply(422, busy, None), ApiError::Busy(m) if m.contains("PENDING_UPDATE"))
+        );
+        let inactive = r#"{"message":"LoadBalancer is not ACTIVE","code":422}"#;
+        assert!(matches!(reply(422, inactive, None), ApiError::Busy(_)));
+        let deleted =
+            r#"{"message":"The load balancer is deleted and considered immutable.","code":422}"#;
+        assert!(matches!(reply(422, deleted, None), ApiError::Gone(_)));
+        let dup = r#"{"message":"Duplicate nodes detected. One or more nodes already configured on load balancer.","code":422}"#;
+        assert_eq!(reply(422, dup, None), ApiError::Duplicate);
+        assert!(matches!(
+            reply(422, r#"{"message":"Something new","code":422}"#, None),
+            ApiError::Refused(_)
+        ));
+    }
+
+    #[test]
+    fn the_two_413s() {
+        let over = r#"{"overLimit":{"code":413,"message":"OverLimit Retry...","retryAfter":"2015-06-13T22:30:10Z"}}"#;
+        assert_eq!(
+            reply(413, over, Some("Sat, 13 Jun 2015 22:30:10 GMT")),
+            ApiError::RateLimited(Some(Duration::from_secs(10)))
+        );
+        assert_eq!(
+            reply(413, over, Some("3")),
+            ApiError::RateLimited(Some(Duration::from_secs(3)))
+        );
+        assert_eq!(reply(413, over, None), ApiError::RateLimited(None));
+        let full = r#"{"message":"Nodes must not exceed 25 per load balancer.","code":413}"#;
+        assert_eq!(
+            reply(413, full, None),
+            ApiError::Refused("Nodes must not exceed 25 per load balancer.".into())
+        );
+    }
+
+    #[test]
+    fn other_statuses() {
+        assert_eq!(reply(401, "", None), ApiError::Unauthorized);
+        assert!(
+            matches!(reply(404, r#"{"message":"Load balancer not found","code":404}"#, None), ApiError::NotFound(m) if m == "Load balancer not found")
+        );
+        assert!(matches!(
+            reply(
+                410,
+                r#"{"message":"The loadbalancer is marked as deleted.","code":410}"#,
+                None
+            ),
+            ApiError::Gone(_)
+        ));
+        assert_eq!(
+            reply(503, "<html>Service Unavailable</html>", None),
+            ApiError::Server("HTTP 503".into())
+        );
+        assert_eq!(
+            reply(500, r#"{"message":"boom","code":500}"#, None),
+            ApiError::Server("boom".into())
+        );
+        assert_eq!(
+            reply(
+                400,
+                r#"{"message":"Validation Failure","code":400,"details":"bad port"}"#,
+                None
+            ),
+            ApiError::Refused("Validation Failure (bad port)".into())
+        );
+    }
+
+    #[test]
+    fn messages_from_wrapped_bodies() {
+        let body = br#"{"unauthorized":{"code":401,"message":"Unable to authenticate user with credentials provided."}}"#;
+        assert_eq!(
+            message(body).as_deref(),
+            Some("Unable to authenticate user with credentials provided.")
+        );
+        assert_eq!(message(b"not json"), None);
+        assert_eq!(message(br#"{"message":"a\nb"}"#).as_deref(), Some("ab"));
+        let long = format!(r#"{{"message":"{}"}}"#, "x".repeat(5000));
+        assert_eq!(message(long.as_bytes()).map(|m| m.len()), Some(300));
+    }
+}

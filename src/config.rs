@@ -1,0 +1,731 @@
+//! Flags and environment, in two steps as ripgrep does it: `parse_args` turns the command line
+//! into `Args` (what was typed), `Config::new` checks it against the environment and produces
+//! the `Config` the run uses. Every mistake becomes one line naming the culprit and the fix.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::reconcile::{Condition, Want};
+
+pub const DEFAULT_AUTH_URL: &str = "https://identity.api.rackspacecloud.com/v2.0";
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The command line as typed, before any checking.
+#[derive(Debug, Default, PartialEq)]
+pub struct Args {
+    pub drain: bool,
+    pub disable: bool,
+    pub delete: bool,
+    pub ip: Option<String>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub port: Option<String>,
+    pub lb: Option<String>,
+    pub region: Option<String>,
+    pub help: bool,
+    pub version: bool,
+}
+
+const BOOL_FLAGS: &[&str] = &["drain", "disable", "delete", "help", "version"];
+const VALUE_FLAGS: &[&str] = &["ip", "interval", "timeout", "port", "lb", "region"];
+
+/// Parses the command line (without the program name). Accepts Go `flag` syntax: `-name`,
+/// `--name`, `-name=value`, `-name value`, and `-name=true|false` for switches.
+pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Error> {
+    use lexopt::Arg::{Long, Short, Value};
+    // Go flags are single-dash long names; lexopt reads those as bundles of short flags, so
+    // rewrite `-name` to `--name`. `-5` (a negative number given as a value) stays as it is.
+    let args = args.into_iter().map(|a| match a.to_str() {
+        Some(s) if s.len() > 2 && s.starts_with('-') && s.as_bytes()[1].is_ascii_alphabetic() => {
+            OsString::from(format!("-{s}"))
+        }
+        _ => a,
+    });
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut out = Args::default();
+    loop {
+        let arg = parser.next().map_err(|e| lexopt_error(&e))?;
+        let name = match arg {
+            None => break,
+            Some(Short('h')) => "help".to_string(),
+            Some(Short(c)) => return Err(unknown_flag(&c.to_string())),
+            Some(Long(name)) => name.to_string(),
+            Some(Value(v)) => {
+                return Err(Error::Usage(format!(
+                    "unexpected argument '{}': peekaboo takes only flags (see peekaboo -help)",
+                    v.to_string_lossy()
+                )));
+            }
+        };
+        if BOOL_FLAGS.contains(&name.as_str()) {
+            let on = match parser.optional_value() {
+                None => true,
+                Some(v) => parse_bool(&name, &v)?,
+            };
+            match name.as_str() {
+                "drain" => out.drain = on,
+                "disable" => out.disable = on,
+                "delete" => out.delete = on,
+                "help" => out.help = on,
+                _ => out.version = on,
+            }
+        } else if VALUE_FLAGS.contains(&name.as_str()) {
+            let value = parser.value().map_err(|_| {
+                Error::Usage(format!(
+                    "flag -{name} needs a value, e.g. {}",
+                    example(&name)
+                ))
+            })?;
+            let value = value.into_string().map_err(|_| {
+                Error::Usage(format!("flag -{name} has a value that is not valid UTF-8"))
+            })?;
+            let slot = match name.as_str() {
+                "ip" => &mut out.ip,
+                "interval" => &mut out.interval,
+                "timeout" => &mut out.timeout,
+                "port" => &mut out.port,
+                "lb" => &mut out.lb,
+                _ => &mut out.region,
+            };
+            if slot.is_some() {
+                return Err(Error::Usage(format!(
+                    "flag -{name} is given twice: give it once"
+                )));
+            }
+            *slot = Some(value);
+        } else {
+            return Err(unknown_flag(&name));
+        }
+    }
+    Ok(out)
+}
+
+fn example(flag: &str) -> &'static str {
+    match flag {
+        "ip" => "-ip 10.1.2.3",
+        "interval" => "-interval 5",
+        "timeout" => "-timeout 2m",
+        "port" => "-port 8080",
+        "lb" => "-lb 12345",
+        _ => "-region IAD",
+    }
+}
+
+fn parse_bool(name: &str, v: &OsString) -> Result<bool, Error> {
+    // The spellings Go's strconv.ParseBool accepts, since `-drain=true` worked before.
+    match v.to_str().unwrap_or("") {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        other => Err(Error::Usage(format!(
+            "flag -{name} is a switch: '{other}' is not true or false; write just -{name}"
+        ))),
+    }
+}
+
+fn lexopt_error(e: &lexopt::Error) -> Error {
+    Error::Usage(format!("{e}; see peekaboo -help"))
+}
+
+fn unknown_flag(name: &str) -> Error {
+    let known = BOOL_FLAGS.iter().chain(VALUE_FLAGS);
+    let close = known
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, _)| *d <= 2)
+        .min();
+    let hint = match close {
+        Some((_, k)) => format!("did you mean -{k}?"),
+        None => "see peekaboo -help for the list".to_string(),
+    };
+    Error::Usage(format!("unknown flag -{name}: {hint}"))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// A value that must never be printed: Debug shows a placeholder.
+#[derive(Clone, PartialEq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// Where the node address came from, for the log.
+#[derive(Debug, PartialEq)]
+pub enum AddressSource {
+    Flag,
+    Servicenet,
+    Publicnet,
+}
+
+/// Everything a run needs, checked.
+#[derive(Debug)]
+pub struct Config {
+    pub want: Want,
+    pub lb_id: u64,
+    pub username: String,
+    pub api_key: Secret,
+    pub region: Option<String>,
+    pub port: u16,
+    pub address: Option<(IpAddr, AddressSource)>,
+    pub auth_url: String,
+    pub interval: Duration,
+    pub timeout: Duration,
+    /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).
+    pub notes: Vec<String>,
+}
+
+impl Config {
+    /// Checks `args` against the environment, read through `env` so tests need not touch the
+    /// process environment. Empty variables count as unset, as they did in the original.
+    pub fn new(args: Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let var = |name: &str| env(name).filter(|v| !v.is_empty());
+        let mut notes = Vec::new();
+
+        let want = if args.delete {
+            Want::Absent
+        } else if args.disable {
+            Want::Present(Condition::Disabled)
+        } else if args.drain {
+            Want::Present(Condition::Draining)
+        } else {
+            Want::Present(Condition::Enabled)
+        };
+        let chosen = [
+            (args.delete, "-delete"),
+            (args.disable, "-disable"),
+            (args.drain, "-drain"),
+        ];
+        let given: Vec<&str> = chosen.iter().filter(|c| c.0).map(|c| c.1).collect();
+        if given.len() > 1 {
+            notes.push(format!(
+                "{} given together: {} wins, as it always has",
+                given.join(" and "),
+                given[0]
+            ));
+        }
+
+        let lb_id = match (&args.lb, var("LOAD_BALANCER_ID")) {
+            (Some(v), _) => parse_lb_id(v, "-lb")?,
+            (None, Some(v)) => parse_lb_id(&v, "LOAD_BALANCER_ID")?,
+            (None, None) => {
+                return Err(Error::Usage(
+                    "LOAD_BALANCER_ID is not set: export the numeric id of the load balancer (or pass -lb ID)"
+                        .into(),
+                ));
+            }
+        };
+        let username = var("OS_USERNAME").ok_or_else(|| {
+            Error::Usage("OS_USERNAME is not set: export your Rackspace user name".into())
+        })?;
+        let api_key = var("OS_PASSWORD").map(Secret).ok_or_else(|| {
+            Error::Usage(
+                "OS_PASSWORD is not set: export your Rackspace API key (or password), ideally from an EnvironmentFile"
+                    .into(),
+            )
+        })?;
+        let region = match (&args.region, var("OS_REGION_NAME")) {
+            (Some(v), _) => Some(parse_region(v, "-region")?),
+            (None, Some(v)) => Some(parse_region(&v, "OS_REGION_NAME")?),
+            (None, None) => None,
+        };
+        let port = match (&args.port, var("APP_PORT")) {
+            (Some(v), _) => parse_port(v, "-port")?,
+            (None, Some(v)) => parse_port(&v, "APP_PORT")?,
+            (None, None) => {
+                notes.push("$APP_PORT not set, defaulting to 80".into());
+                80
+            }
+        };
+        let address = match (
+            &args.ip,
+            var("RAX_SERVICENET_IPV4"),
+            var("RAX_PUBLICNET_IPV4"),
+        ) {
+            (Some(v), _, _) => Some((parse_ip(v, "-ip")?, AddressSource::Flag)),
+            (None, Some(v), _) => Some((
+                parse_ip(&v, "RAX_SERVICENET_IPV4")?,
+                AddressSource::Servicenet,
+            )),
+            (None, None, Some(v)) => Some((
+                parse_ip(&v, "RAX_PUBLICNET_IPV4")?,
+                AddressSource::Publicnet,
+            )),
+            (None, None, None) => None,
+        };
+        let auth_url = match var("OS_AUTH_URL") {
+            Some(v) => {
+                let v = v.trim().trim_end_matches('/').to_string();
+                crate::http::check_url(&v)
+                    .map_err(|why| Error::Usage(format!("OS_AUTH_URL '{v}' {why}")))?;
+                v
+            }
+            None => DEFAULT_AUTH_URL.to_string(),
+        };
+        let interval = match &args.interval {
+            Some(v) => parse_duration_flag(v, "-interval", Duration::from_secs(3600))?,
+            None => DEFAULT_INTERVAL,
+        };
+        let timeout = match &args.timeout {
+            Some(v) => parse_duration_flag(v, "-timeout", Duration::from_secs(24 * 3600))?,
+            None => DEFAULT_TIMEOUT,
+        };
+        Ok(Config {
+            want,
+            lb_id,
+            username,
+            api_key,
+            region,
+            port,
+            address,
+            auth_url,
+            interval,
+            timeout,
+            notes,
+        })
+    }
+}
+
+fn parse_lb_id(v: &str, what: &str) -> Result<u64, Error> {
+    match v.trim().parse::<u64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(Error::Usage(format!(
+            "{what} '{v}' is not a load balancer id: use the number shown in the control panel, e.g. 12345"
+        ))),
+    }
+}
+
+fn parse_port(v: &str, what: &str) -> Result<u16, Error> {
+    match v.trim().parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(Error::Usage(format!(
+            "{what} '{v}' is not a port: use a number from 1 to 65535"
+        ))),
+    }
+}
+
+fn parse_region(v: &str, what: &str) -> Result<String, Error> {
+    let r = v.trim();
+    if r.is_empty() || !r.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(Error::Usage(format!(
+            "{what} '{v}' is not a region code: use one like DFW, ORD, IAD, LON, SYD or HKG"
+        )));
+    }
+    Ok(r.to_ascii_uppercase())
+}
+
+pub fn parse_ip(v: &str, what: &str) -> Result<IpAddr, Error> {
+    let bad = |why: &str| {
+        Error::Usage(format!(
+            "{what} '{v}' {why}: give this host's address, e.g. 10.1.2.3 or 2001:db8::5"
+        ))
+    };
+    let ip: IpAddr = v.trim().parse().map_err(|_| bad("is not an IP address"))?;
+    if ip.is_unspecified() || ip.is_multicast() {
+        return Err(bad("cannot be a node address"));
+    }
+    Ok(ip)
+}
+
+fn parse_duration_flag(v: &str, what: &str, max: Duration) -> Result<Duration, Error> {
+    match parse_duration(v) {
+        Some(d) if !d.is_zero() && d <= max => Ok(d),
+        Some(d) if d.is_zero() => Err(Error::Usage(format!(
+            "{what} '{v}' must be more than zero, e.g. {}",
+            example(&what[1..])
+        ))),
+        Some(_) => Err(Error::Usage(format!(
+            "{what} '{v}' is too long: at most {}",
+            format_duration(max)
+        ))),
+        None => Err(Error::Usage(format!(
+            "{what} '{v}' is not a duration: use seconds (30) or Go syntax (90s, 2m, 1m30s, 500ms)"
+        ))),
+    }
+}
+
+/// Parses plain seconds (`5`, `0.5`) or a Go duration (`1m30s`, `250ms`, `1.5h`). No sign.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return decimal_nanos(s, 1_000_000_000).map(nanos_to_duration);
+    }
+    let mut total: u128 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(num_len);
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let scale: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        total = total.checked_add(decimal_nanos(num, scale)?)?;
+        rest = tail;
+    }
+    Some(nanos_to_duration(total))
+}
+
+fn nanos_to_duration(n: u128) -> Duration {
+    Duration::from_nanos(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
+/// `digits[.digits]` times `scale`, in whole nanoseconds; None if malformed or absurdly long.
+fn decimal_nanos(num: &str, scale: u128) -> Option<u128> {
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if (int.is_empty() && frac.is_empty()) || int.len() > 20 || frac.contains('.') {
+        return None;
+    }
+    let int_val: u128 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut value = int_val.checked_mul(scale)?;
+    let mut place = scale;
+    for c in frac.chars().take(20) {
+        place /= 10;
+        value += u128::from(c.to_digit(10)?) * place;
+    }
+    Some(value)
+}
+
+/// Formats a duration the way people write it: `250ms`, `1.5s`, `2m`, `1m30s`, `1h`.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    if ms < 60_000 && ms % 1000 != 0 {
+        let tenths = (ms + 50) / 100;
+        return format!("{}.{}s", tenths / 10, tenths % 10);
+    }
+    let s = d.as_secs();
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out += &format!("{h}h");
+    }
+    if m > 0 {
+        out += &format!("{m}m");
+    }
+    if s > 0 || out.is_empty() {
+        out += &format!("{s}s");
+    }
+    out
+}
+
+pub const USAGE: &str = "\
+peekaboo: put this host into a Rackspace Cloud Load Balancer, or take it out.
+
+Usage: peekaboo [-drain | -disable | -delete] [flags]
+
+What to do (default: add the node, or set it ENABLED):
+  -drain              set the node DRAINING: no new connections, established ones go on
+  -disable            set the node DISABLED: connections are cut
+  -delete             remove the node from the load balancer
+                      (given together: -delete wins over -disable, -disable over -drain)
+
+Which node and where:
+  -ip ADDR            this host's address (default: RAX_SERVICENET_IPV4, RAX_PUBLICNET_IPV4,
+                      the first 10.x interface address, then the first IPv4 on eth0)
+  -port N             the application port (overrides APP_PORT)
+  -lb ID              the load balancer id (overrides LOAD_BALANCER_ID)
+  -region R           the region, e.g. IAD (overrides OS_REGION_NAME)
+
+Timing:
+  -timeout DURATION   one deadline for the whole run: 90s, 2m, 1m30s or plain seconds (default 2m)
+  -interval DURATION  the longest wait between retries and status checks (default 5, seconds)
+
+  -h, -help           show this help
+  -version            show the version
+
+Flags are written -name or --name, with -name value or -name=value.
+
+Environment:
+  LOAD_BALANCER_ID    the load balancer id (required unless -lb)
+  OS_USERNAME         Rackspace user name (required)
+  OS_PASSWORD         Rackspace API key (required); a password also works
+  OS_REGION_NAME      region of the load balancer, any case (needed when the account has several)
+  APP_PORT            application port (default 80)
+  RAX_SERVICENET_IPV4 address to use when -ip is not given
+  RAX_PUBLICNET_IPV4  address to use when neither -ip nor RAX_SERVICENET_IPV4 is given
+  OS_AUTH_URL         identity endpoint (default https://identity.api.rackspacecloud.com/v2.0);
+                      plain http:// only for loopback addresses
+
+Exit codes:
+  0  the node is in the state asked for
+  1  the API refused or failed the change (node limit, validation error, unexpected answer)
+  2  usage or configuration error: a flag or variable is wrong, credentials were rejected,
+     the region or load balancer does not exist
+  3  -timeout passed before the node reached the state asked for
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn args(list: &[&str]) -> Result<Args, Error> {
+        parse_args(list.iter().map(OsString::from))
+    }
+
+    fn usage_err(list: &[&str]) -> String {
+        match args(list) {
+            Err(Error::Usage(m)) => m,
+            other => panic!("expected a usage error for {list:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn go_style_flags() {
+        let a = args(&["-drain", "-ip", "10.0.0.5", "--interval=7", "-timeout=90s"]).unwrap();
+        assert!(a.drain && !a.disable && !a.delete);
+        assert_eq!(a.ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(a.interval.as_deref(), Some("7"));
+        assert_eq!(a.timeout.as_deref(), Some("90s"));
+        assert_eq!(args(&[]).unwrap(), Args::default());
+        assert!(args(&["--delete"]).unwrap().delete);
+        assert!(args(&["-h"]).unwrap().help);
+        assert!(args(&["-help"]).unwrap().help);
+        assert!(args(&["--version"]).unwrap().version);
+    }
+
+    #[test]
+    fn switches_take_go_bool_values() {
+        assert!(args(&["-drain=true"]).unwrap().drain);
+        assert!(!args(&["-drain=false"]).unwrap().drain);
+        assert!(usage_err(&["-drain=yes"]).contains("-drain is a switch"));
+    }
+
+    #[test]
+    fn bad_command_lines() {
+        assert_eq!(
+            usage_err(&["-drian"]),
+            "unknown flag -drian: did you mean -drain?"
+        );
+        assert!(usage_err(&["-x"]).starts_with("unknown flag -x"));
+        assert!(usage_err(&["-frobnicate"]).contains("see peekaboo -help"));
+        assert!(usage_err(&["-ip"]).contains("-ip needs a value"));
+        assert!(usage_err(&["drain"]).contains("unexpected argument 'drain'"));
+        assert!(usage_err(&["-ip", "1.2.3.4", "-ip=5.6.7.8"]).contains("-ip is given twice"));
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("LOAD_BALANCER_ID", "64965"),
+        ("OS_USERNAME", "alice"),
+        ("OS_PASSWORD", "k3y"),
+    ];
+
+    fn config(list: &[&str], extra: &[(&str, &str)]) -> Result<Config, Error> {
+        let mut pairs = BASE.to_vec();
+        pairs.extend_from_slice(extra);
+        Config::new(args(list).unwrap(), &env(&pairs))
+    }
+
+    fn config_err(list: &[&str], extra: &[(&str, &str)]) -> String {
+        match config(list, extra) {
+            Err(Error::Usage(m)) => m,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_original() {
+        let c = config(&[], &[]).unwrap();
+        assert_eq!(c.want, Want::Present(Condition::Enabled));
+        assert_eq!(c.lb_id, 64965);
+        assert_eq!(c.port, 80);
+        assert_eq!(
+            c.notes,
+            vec!["$APP_PORT not set, defaulting to 80".to_string()]
+        );
+        assert_eq!(c.interval, Duration::from_secs(5));
+        assert_eq!(c.timeout, Duration::from_secs(120));
+        assert_eq!(c.auth_url, DEFAULT_AUTH_URL);
+        assert_eq!(c.region, None);
+        assert_eq!(c.address, None);
+    }
+
+    #[test]
+    fn action_precedence() {
+        let want = |l: &[&str]| config(l, &[]).unwrap().want;
+        assert_eq!(want(&["-drain"]), Want::Present(Condition::Draining));
+        assert_eq!(
+            want(&["-disable", "-drain"]),
+            Want::Present(Condition::Disabled)
+        );
+        assert_eq!(want(&["-drain", "-delete", "-disable"]), Want::Absent);
+        let c = config(&["-drain", "-delete"], &[]).unwrap();
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n == "-delete and -drain given together: -delete wins, as it always has")
+        );
+    }
+
+    #[test]
+    fn flags_override_environment() {
+        let c = config(
+            &[
+                "-lb", "7", "-port", "8080", "-region", "lon", "-ip", "10.9.9.9",
+            ],
+            &[
+                ("APP_PORT", "81"),
+                ("OS_REGION_NAME", "DFW"),
+                ("RAX_SERVICENET_IPV4", "10.1.1.1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!((c.lb_id, c.port), (7, 8080));
+        assert_eq!(c.region.as_deref(), Some("LON"));
+        assert_eq!(
+            c.address,
+            Some(("10.9.9.9".parse().unwrap(), AddressSource::Flag))
+        );
+    }
+
+    #[test]
+    fn address_precedence_from_environment() {
+        let c = config(
+            &[],
+            &[
+                ("RAX_PUBLICNET_IPV4", "1.2.3.4"),
+                ("RAX_SERVICENET_IPV4", "10.1.1.1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            c.address,
+            Some(("10.1.1.1".parse().unwrap(), AddressSource::Servicenet))
+        );
+        let c = config(&[], &[("RAX_PUBLICNET_IPV4", "1.2.3.4")]).unwrap();
+        assert_eq!(
+            c.address,
+            Some(("1.2.3.4".parse().unwrap(), AddressSource::Publicnet))
+        );
+        let c = config(&[], &[("OS_REGION_NAME", "iad")]).unwrap();
+        assert_eq!(c.region.as_deref(), Some("IAD"));
+    }
+
+    #[test]
+    fn bad_environment() {
+        let missing = |name: &str| {
+            let pairs: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != name).collect();
+            match Config::new(Args::default(), &env(&pairs)) {
+                Err(Error::Usage(m)) => m,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(missing("LOAD_BALANCER_ID").starts_with("LOAD_BALANCER_ID is not set"));
+        assert!(missing("OS_USERNAME").starts_with("OS_USERNAME is not set"));
+        assert!(missing("OS_PASSWORD").starts_with("OS_PASSWORD is not set"));
+        assert!(
+            config_err(&[], &[("LOAD_BALANCER_ID", "abc")])
+                .starts_with("LOAD_BALANCER_ID 'abc' is not a load balancer id")
+        );
+        assert!(config_err(&[], &[("LOAD_BALANCER_ID", "0")]).contains("not a load balancer id"));
+        assert!(
+            config_err(&[], &[("APP_PORT", "70000")]).starts_with("APP_PORT '70000' is not a port")
+        );
+        assert!(config_err(&[], &[("APP_PORT", "0")]).contains("not a port"));
+        assert!(config_err(&["-port", "http"], &[]).starts_with("-port 'http' is not a port"));
+        assert!(config_err(&[], &[("OS_REGION_NAME", "us-east")]).contains("not a region code"));
+        assert!(
+            config_err(&["-ip", "10.0.0.256"], &[])
+                .starts_with("-ip '10.0.0.256' is not an IP address")
+        );
+        assert!(
+            config_err(&[], &[("RAX_SERVICENET_IPV4", "eth1")])
+                .starts_with("RAX_SERVICENET_IPV4 'eth1'")
+        );
+        assert!(config_err(&["-ip", "0.0.0.0"], &[]).contains("cannot be a node address"));
+        assert!(config_err(&["-interval", "0"], &[]).contains("must be more than zero"));
+        assert!(
+            config_err(&["-timeout", "soon"], &[]).starts_with("-timeout 'soon' is not a duration")
+        );
+        assert!(config_err(&["-timeout", "48h"], &[]).contains("too long"));
+        assert!(
+            config_err(&[], &[("OS_AUTH_URL", "http://identity.example.com/v2.0")])
+                .contains("plain http")
+        );
+        assert!(config_err(&[], &[("OS_AUTH_URL", "ftp://x")]).contains("OS_AUTH_URL"));
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let c = config(&[], &[("APP_PORT", ""), ("OS_REGION_NAME", "")]).unwrap();
+        assert_eq!((c.port, c.region), (80, None));
+    }
+
+    #[test]
+    fn durations() {
+        let d = |s| parse_duration(s);
+        assert_eq!(d("5"), Some(Duration::from_secs(5)));
+        assert_eq!(d("0.25"), Some(Duration::from_millis(250)));
+        assert_eq!(d("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(d("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(d("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(d("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(d("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(d("10us"), Some(Duration::from_micros(10)));
+        for bad in [
+            "",
+            "-5",
+            "5x",
+            "m",
+            "1..5s",
+            ".",
+            "1s2",
+            "99999999999999999999999h",
+        ] {
+            assert_eq!(d(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_print_as_written() {
+        let f = |ms| format_duration(Duration::from_millis(ms));
+        assert_eq!(f(250), "250ms");
+        assert_eq!(f(1500), "1.5s");
+        assert_eq!(f(5000), "5s");
+        assert_eq!(f(120_000), "2m");
+        assert_eq!(f(90_000), "1m30s");
+        assert_eq!(f(3_600_000), "1h");
+    }
+}

@@ -1,0 +1,171 @@
+//! The deciding, apart from the doing: given what the load balancer holds now and what is
+//! wanted, name the one next request. Pure, so every case is tested without a network.
+
+use std::net::IpAddr;
+
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    Enabled,
+    Disabled,
+    Draining,
+}
+
+impl Condition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::Enabled => "ENABLED",
+            Condition::Disabled => "DISABLED",
+            Condition::Draining => "DRAINING",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    Present(Condition),
+    Absent,
+}
+
+/// A node as the API lists it. Only id, address, port and condition are sure to be there.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Node {
+    pub id: u64,
+    pub address: String,
+    pub port: u16,
+    pub condition: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub weight: Option<u32>,
+    #[serde(default, rename = "type")]
+    pub node_type: Option<String>,
+}
+
+impl Node {
+    /// The original tool's `{ADDR ID PORT STATUS CONDITION WEIGHT TYPE}`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{{{} {} {} {} {} {} {}}}",
+            self.address,
+            self.id,
+            self.port,
+            self.status.as_deref().unwrap_or("UNKNOWN"),
+            self.condition,
+            self.weight.map_or("-".to_string(), |w| w.to_string()),
+            self.node_type.as_deref().unwrap_or("-"),
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Nothing,
+    Create(Condition),
+    Update(u64, Condition),
+    Delete(u64),
+}
+
+/// Finds our node: same port, and the same address compared as an IP, so `::1`,
+/// `0:0:0:0:0:0:0:1` and a v4-mapped `::ffff:10.0.0.1` all match their plain forms.
+pub fn find_node(nodes: &[Node], address: IpAddr, port: u16) -> Option<&Node> {
+    nodes.iter().find(|n| {
+        n.port == port
+            && n.address
+                .trim()
+                .parse::<IpAddr>()
+                .is_ok_and(|a| a.to_canonical() == address.to_canonical())
+    })
+}
+
+/// The next request to send. `Nothing` means no mutating request at all: changing a node to
+/// the condition it has still locks the load balancer for everyone.
+pub fn plan(current: Option<&Node>, want: Want) -> Action {
+    match (current, want) {
+        (None, Want::Absent) => Action::Nothing,
+        (Some(n), Want::Absent) => Action::Delete(n.id),
+        (None, Want::Present(c)) => Action::Create(c),
+        (Some(n), Want::Present(c)) if n.condition.eq_ignore_ascii_case(c.as_str()) => {
+            Action::Nothing
+        }
+        (Some(n), Want::Present(c)) => Action::Update(n.id, c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Condition::*;
+
+    fn node(id: u64, address: &str, port: u16, condition: &str) -> Node {
+        Node {
+            id,
+            address: address.into(),
+            port,
+            condition: condition.into(),
+            status: None,
+            weight: None,
+            node_type: None,
+        }
+    }
+
+    #[test]
+    fn every_current_and_wanted_pair() {
+        let all = [Enabled, Disabled, Draining];
+        for want in all {
+            assert_eq!(plan(None, Want::Present(want)), Action::Create(want));
+            for have in all {
+                let n = node(9, "10.0.0.1", 80, have.as_str());
+                let expected = if have == want {
+                    Action::Nothing
+                } else {
+                    Action::Update(9, want)
+                };
+                assert_eq!(plan(Some(&n), Want::Present(want)), expected);
+                assert_eq!(plan(Some(&n), Want::Absent), Action::Delete(9));
+            }
+        }
+        assert_eq!(plan(None, Want::Absent), Action::Nothing);
+    }
+
+    #[test]
+    fn condition_compares_without_case() {
+        let n = node(1, "10.0.0.1", 80, "enabled");
+        assert_eq!(plan(Some(&n), Want::Present(Enabled)), Action::Nothing);
+    }
+
+    #[test]
+    fn finds_by_ip_and_port() {
+        let nodes = vec![
+            node(1, "10.0.0.1", 8080, "ENABLED"),
+            node(2, "10.0.0.10", 80, "ENABLED"),
+            node(3, "2001:0db8:0000:0000:0000:0000:0000:0005", 80, "ENABLED"),
+            node(4, "::ffff:10.0.0.7", 80, "ENABLED"),
+            node(5, "not-an-ip", 80, "ENABLED"),
+            node(6, "10.0.0.1", 80, "DRAINING"),
+        ];
+        let find = |a: &str, p| find_node(&nodes, a.parse().unwrap(), p).map(|n| n.id);
+        assert_eq!(
+            find("10.0.0.1", 80),
+            Some(6),
+            "same address on another port is not ours"
+        );
+        assert_eq!(find("10.0.0.1", 8080), Some(1));
+        assert_eq!(find("2001:db8::5", 80), Some(3));
+        assert_eq!(find("10.0.0.7", 80), Some(4));
+        assert_eq!(find("10.0.0.2", 80), None);
+    }
+
+    #[test]
+    fn summary_matches_the_original_format() {
+        let mut n = node(256073, "10.184.12.147", 80, "ENABLED");
+        n.status = Some("ONLINE".into());
+        n.weight = Some(1);
+        n.node_type = Some("PRIMARY".into());
+        assert_eq!(
+            n.summary(),
+            "{10.184.12.147 256073 80 ONLINE ENABLED 1 PRIMARY}"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! Waiting, bounded: one deadline for the whole run, jittered exponential backoff between
+//! tries, and `Retry-After` in both of its forms. The arithmetic is pure; only `Deadline`
+//! reads the clock.
+
+use std::time::{Duration, Instant};
+
+/// One deadline for the whole run, so no wait and no request outlives `-timeout`.
+pub struct Deadline {
+    end: Instant,
+}
+
+impl Deadline {
+    pub fn new(limit: Duration) -> Deadline {
+        Deadline {
+            end: Instant::now() + limit,
+        }
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.end.saturating_duration_since(Instant::now())
+    }
+
+    /// Sleeps for `d`, or until the deadline if that comes first.
+    pub fn sleep(&self, d: Duration) {
+        std::thread::sleep(d.min(self.remaining()));
+    }
+}
+
+/// Exponential backoff with "equal jitter": half the step is fixed, half random, so a fleet
+/// that failed together does not retry together, yet no wait collapses to nothing.
+pub struct Backoff {
+    base: Duration,
+    cap: Duration,
+    attempt: u32,
+    rng: u64,
+}
+
+impl Backoff {
+    pub fn new(base: Duration, cap: Duration, seed: u64) -> Backoff {
+        Backoff {
+            base,
+            cap,
+            attempt: 0,
+            rng: seed | 1,
+        }
+    }
+
+    pub fn next_delay(&mut self) -> Duration {
+        // xorshift64: plenty for jitter, and no dependency.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let fraction = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
+        let d = backoff_delay(self.base, self.cap, self.attempt, fraction);
+        self.attempt = self.attempt.saturating_add(1);
+        d
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// The delay before try `attempt` (0-based): `min(cap, base·2^attempt)`, of which the upper
+/// half is scaled by `fraction` in [0, 1).
+pub fn backoff_delay(base: Duration, cap: Duration, attempt: u32, fraction: f64) -> Duration {
+    let step = base.saturating_mul(1u32 << attempt.min(20)).min(cap);
+    step / 2 + (step / 2).mul_f64(fraction.clamp(0.0, 1.0))
+}
+
+/// A seed that differs between hosts and runs, without a dependency: the clock and the pid.
+pub fn seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+/// Reads `Retry-After`: delta seconds (`120`) or an HTTP date (`Sat, 13 Jun 2015 22:30:10 GMT`),
+/// the latter measured from `now_unix`. A date in the past means "now".
+pub fn parse_retry_after(value: &str, now_unix: u64) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = parse_http_date(v)?;
+    Some(Duration::from_secs(at.saturating_sub(now_unix)))
+}
+
+/// IMF-fixdate, the one form HTTP/1.1 servers send: `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn parse_http_date(v: &str) -> Option<u64> {
+    let parts: Vec<&str> = v.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
+    let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let year: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    let hms: Vec<u64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
+    if *h > 23 || *m > 59 || *s > 60 {
+        return None;
+    }
+    let days = crate::log::days_from_civil(year, month, day);
+    Some(days as u64 * 86_400 + h * 3600 + m * 60 + s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_bounded_jitter() {
+        let (base, cap) = (100 * MS, 1000 * MS);
+        assert_eq!(backoff_delay(base, cap, 0, 0.0), 50 * MS);
+        assert_eq!(backoff_delay(base, cap, 0, 1.0), 100 * MS);
+        assert_eq!(backoff_delay(base, cap, 2, 0.0), 200 * MS);
+        assert_eq!(backoff_delay(base, cap, 3, 0.5), 600 * MS);
+        assert_eq!(backoff_delay(base, cap, 4, 1.0), 1000 * MS);
+        assert_eq!(backoff_delay(base, cap, 10_000, 1.0), 1000 * MS);
+    }
+
+    #[test]
+    fn backoff_stays_in_bounds_and_resets() {
+        let mut b = Backoff::new(100 * MS, 800 * MS, 42);
+        let delays: Vec<Duration> = (0..50).map(|_| b.next_delay()).collect();
+        for (i, d) in delays.iter().enumerate() {
+            let step = (100 * MS * (1 << i.min(10))).min(800 * MS);
+            assert!(*d >= step / 2 && *d <= step, "try {i}: {d:?}");
+        }
+        assert!(
+            delays[20..].windows(2).any(|w| w[0] != w[1]),
+            "jitter varies"
+        );
+        b.reset();
+        assert!(b.next_delay() <= 100 * MS);
+    }
+
+    #[test]
+    fn retry_after_in_both_forms() {
+        // 2015-06-13T22:30:10Z
+        let at = 1_434_234_610;
+        assert_eq!(parse_retry_after("7", at), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Sat, 13 Jun 2015 22:30:10 GMT", at - 3),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse_retry_after("Sat, 13 Jun 2015 22:30:10 GMT", at + 60),
+            Some(Duration::ZERO)
+        );
+        for bad in [
+            "",
+            "soon",
+            "-1",
+            "Sat, 13 Jun 2015 25:30:10 GMT",
+            "Sat, 13 Foo 2015 22:30:10 GMT",
+            "2015-06-13T22:30:10Z",
+        ] {
+            assert_eq!(parse_retry_after(bad, at), None, "{bad}");
+        }
+    }
+}
