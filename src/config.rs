@@ -423,7 +423,7 @@ pub fn format_duration(d: Duration) -> String {
     if ms < 1000 {
         return format!("{ms}ms");
     }
-    if ms < 60_000 && ms % 1000 != 0 {
+    if ms < 60_000 && !ms.is_multiple_of(1000) {
         let tenths = (ms + 50) / 100;
         return format!("{}.{}s", tenths / 10, tenths % 10);
     }

@@ -19,6 +19,8 @@ enum Next {
     Done(Option<Node>),
     /// Go again at once (after re-authenticating, or to re-read after a duplicate).
     Now,
+    /// Our change was accepted: poll, from the shortest delay, until it is applied.
+    Changed(String),
     /// The load balancer is busy: check again after a polling delay.
     Poll(String),
     /// Something failed that may work later: back off.
@@ -67,22 +69,39 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
         reauthenticated: false,
         changed: false,
     };
-    // Polling and error backoff start small and grow to -interval; polling also starts over
-    // once the load balancer is seen settled.
+    // Polling and error backoff start small and grow to -interval; polling starts over after
+    // our change, since the load balancer usually settles within seconds of it.
     let base = cfg.interval / 8;
     let mut polls = Backoff::new(base, cfg.interval, seed());
     let mut errors = Backoff::new(base, cfg.interval, seed().rotate_left(17));
+    let mut last_why = None;
     loop {
-        let (why, delay) = match run.pass()? {
+        let (why, again, delay) = match run.pass()? {
             Next::Done(node) => return Ok(node),
             Next::Now => continue,
+            Next::Changed(why) => {
+                polls.reset();
+                (why, "checking again", polls.next_delay())
+            }
             Next::Poll(why) => {
                 errors.reset();
-                (why, polls.next_delay())
+                (why, "checking again", polls.next_delay())
             }
-            Next::Retry(why) => (why, errors.next_delay()),
-            Next::RetryAfter(why, after) => (why, after.unwrap_or_else(|| errors.next_delay())),
+            Next::Retry(why) => (why, "trying again", errors.next_delay()),
+            Next::RetryAfter(why, after) => (
+                why,
+                "trying again",
+                after.unwrap_or_else(|| errors.next_delay()),
+            ),
         };
+        if run.deadline.remaining().is_zero() {
+            // This pass was cut short by the deadline itself; what we were waiting for is
+            // what the pass before it found.
+            return Err(Error::Deadline {
+                limit: cfg.timeout,
+                waiting_for: last_why.unwrap_or(why),
+            });
+        }
         if run.deadline.remaining() <= delay {
             // Waiting any longer cannot help: the next try would start after the deadline.
             run.deadline.sleep(delay);
@@ -92,11 +111,12 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
             });
         }
         log(&format!(
-            "{}; trying again in {}",
+            "{}; {again} in {}",
             capitalize(&why),
             format_duration(delay)
         ));
         run.deadline.sleep(delay);
+        last_why = Some(why);
     }
 }
 
@@ -199,7 +219,7 @@ impl Run<'_> {
         match result {
             Ok(()) => {
                 self.changed = true;
-                Ok(Next::Poll(format!(
+                Ok(Next::Changed(format!(
                     "load balancer {lb_id} accepted the change, waiting for it to be ACTIVE again"
                 )))
             }

@@ -1,0 +1,780 @@
+//! The real binary against the fake Rackspace API on loopback: final state, requests sent,
+//! exit code and stderr, for each action and each failure the API can throw at it.
+
+mod fake;
+
+use std::process::Command;
+use std::time::Duration;
+
+use fake::{Action, Config, Fake, Fault, over_limit, status};
+
+const LB: u64 = 1;
+const ADDR: &str = "10.1.2.3";
+const PORT: u16 = 8080;
+
+struct Out {
+    code: i32,
+    stderr: String,
+}
+
+/// A fake with load balancer 1 in DFW.
+fn fake() -> Fake {
+    fake_with(Config::default())
+}
+
+fn fake_with(cfg: Config) -> Fake {
+    let f = Fake::start(cfg);
+    f.add_lb(LB, "DFW");
+    f
+}
+
+/// Runs peekaboo against `fake` with a hermetic environment: the given flags, then `env`
+/// overriding the defaults (an empty value removes the variable). Checks that no secret is
+/// printed, whatever the outcome.
+fn run(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
+    cmd.env_clear()
+        .env("OS_AUTH_URL", fake.auth_url())
+        .env("OS_USERNAME", "demo")
+        .env("OS_PASSWORD", Config::default().api_key)
+        .env("OS_REGION_NAME", "DFW")
+        .env("LOAD_BALANCER_ID", LB.to_string())
+        .env("APP_PORT", PORT.to_string())
+        .env("RAX_SERVICENET_IPV4", ADDR)
+        .args(["-interval", "40ms"])
+        .args(flags);
+    if !flags.contains(&"-timeout") {
+        cmd.args(["-timeout", "10s"]);
+    }
+    for (k, v) in env {
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
+    }
+    let out = cmd.output().expect("run peekaboo");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let cfg = Config::default();
+    for text in [&stderr, &stdout] {
+        for secret in [&cfg.api_key, &cfg.password, &"tok-".to_string()] {
+            assert!(!text.contains(secret.as_str()), "a secret leaked:\n{text}");
+        }
+    }
+    assert!(stdout.is_empty(), "stdout is for -help only:\n{stdout}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stderr,
+    }
+}
+
+/// Every request as "METHOD path" relative to the identity or CLB root.
+fn calls(fake: &Fake) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .map(|r| {
+            let path = match r.path.find("/v1.0/123456") {
+                Some(i) => &r.path[i + "/v1.0/123456".len()..],
+                None => r.path.trim_start_matches("/v2.0"),
+            };
+            format!("{} {path}", r.method)
+        })
+        .collect()
+}
+
+fn our_nodes(fake: &Fake) -> Vec<fake::Node> {
+    fake.nodes(LB)
+        .into_iter()
+        .filter(|n| n.address == ADDR && n.port == PORT)
+        .collect()
+}
+
+fn condition(fake: &Fake) -> Option<String> {
+    let nodes = our_nodes(fake);
+    assert!(nodes.len() <= 1, "duplicate nodes: {nodes:?}");
+    nodes.first().map(|n| n.condition.clone())
+}
+
+fn fault(method: &str, suffix: &str, times: usize, action: Action) -> Fault {
+    Fault {
+        method: Some(method.into()),
+        path_suffix: Some(suffix.into()),
+        times,
+        action,
+    }
+}
+
+const POST: &str = "POST /loadbalancers/1/nodes";
+
+// ---- each action, from each starting point ------------------------------------------------
+
+#[test]
+fn enable_creates_the_node() {
+    let f = fake();
+    let other = f.add_node(LB, "10.9.9.9", PORT, "ENABLED");
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+    assert_eq!(
+        calls(&f),
+        [
+            "POST /tokens",
+            "GET /loadbalancers/1",
+            "GET /loadbalancers/1/nodes",
+            POST,
+            "GET /loadbalancers/1",
+            "GET /loadbalancers/1/nodes",
+        ]
+    );
+    let sent = &f.requests()[3];
+    assert_eq!(
+        sent.body,
+        r#"{"nodes":[{"address":"10.1.2.3","condition":"ENABLED","port":8080}]}"#
+    );
+    assert_eq!(sent.header("content-type"), Some("application/json"));
+    assert!(
+        sent.header("x-auth-token")
+            .is_some_and(|t| t.starts_with("tok-"))
+    );
+    assert_eq!(f.nodes(LB)[0].id, other, "the other node is untouched");
+    assert_eq!(f.nodes(LB)[0].condition, "ENABLED");
+    let id = our_nodes(&f)[0].id;
+    for line in [
+        "Using address 10.1.2.3 from RAX_SERVICENET_IPV4",
+        "Setting 10.1.2.3:8080 to be ENABLED on load balancer 1",
+        "Creating new node as ENABLED",
+        &format!("Final node state: {{10.1.2.3 {id} 8080 ONLINE ENABLED 1 PRIMARY}}"),
+    ] {
+        assert!(
+            out.stderr.contains(line),
+            "missing {line:?} in:\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn each_action_from_each_condition_sends_one_update_or_nothing() {
+    for (flag, want) in [
+        ("", "ENABLED"),
+        ("-drain", "DRAINING"),
+        ("-disable", "DISABLED"),
+    ] {
+        for have in ["ENABLED", "DRAINING", "DISABLED"] {
+            let f = fake();
+            let id = f.add_node(LB, ADDR, PORT, have);
+            let flags: Vec<&str> = [flag].into_iter().filter(|s| !s.is_empty()).collect();
+            let out = run(&f, &flags, &[]);
+            assert_eq!(out.code, 0, "{flag} from {have}: {}", out.stderr);
+            assert_eq!(condition(&f).as_deref(), Some(want));
+            if have == want {
+                assert!(
+                    f.mutations().is_empty(),
+                    "{flag} from {have}: {:?}",
+                    f.mutations()
+                );
+                assert!(
+                    out.stderr.contains("already in that state"),
+                    "{}",
+                    out.stderr
+                );
+            } else {
+                assert_eq!(f.mutations(), [format!("PUT /loadbalancers/1/nodes/{id}")]);
+                let put = f
+                    .requests()
+                    .into_iter()
+                    .find(|r| r.method == "PUT")
+                    .unwrap();
+                assert_eq!(put.body, format!(r#"{{"node":{{"condition":"{want}"}}}}"#));
+                assert!(
+                    out.stderr
+                        .contains(&format!("Updating node {id} to {want}"))
+                );
+            }
+            assert!(
+                out.stderr
+                    .contains(&format!("{ADDR} {id} {PORT} ONLINE {want} 1 PRIMARY"))
+            );
+        }
+    }
+}
+
+#[test]
+fn drain_and_disable_create_an_absent_node_in_that_condition() {
+    for (flag, want) in [("-drain", "DRAINING"), ("-disable", "DISABLED")] {
+        let f = fake();
+        let out = run(&f, &[flag], &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(condition(&f).as_deref(), Some(want));
+        assert_eq!(f.mutations(), [POST]);
+    }
+}
+
+#[test]
+fn delete_removes_only_our_node() {
+    let f = fake();
+    let other_port = f.add_node(LB, ADDR, 9090, "ENABLED");
+    let id = f.add_node(LB, ADDR, PORT, "DRAINING");
+    let out = run(&f, &["-delete"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        f.mutations(),
+        [format!("DELETE /loadbalancers/1/nodes/{id}")]
+    );
+    assert_eq!(
+        f.nodes(LB).iter().map(|n| n.id).collect::<Vec<_>>(),
+        [other_port]
+    );
+    assert!(
+        out.stderr
+            .contains("Deleting 10.1.2.3:8080 from load balancer 1")
+    );
+    assert!(
+        out.stderr.trim_end().ends_with("Final node state: Deleted"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn delete_of_an_absent_node_sends_nothing() {
+    let f = fake();
+    let out = run(&f, &["--delete"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(f.mutations().is_empty());
+    assert!(out.stderr.contains("Final node state: Deleted"));
+}
+
+#[test]
+fn ipv6_spelled_another_way_is_the_same_node() {
+    let f = fake();
+    let id = f.add_node(LB, "2001:0db8:0:0:0:0:0:0005", PORT, "DISABLED");
+    let out = run(&f, &["-ip", "2001:db8::5"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.mutations(), [format!("PUT /loadbalancers/1/nodes/{id}")]);
+    assert!(
+        out.stderr
+            .contains("Setting [2001:db8::5]:8080 to be ENABLED")
+    );
+}
+
+// ---- a busy or slow load balancer ---------------------------------------------------------
+
+#[test]
+fn waits_for_a_busy_load_balancer_before_changing_it() {
+    let f = fake();
+    f.set_status(LB, "PENDING_UPDATE", Some(Duration::from_millis(150)));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.mutations(), [POST], "no change is tried while busy");
+    assert!(
+        out.stderr.contains("Load balancer 1 is PENDING_UPDATE, waiting for ACTIVE before changing it; checking again in"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+}
+
+#[test]
+fn waits_until_the_change_is_applied() {
+    let f = fake_with(Config {
+        pending: Duration::from_millis(150),
+        ..Config::default()
+    });
+    let out = run(&f, &["-drain"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        f.lb_status(LB),
+        "ACTIVE",
+        "exits only once the next change can be made"
+    );
+    assert!(
+        out.stderr
+            .contains("Load balancer 1 accepted the change, waiting for it to be ACTIVE again")
+    );
+    let c = calls(&f);
+    let post = c.iter().position(|x| x == POST).unwrap();
+    assert!(
+        c[post + 1..]
+            .iter()
+            .filter(|x| *x == "GET /loadbalancers/1")
+            .count()
+            >= 2,
+        "{c:?}"
+    );
+}
+
+#[test]
+fn a_busy_answer_to_the_change_is_waited_out() {
+    // Another host changed the load balancer between our read and our write.
+    let f = fake();
+    let busy = r#"{"message":"Load Balancer '1' has a status of 'PENDING_UPDATE' and is considered immutable.","code":422}"#;
+    f.inject(fault(
+        "POST",
+        "/nodes",
+        2,
+        Action::Respond {
+            status: 422,
+            body: busy.into(),
+            headers: vec![],
+        },
+    ));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.mutations(), [POST, POST, POST]);
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+    assert!(
+        out.stderr.contains("Changing the node: Load Balancer '1' has a status of 'PENDING_UPDATE' and is considered immutable.; checking again in"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn deadline_on_a_load_balancer_stuck_in_pending_update() {
+    let f = fake();
+    f.add_node(LB, ADDR, PORT, "ENABLED");
+    f.set_status(LB, "PENDING_UPDATE", None);
+    let out = run(&f, &["-drain", "-timeout", "300ms"], &[]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(f.mutations().is_empty());
+    assert!(
+        out.stderr.contains("Error: gave up after -timeout 300ms: load balancer 1 is PENDING_UPDATE, waiting for ACTIVE before changing it"),
+        "{}",
+        out.stderr
+    );
+}
+
+// ---- transient failures --------------------------------------------------------------------
+
+#[test]
+fn service_unavailable_then_success() {
+    let f = fake();
+    f.inject(fault("GET", "/nodes", 2, status(503)));
+    f.inject(fault("POST", "/tokens", 1, status(502)));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.mutations(), [POST]);
+    assert!(
+        out.stderr
+            .contains("Authenticating failed: Bad Gateway; trying again in"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("Listing the nodes failed: Service Unavailable; trying again in"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn html_error_pages_and_connection_failures_are_retried() {
+    let f = fake();
+    let html = Action::Respond {
+        status: 504,
+        body: "<html><body>Gateway Timeout</body></html>".into(),
+        headers: vec![],
+    };
+    f.inject(fault("GET", "/loadbalancers/1", 1, html));
+    f.inject(fault("GET", "/nodes", 1, Action::CloseBeforeHandling));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Reading the load balancer failed: HTTP 504"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("Listing the nodes failed: request to 127.0.0.1 failed"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_failed_listing_is_never_taken_as_no_node() {
+    for flags in [&[][..], &["-delete"][..]] {
+        let f = fake();
+        f.add_node(LB, ADDR, PORT, "ENABLED");
+        f.inject(fault("GET", "/nodes", 1000, status(500)));
+        let out = run(&f, &[&["-timeout", "400ms"], flags].concat(), &[]);
+        assert_eq!(out.code, 3, "{}", out.stderr);
+        assert!(f.mutations().is_empty(), "{:?}", f.mutations());
+        assert!(!out.stderr.contains("Final node state"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "gave up after -timeout 400ms: listing the nodes failed: Internal Server Error"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_lost_answer_to_the_create_makes_no_duplicate() {
+    let f = fake();
+    f.inject(fault("POST", "/nodes", 1, Action::CloseAfterApplying));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.mutations(), [POST], "no second POST");
+    assert_eq!(our_nodes(&f).len(), 1);
+    assert!(
+        out.stderr.contains("Changing the node failed"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_lost_answer_to_a_delete_is_checked_not_assumed() {
+    let f = fake();
+    let id = f.add_node(LB, ADDR, PORT, "DRAINING");
+    f.inject(fault(
+        "DELETE",
+        &format!("/nodes/{id}"),
+        1,
+        Action::CloseBeforeHandling,
+    ));
+    let out = run(&f, &["-delete"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let del = format!("DELETE /loadbalancers/1/nodes/{id}");
+    assert_eq!(
+        f.mutations(),
+        [del.clone(), del],
+        "the lost one was not applied: sent again"
+    );
+    assert!(our_nodes(&f).is_empty());
+}
+
+#[test]
+fn duplicate_node_answer_lists_again_and_updates() {
+    // A stale listing hides a node that another try created: the POST is refused as a
+    // duplicate, and the fresh listing shows the node to update instead.
+    let f = fake();
+    let id = f.add_node(LB, ADDR, PORT, "DISABLED");
+    f.inject(fault(
+        "GET",
+        "/nodes",
+        1,
+        Action::Respond {
+            status: 200,
+            body: r#"{"nodes":[]}"#.into(),
+            headers: vec![],
+        },
+    ));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        f.mutations(),
+        [POST.to_string(), format!("PUT /loadbalancers/1/nodes/{id}")]
+    );
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+    assert!(
+        out.stderr.contains("The node exists already"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn rate_limits_wait_as_told_in_seconds_and_as_a_date() {
+    let in_two_seconds = {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 2;
+        http_date(now)
+    };
+    for (retry_after, told) in [
+        ("1", &["in 1s"][..]),
+        (in_two_seconds.as_str(), &["in 1s", "in 2s"][..]),
+    ] {
+        let f = fake();
+        f.inject(fault("GET", "/nodes", 1, over_limit(retry_after)));
+        let out = run(&f, &[], &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(f.mutations(), [POST]);
+        assert!(
+            told.iter().any(|t| out.stderr.contains(&format!(
+                "Rate limited while listing the nodes; trying again {t}"
+            ))),
+            "Retry-After {retry_after}:\n{}",
+            out.stderr
+        );
+    }
+}
+
+fn http_date(unix: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix / 86_400;
+    // civil_from_days, as in src/log.rs
+    let z = days as i64 + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let s = unix % 86_400;
+    format!(
+        "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(m - 1) as usize],
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+// ---- tokens and credentials ----------------------------------------------------------------
+
+#[test]
+fn an_expired_token_is_renewed_once() {
+    let f = fake();
+    f.inject(fault(
+        "GET",
+        "/nodes",
+        1,
+        Action::Respond {
+            status: 401,
+            body: String::new(),
+            headers: vec![],
+        },
+    ));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(calls(&f).iter().filter(|c| *c == "POST /tokens").count(), 2);
+    assert_eq!(f.mutations(), [POST]);
+    assert!(
+        out.stderr
+            .contains("Token expired or revoked: authenticating again")
+    );
+}
+
+#[test]
+fn a_token_expired_for_real_mid_run_is_renewed() {
+    let f = fake();
+    f.set_status(LB, "PENDING_UPDATE", Some(Duration::from_millis(300)));
+    let handle = std::thread::scope(|s| {
+        let h = s.spawn(|| run(&f, &[], &[]));
+        // Once peekaboo has a token and is waiting for the load balancer, expire the token.
+        while !calls(&f).iter().any(|c| c == "GET /loadbalancers/1") && !h.is_finished() {
+            std::thread::yield_now();
+        }
+        f.expire_tokens();
+        h.join().unwrap()
+    });
+    assert_eq!(handle.code, 0, "{}", handle.stderr);
+    assert_eq!(
+        calls(&f).iter().filter(|c| *c == "POST /tokens").count(),
+        2,
+        "{:?}",
+        calls(&f)
+    );
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+}
+
+#[test]
+fn a_fresh_token_refused_too_is_a_failure() {
+    let f = fake();
+    f.inject(fault(
+        "GET",
+        "/loadbalancers/1",
+        2,
+        Action::Respond {
+            status: 401,
+            body: String::new(),
+            headers: vec![],
+        },
+    ));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("refused a fresh token (401)"),
+        "{}",
+        out.stderr
+    );
+    assert!(f.mutations().is_empty());
+}
+
+#[test]
+fn bad_credentials_fail_at_once_after_trying_key_and_password() {
+    let f = fake();
+    let out = run(&f, &[], &[("OS_PASSWORD", "wrong-secret-123")]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(calls(&f), ["POST /tokens", "POST /tokens"]);
+    let reqs = f.requests();
+    assert!(reqs[0].body.contains("RAX-KSKEY:apiKeyCredentials"));
+    assert!(reqs[1].body.contains("passwordCredentials"));
+    assert!(
+        out.stderr
+            .contains("rejected user 'demo' with the OS_PASSWORD given"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("wrong-secret-123"));
+}
+
+#[test]
+fn a_real_password_in_os_password_works() {
+    let f = fake();
+    let out = run(&f, &[], &[("OS_PASSWORD", &Config::default().password)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+}
+
+// ---- final answers from the API ------------------------------------------------------------
+
+#[test]
+fn unknown_load_balancer() {
+    let f = fake();
+    let out = run(&f, &[], &[("LOAD_BALANCER_ID", "99")]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("Error: load balancer 99 was not found in region DFW (Load balancer not found): check LOAD_BALANCER_ID and OS_REGION_NAME"), "{}", out.stderr);
+    assert!(f.mutations().is_empty());
+}
+
+#[test]
+fn load_balancer_in_another_region() {
+    let f = fake();
+    let out = run(&f, &[], &[("OS_REGION_NAME", "ORD")]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not found in region ORD"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn deleted_load_balancer() {
+    let f = fake();
+    f.delete_lb(LB);
+    let out = run(&f, &["-disable"], &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Error: load balancer 1 is deleted (The loadbalancer is marked as deleted.)"),
+        "{}",
+        out.stderr
+    );
+    assert!(f.mutations().is_empty());
+}
+
+#[test]
+fn deleted_while_we_change_it() {
+    let f = fake();
+    let gone = r#"{"message":"The load balancer is deleted and considered immutable.","code":422}"#;
+    f.inject(fault(
+        "POST",
+        "/nodes",
+        1,
+        Action::Respond {
+            status: 422,
+            body: gone.into(),
+            headers: vec![],
+        },
+    ));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(f.mutations(), [POST], "not retried");
+}
+
+#[test]
+fn node_limit_reached() {
+    let f = fake_with(Config {
+        node_limit: 2,
+        ..Config::default()
+    });
+    f.add_node(LB, "10.0.0.1", PORT, "ENABLED");
+    f.add_node(LB, "10.0.0.2", PORT, "ENABLED");
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(f.mutations(), [POST], "not retried");
+    assert!(
+        out.stderr.contains(
+            "Error: changing the node was refused: Nodes must not exceed 2 per load balancer."
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn region_missing_from_the_catalog_names_those_that_exist() {
+    let f = fake();
+    let out = run(&f, &[], &[("OS_REGION_NAME", "syd")]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "region SYD is not in this account's catalog for load balancers (it has: DFW, IAD, ORD)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(calls(&f), ["POST /tokens"]);
+}
+
+#[test]
+fn region_in_lower_case_and_by_flag() {
+    let f = fake();
+    f.add_lb(2, "ORD");
+    let out = run(&f, &["-lb", "2"], &[("OS_REGION_NAME", "ord")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.mutations(), ["POST /loadbalancers/2/nodes"]);
+    assert!(
+        f.requests()
+            .iter()
+            .any(|r| r.path.starts_with("/ord/v1.0/"))
+    );
+    let out = run(
+        &f,
+        &["-lb", "2", "-region", "Ord", "-drain"],
+        &[("OS_REGION_NAME", "")],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn no_region_set_with_several_in_the_catalog() {
+    let f = fake();
+    let out = run(&f, &[], &[("OS_REGION_NAME", "")]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("OS_REGION_NAME is not set and this account has load balancers in several regions (DFW, IAD, ORD)"), "{}", out.stderr);
+}
+
+#[test]
+fn nothing_answers_at_all() {
+    // A port nothing listens on: connection refused, retried until the deadline.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let f = fake();
+    let out = run(
+        &f,
+        &["-timeout", "300ms"],
+        &[("OS_AUTH_URL", &format!("http://127.0.0.1:{port}/v2.0"))],
+    );
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "gave up after -timeout 300ms: authenticating failed: request to 127.0.0.1 failed"
+        ),
+        "{}",
+        out.stderr
+    );
+}
