@@ -2,7 +2,7 @@
 //!
 //!     cargo run --example fake_rackspace [-- --pending-ms N]
 //!
-//! It prints the environment peekaboo needs (one VAR=value per line), then one line per change
+//! It prints the environment peekaboo needs (one VAR=value per line), then one `# ` line per change
 //! of load balancer 1 (status or nodes) on stdout, and each request it receives on stderr.
 //! Runs until killed.
 
@@ -24,7 +24,7 @@ fn usage() -> ! {
 
 fn summary(status: &str, nodes: &[Node]) -> String {
     if nodes.is_empty() {
-        return format!("lb {LB} {status}: no nodes");
+        return format!("# lb {LB} {status}: no nodes");
     }
     let nodes: Vec<String> = nodes
         .iter()
@@ -35,7 +35,7 @@ fn summary(status: &str, nodes: &[Node]) -> String {
             )
         })
         .collect();
-    format!("lb {LB} {status}: {}", nodes.join(", "))
+    format!("# lb {LB} {status}: {}", nodes.join(", "))
 }
 
 fn main() {

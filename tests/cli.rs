@@ -1,0 +1,281 @@
+//! Flags and environment as a new user meets them: every mistake exits 2 with one line that
+//! names the culprit, and nothing is sent to the API.
+
+mod fake;
+
+use std::process::Command;
+
+use fake::{Config, Fake};
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
+    cmd.env_clear()
+        .env("OS_AUTH_URL", fake.auth_url())
+        .env("OS_USERNAME", "demo")
+        .env("OS_PASSWORD", Config::default().api_key)
+        .env("OS_REGION_NAME", "DFW")
+        .env("LOAD_BALANCER_ID", "1")
+        .env("APP_PORT", "8080")
+        .env("RAX_SERVICENET_IPV4", "10.1.2.3")
+        .args(flags);
+    for (k, v) in env {
+        match v {
+            &"<unset>" => cmd.env_remove(k),
+            v => cmd.env(k, v),
+        };
+    }
+    let out = cmd.output().expect("run peekaboo");
+    let o = Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !o.stderr.contains(&Config::default().api_key),
+        "{}",
+        o.stderr
+    );
+    o
+}
+
+/// Runs a bad invocation and returns its one error line (without the timestamp).
+fn usage_error(flags: &[&str], env: &[(&str, &str)]) -> String {
+    let f = Fake::start(Config::default());
+    let out = run(&f, flags, env);
+    assert_eq!(out.code, 2, "{flags:?} {env:?}: {}", out.stderr);
+    assert!(
+        f.requests().is_empty(),
+        "{flags:?} {env:?}: sent {:?}",
+        f.requests().len()
+    );
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {}", out.stderr);
+    let (stamp, msg) = lines[0].split_at(20);
+    assert_eq!(stamp.len(), 20, "Go log timestamp: {stamp}");
+    assert!(msg.starts_with("Error: "), "{msg}");
+    msg["Error: ".len()..].to_string()
+}
+
+#[test]
+fn bad_flags() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["-drian"], "unknown flag -drian: did you mean -drain?"),
+        (
+            &["--dealete"],
+            "unknown flag -dealete: did you mean -delete?",
+        ),
+        (
+            &["-verbose"],
+            "unknown flag -verbose: see peekaboo -help for the list",
+        ),
+        (&["-ip"], "flag -ip needs a value, e.g. -ip 10.1.2.3"),
+        (
+            &["-ip", "10.1.2"],
+            "-ip '10.1.2' is not an IP address: give this host's address, e.g. 10.1.2.3 or 2001:db8::5",
+        ),
+        (&["-ip", ""], "-ip '' is not an IP address"),
+        (
+            &["-ip", "224.0.0.1"],
+            "-ip '224.0.0.1' cannot be a node address",
+        ),
+        (
+            &["-interval", "fast"],
+            "-interval 'fast' is not a duration: use seconds (30) or Go syntax (90s, 2m, 1m30s, 500ms)",
+        ),
+        (&["-interval", "-5"], "-interval '-5' is not a duration"),
+        (
+            &["-interval", "0"],
+            "-interval '0' must be more than zero, e.g. -interval 5",
+        ),
+        (
+            &["-timeout", "2 minutes"],
+            "-timeout '2 minutes' is not a duration",
+        ),
+        (
+            &["-timeout", "100h"],
+            "-timeout '100h' is too long: at most 24h",
+        ),
+        (
+            &["-port", "99999"],
+            "-port '99999' is not a port: use a number from 1 to 65535",
+        ),
+        (&["-lb", "my-lb"], "-lb 'my-lb' is not a load balancer id"),
+        (
+            &["-region", "us east"],
+            "-region 'us east' is not a region code",
+        ),
+        (
+            &["-drain=maybe"],
+            "flag -drain is a switch: 'maybe' is not true or false; write just -drain",
+        ),
+        (
+            &["-port", "80", "-port", "81"],
+            "flag -port is given twice: give it once",
+        ),
+        (
+            &["enable"],
+            "unexpected argument 'enable': peekaboo takes only flags (see peekaboo -help)",
+        ),
+    ];
+    for (flags, want) in cases {
+        let got = usage_error(flags, &[]);
+        assert!(
+            got.starts_with(want),
+            "{flags:?}:\n got: {got}\nwant: {want}"
+        );
+    }
+}
+
+#[test]
+fn bad_environment() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "LOAD_BALANCER_ID",
+            "<unset>",
+            "LOAD_BALANCER_ID is not set: export the numeric id",
+        ),
+        ("LOAD_BALANCER_ID", "", "LOAD_BALANCER_ID is not set"),
+        (
+            "LOAD_BALANCER_ID",
+            "abc",
+            "LOAD_BALANCER_ID 'abc' is not a load balancer id",
+        ),
+        (
+            "LOAD_BALANCER_ID",
+            "-3",
+            "LOAD_BALANCER_ID '-3' is not a load balancer id",
+        ),
+        (
+            "OS_USERNAME",
+            "<unset>",
+            "OS_USERNAME is not set: export your Rackspace user name",
+        ),
+        (
+            "OS_PASSWORD",
+            "<unset>",
+            "OS_PASSWORD is not set: export your Rackspace API key",
+        ),
+        (
+            "OS_REGION_NAME",
+            "Dallas!",
+            "OS_REGION_NAME 'Dallas!' is not a region code",
+        ),
+        ("APP_PORT", "http", "APP_PORT 'http' is not a port"),
+        ("APP_PORT", "0", "APP_PORT '0' is not a port"),
+        (
+            "RAX_SERVICENET_IPV4",
+            "eth1",
+            "RAX_SERVICENET_IPV4 'eth1' is not an IP address",
+        ),
+        (
+            "RAX_SERVICENET_IPV4",
+            "0.0.0.0",
+            "RAX_SERVICENET_IPV4 '0.0.0.0' cannot be a node address",
+        ),
+        (
+            "OS_AUTH_URL",
+            "http://identity.example.com/v2.0",
+            "OS_AUTH_URL 'http://identity.example.com/v2.0' uses plain http to identity.example.com: credentials would cross the network in clear; use https",
+        ),
+        (
+            "OS_AUTH_URL",
+            "identity.api.rackspacecloud.com",
+            "OS_AUTH_URL 'identity.api.rackspacecloud.com' is not a URL",
+        ),
+    ];
+    for (name, value, want) in cases {
+        let got = usage_error(&[], &[(name, value)]);
+        assert!(
+            got.starts_with(want),
+            "{name}={value}:\n got: {got}\nwant: {want}"
+        );
+    }
+    // With RAX_SERVICENET_IPV4 unset, RAX_PUBLICNET_IPV4 is checked just the same.
+    let got = usage_error(
+        &[],
+        &[
+            ("RAX_SERVICENET_IPV4", "<unset>"),
+            ("RAX_PUBLICNET_IPV4", "1.2.3"),
+        ],
+    );
+    assert!(
+        got.starts_with("RAX_PUBLICNET_IPV4 '1.2.3' is not an IP address"),
+        "{got}"
+    );
+}
+
+#[test]
+fn flags_are_checked_before_the_environment_is_needed() {
+    // -help and -version work with nothing set at all.
+    let f = Fake::start(Config::default());
+    for flag in ["-h", "-help", "--help"] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
+        let out = cmd.env_clear().arg(flag).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        for needle in [
+            "-drain",
+            "-disable",
+            "-delete",
+            "-ip ADDR",
+            "-port N",
+            "-lb ID",
+            "-region R",
+            "-timeout DURATION",
+            "-interval DURATION",
+            "-version",
+            "LOAD_BALANCER_ID",
+            "OS_USERNAME",
+            "OS_PASSWORD",
+            "OS_REGION_NAME",
+            "APP_PORT",
+            "RAX_SERVICENET_IPV4",
+            "RAX_PUBLICNET_IPV4",
+            "OS_AUTH_URL",
+            "Exit codes:",
+            "3  -timeout passed",
+        ] {
+            assert!(text.contains(needle), "{flag}: help lacks {needle}");
+        }
+    }
+    let out = run(&f, &["-version"], &[("LOAD_BALANCER_ID", "<unset>")]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout,
+        format!("peekaboo {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(f.requests().is_empty());
+}
+
+#[test]
+fn conflicting_actions_keep_the_original_precedence_and_say_so() {
+    let f = Fake::start(Config::default());
+    f.add_lb(1, "DFW");
+    let out = run(&f, &["-drain", "-disable", "-interval", "20ms"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("-disable and -drain given together: -disable wins, as it always has")
+    );
+    assert_eq!(f.nodes(1)[0].condition, "DISABLED");
+}
+
+#[test]
+fn app_port_default_is_logged_like_the_original() {
+    let f = Fake::start(Config::default());
+    f.add_lb(1, "DFW");
+    let out = run(&f, &["-interval=20ms"], &[("APP_PORT", "<unset>")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let first = out.stderr.lines().next().unwrap();
+    assert!(
+        first.ends_with(" $APP_PORT not set, defaulting to 80"),
+        "{first}"
+    );
+    assert_eq!(f.nodes(1)[0].port, 80);
+}
