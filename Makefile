@@ -1,5 +1,9 @@
 # peekaboo: `make demo` and `make test` are the two commands a fresh machine needs.
-.PHONY: all build test lint demo fake clean
+TARGET := x86_64-unknown-linux-musl
+STATIC := target/$(TARGET)/release/peekaboo
+IMAGE ?= peekaboo
+
+.PHONY: all build test lint demo fake static size scratch-check check-examples image clean
 
 all: build
 
@@ -22,6 +26,31 @@ demo:
 # The fake on its own, for trying peekaboo by hand: it prints the variables to export.
 fake:
 	cargo run --quiet --example fake_rackspace -- --pending-ms 1000
+
+# The shipped binary: static, musl, tuned for size. Needs musl-gcc (apt: musl-tools) for ring
+# and the rustup target x86_64-unknown-linux-musl; .ci/run installs both.
+static:
+	cargo build --release --target $(TARGET)
+
+# Size in bytes against the 2 MiB budget, and the largest contributors by crate.
+size: static
+	.ci/size-report
+
+# The static binary alone in an empty root (what the scratch image holds) runs a full cycle
+# against the fake API. Needs root.
+scratch-check: static
+	.ci/scratch-check
+
+# systemd-analyze verify on the example units.
+check-examples: static
+	.ci/verify-units
+
+# The scratch image, where a Docker engine exists: it holds only the binary `make static` built
+# (the one CI tested), so the build context is a directory holding just that file.
+image: static
+	rm -rf target/image && mkdir -p target/image
+	cp $(STATIC) target/image/peekaboo
+	docker build -f Dockerfile.scratch -t $(IMAGE) target/image
 
 clean:
 	cargo clean

@@ -31,6 +31,7 @@ impl Http {
             .http_status_as_error(false)
             // A redirect would carry X-Auth-Token wherever it points: treat it as an answer.
             .max_redirects(0)
+            .timeout_resolve(Some(CONNECT_TIMEOUT))
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .user_agent(concat!("peekaboo/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -101,12 +102,28 @@ fn describe(e: &ureq::Error, url: &str) -> String {
         ureq::Error::HostNotFound => format!(
             "cannot resolve {host}: no DNS (in a container, run with --net=host or give it /etc/resolv.conf)"
         ),
+        ureq::Error::Timeout(ureq::Timeout::Resolve) => format!("DNS lookup of {host} timed out"),
         ureq::Error::Timeout(t) => format!("{host} did not answer in time ({t} timeout)"),
         ureq::Error::BodyExceedsLimit(_) => {
             format!("{host} sent an answer over {BODY_LIMIT} bytes")
         }
         other => format!("request to {host} failed: {other}"),
     }
+}
+
+/// Why host names may not resolve here, if it can be seen up front: a scratch container without
+/// `--net=host` has no /etc/resolv.conf, and musl then asks 127.0.0.1, where usually nobody is.
+pub fn dns_hint(url: &str) -> Option<String> {
+    let host = host_of(url)?;
+    let is_name = host
+        .trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_err();
+    (is_name && !std::path::Path::new("/etc/resolv.conf").exists()).then(|| {
+        format!(
+            "No /etc/resolv.conf: {host} may not resolve (in a container, run with --net=host or mount /etc/resolv.conf)"
+        )
+    })
 }
 
 /// The host part of `scheme://host[:port]/…`, brackets kept for IPv6.

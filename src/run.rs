@@ -47,6 +47,9 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
     for note in &cfg.notes {
         log(note);
     }
+    if let Some(hint) = crate::http::dns_hint(&cfg.auth_url) {
+        log(&hint);
+    }
     let address = resolve_address(cfg)?;
     let target = SocketAddr::new(address, cfg.port);
     match cfg.want {
