@@ -95,6 +95,21 @@ fn json_has(body: &[u8], key: &str) -> bool {
 #[derive(Debug, Deserialize)]
 pub struct LoadBalancer {
     pub status: String,
+    /// `{"ipv4Public": …, "ipv4Servicenet": …, "ipv6Public": …}`: where it connects from.
+    #[serde(rename = "sourceAddresses", default)]
+    pub source_addresses: std::collections::BTreeMap<String, Value>,
+}
+
+impl LoadBalancer {
+    /// The addresses the load balancer connects to nodes from (unparsable entries skipped).
+    pub fn sources(&self) -> Vec<std::net::IpAddr> {
+        self.source_addresses
+            .values()
+            // ipv6Public may come with a prefix length ("2001:db8::5/64"): the address is
+            // the part before it.
+            .filter_map(|v| v.as_str()?.trim().split('/').next()?.parse().ok())
+            .collect()
+    }
 }
 
 /// A load balancer endpoint bound to one load balancer id and a token.
@@ -248,6 +263,26 @@ mod tests {
             ),
             ApiError::Refused("Validation Failure (bad port)".into())
         );
+    }
+
+    #[test]
+    fn source_addresses() {
+        let lb: LoadBalancer = serde_json::from_str(
+            r#"{"status":"ACTIVE","sourceAddresses":{"ipv4Public":"10.0.0.1","ipv4Servicenet":"10.183.248.16","ipv6Public":"2001:4800:7901::5/64","ipv6Servicenet":"2001:db8::9","other":7,"bad":"x"}}"#,
+        )
+        .unwrap();
+        let want: Vec<std::net::IpAddr> = [
+            "10.0.0.1",
+            "10.183.248.16",
+            "2001:4800:7901::5",
+            "2001:db8::9",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+        assert_eq!(lb.sources(), want);
+        let bare: LoadBalancer = serde_json::from_str(r#"{"status":"BUILD"}"#).unwrap();
+        assert!(bare.sources().is_empty());
     }
 
     #[test]

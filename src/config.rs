@@ -13,6 +13,8 @@ use crate::reconcile::{Condition, Want};
 pub const DEFAULT_AUTH_URL: &str = "https://identity.api.rackspacecloud.com/v2.0";
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Under systemd's default 90 s stop timeout, with room left to disable or delete the node.
+const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The command line as typed, before any checking.
 #[derive(Debug, Default, PartialEq)]
@@ -20,9 +22,11 @@ pub struct Args {
     pub drain: bool,
     pub disable: bool,
     pub delete: bool,
+    pub wait: bool,
     pub ip: Option<String>,
     pub interval: Option<String>,
     pub timeout: Option<String>,
+    pub drain_timeout: Option<String>,
     pub port: Option<String>,
     pub lb: Option<String>,
     pub region: Option<String>,
@@ -30,8 +34,16 @@ pub struct Args {
     pub version: bool,
 }
 
-const BOOL_FLAGS: &[&str] = &["drain", "disable", "delete", "help", "version"];
-const VALUE_FLAGS: &[&str] = &["ip", "interval", "timeout", "port", "lb", "region"];
+const BOOL_FLAGS: &[&str] = &["drain", "disable", "delete", "wait", "help", "version"];
+const VALUE_FLAGS: &[&str] = &[
+    "ip",
+    "interval",
+    "timeout",
+    "drain-timeout",
+    "port",
+    "lb",
+    "region",
+];
 
 /// Parses the command line (without the program name). Accepts Go `flag` syntax: `-name`,
 /// `--name`, `-name=value`, `-name value`, and `-name=true|false` for switches.
@@ -70,6 +82,7 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Err
                 "drain" => out.drain = on,
                 "disable" => out.disable = on,
                 "delete" => out.delete = on,
+                "wait" => out.wait = on,
                 "help" => out.help = on,
                 _ => out.version = on,
             }
@@ -87,6 +100,7 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Err
                 "ip" => &mut out.ip,
                 "interval" => &mut out.interval,
                 "timeout" => &mut out.timeout,
+                "drain-timeout" => &mut out.drain_timeout,
                 "port" => &mut out.port,
                 "lb" => &mut out.lb,
                 _ => &mut out.region,
@@ -109,6 +123,7 @@ fn example(flag: &str) -> &'static str {
         "ip" => "-ip 10.1.2.3",
         "interval" => "-interval 5",
         "timeout" => "-timeout 2m",
+        "drain-timeout" => "-drain-timeout 60s",
         "port" => "-port 8080",
         "lb" => "-lb 12345",
         _ => "-region IAD",
@@ -189,6 +204,11 @@ pub struct Config {
     pub auth_url: String,
     pub interval: Duration,
     pub timeout: Duration,
+    /// `-wait`: enable only once the app answers and until the health check passes; leave
+    /// by draining, waiting for the connections to end, then disabling or deleting.
+    pub wait: bool,
+    /// How long the drain wait may last before connections are cut; zero skips the wait.
+    pub drain_timeout: Duration,
     /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).
     pub notes: Vec<String>,
 }
@@ -288,6 +308,26 @@ impl Config {
             Some(v) => parse_duration_flag(v, "-timeout", Duration::from_secs(24 * 3600))?,
             None => DEFAULT_TIMEOUT,
         };
+        let leaving = want != Want::Present(Condition::Enabled);
+        let drain_timeout = match &args.drain_timeout {
+            // Half of a short -timeout, so the run still has time to disable or delete.
+            None => DEFAULT_DRAIN_TIMEOUT.min(timeout / 2),
+            Some(_) if !(args.wait && leaving) => {
+                return Err(Error::Usage(
+                    "-drain-timeout only applies with -wait and -drain, -disable or -delete: add -wait, or drop it".into(),
+                ));
+            }
+            // Zero is the emergency switch: drain, then disable or delete without waiting.
+            Some(v) if parse_duration(v) == Some(Duration::ZERO) => Duration::ZERO,
+            Some(v) => parse_duration_flag(v, "-drain-timeout", Duration::from_secs(24 * 3600))?,
+        };
+        if args.wait && leaving && drain_timeout >= timeout {
+            return Err(Error::Usage(format!(
+                "-drain-timeout {} must be shorter than -timeout {}, which bounds the whole run: raise -timeout or lower -drain-timeout",
+                format_duration(drain_timeout),
+                format_duration(timeout)
+            )));
+        }
         Ok(Config {
             want,
             lb_id,
@@ -299,6 +339,8 @@ impl Config {
             auth_url,
             interval,
             timeout,
+            wait: args.wait,
+            drain_timeout,
             notes,
         })
     }
@@ -459,6 +501,15 @@ Which node and where:
   -port N             the application port (overrides APP_PORT)
   -lb ID              the load balancer id (overrides LOAD_BALANCER_ID)
   -region R           the region, e.g. IAD (overrides OS_REGION_NAME)
+
+Waiting:
+  -wait               joining: wait until the app accepts connections on ADDR:PORT, enable,
+                      then wait until the load balancer reports the node ONLINE;
+                      leaving (-drain, -disable, -delete): set DRAINING, wait until the load
+                      balancer's connections to the app end, then set DISABLED or delete
+  -drain-timeout DURATION
+                      the longest drain wait before connections are cut (default 60s, or
+                      half of -timeout if that is shorter); 0 skips the wait, for emergencies
 
 Timing:
   -timeout DURATION   one deadline for the whole run: 90s, 2m, 1m30s or plain seconds (default 2m)
@@ -685,6 +736,37 @@ mod tests {
                 .contains("plain http")
         );
         assert!(config_err(&[], &[("OS_AUTH_URL", "ftp://x")]).contains("OS_AUTH_URL"));
+    }
+
+    #[test]
+    fn wait_and_drain_timeout() {
+        let c = config(&["-drain", "-wait"], &[]).unwrap();
+        assert!(c.wait);
+        assert_eq!(c.drain_timeout, Duration::from_secs(60));
+        let c = config(&["-delete", "-wait", "-drain-timeout", "0"], &[]).unwrap();
+        assert_eq!(c.drain_timeout, Duration::ZERO);
+        let c = config(
+            &["-disable", "-wait", "-drain-timeout=90s", "-timeout", "3m"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.drain_timeout, Duration::from_secs(90));
+        assert!(
+            config_err(&["-drain", "-drain-timeout", "5s"], &[])
+                .starts_with("-drain-timeout only applies with -wait")
+        );
+        assert!(
+            config_err(&["-wait", "-drain-timeout", "5s"], &[])
+                .starts_with("-drain-timeout only applies with -wait")
+        );
+        assert!(
+            config_err(&["-drain", "-wait", "-drain-timeout", "2m"], &[])
+                .starts_with("-drain-timeout 2m must be shorter than -timeout 2m")
+        );
+        assert!(
+            config_err(&["-drain", "-wait", "-drain-timeout", "soon"], &[])
+                .starts_with("-drain-timeout 'soon' is not a duration")
+        );
     }
 
     #[test]

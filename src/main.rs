@@ -11,6 +11,7 @@ mod log;
 mod reconcile;
 mod retry;
 mod run;
+mod watch;
 
 use config::{Config, USAGE, parse_args};
 use error::Error;

@@ -26,6 +26,43 @@ impl Condition {
 pub enum Want {
     Present(Condition),
     Absent,
+    /// DRAINING if the node is serving (ENABLED); left as it is otherwise, absent included.
+    /// The first half of a graceful exit: never adds a node, never revives a disabled one.
+    Drained,
+}
+
+/// One stage of a run. Without `-wait` a run is a single `Converge`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Wait until the app accepts TCP connections on the node's address and port.
+    WaitForApp,
+    Converge(Want),
+    /// Wait until the load balancer's connections to the app have ended.
+    WatchDrain,
+    /// Wait until the load balancer's health check reports the node ONLINE.
+    WaitOnline,
+}
+
+/// The stages that `want` takes. With `-wait`, enabling waits for the app before and for the
+/// health check after; leaving drains, waits for the connections to end, then finishes
+/// (`-disable -wait` is the same graceful exit as `-drain -wait`).
+pub fn steps(want: Want, wait: bool) -> Vec<Step> {
+    match (want, wait) {
+        (_, false) | (Want::Drained, true) => vec![Step::Converge(want)],
+        (Want::Present(Condition::Enabled), true) => {
+            vec![Step::WaitForApp, Step::Converge(want), Step::WaitOnline]
+        }
+        (Want::Present(_), true) => vec![
+            Step::Converge(Want::Drained),
+            Step::WatchDrain,
+            Step::Converge(Want::Present(Condition::Disabled)),
+        ],
+        (Want::Absent, true) => vec![
+            Step::Converge(Want::Drained),
+            Step::WatchDrain,
+            Step::Converge(Want::Absent),
+        ],
+    }
 }
 
 /// A node as the API lists it. Only id, address, port and condition are sure to be there.
@@ -90,6 +127,10 @@ pub fn plan(current: Option<&Node>, want: Want) -> Action {
             Action::Nothing
         }
         (Some(n), Want::Present(c)) => Action::Update(n.id, c),
+        (Some(n), Want::Drained) if n.condition.eq_ignore_ascii_case("ENABLED") => {
+            Action::Update(n.id, Condition::Draining)
+        }
+        (_, Want::Drained) => Action::Nothing,
     }
 }
 
@@ -127,6 +168,47 @@ mod tests {
             }
         }
         assert_eq!(plan(None, Want::Absent), Action::Nothing);
+    }
+
+    #[test]
+    fn drained_only_ever_drains_a_serving_node() {
+        assert_eq!(plan(None, Want::Drained), Action::Nothing);
+        let n = |c: Condition| node(4, "10.0.0.1", 80, c.as_str());
+        assert_eq!(
+            plan(Some(&n(Enabled)), Want::Drained),
+            Action::Update(4, Draining)
+        );
+        assert_eq!(plan(Some(&n(Draining)), Want::Drained), Action::Nothing);
+        assert_eq!(plan(Some(&n(Disabled)), Want::Drained), Action::Nothing);
+    }
+
+    #[test]
+    fn steps_with_and_without_wait() {
+        use Step::*;
+        for want in [
+            Want::Present(Enabled),
+            Want::Present(Draining),
+            Want::Present(Disabled),
+            Want::Absent,
+        ] {
+            assert_eq!(steps(want, false), [Converge(want)]);
+        }
+        let enabled = Want::Present(Enabled);
+        assert_eq!(
+            steps(enabled, true),
+            [WaitForApp, Converge(enabled), WaitOnline]
+        );
+        let graceful = [
+            Converge(Want::Drained),
+            WatchDrain,
+            Converge(Want::Present(Disabled)),
+        ];
+        assert_eq!(steps(Want::Present(Draining), true), graceful);
+        assert_eq!(steps(Want::Present(Disabled), true), graceful);
+        assert_eq!(
+            steps(Want::Absent, true),
+            [Converge(Want::Drained), WatchDrain, Converge(Want::Absent)]
+        );
     }
 
     #[test]

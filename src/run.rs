@@ -1,33 +1,41 @@
 //! The doing: observe the load balancer, decide with `reconcile::plan`, act, and go round
 //! again until the node is as wanted and the load balancer has settled. Every pass starts
 //! from a fresh listing, so a lost answer or a race with another host is simply re-read.
+//! With `-wait`, the steps around that (waiting for the app, the drain, the health check)
+//! run in the same loop, under the same deadline.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
-use crate::clb::{ApiError, Clb};
+use crate::clb::{ApiError, Clb, LoadBalancer};
 use crate::config::{AddressSource, Config, format_duration};
 use crate::error::Error;
 use crate::http::Http;
 use crate::identity::{Session, authenticate};
 use crate::log::log;
-use crate::reconcile::{Action, Node, Want, find_node, plan};
+use crate::reconcile::{Action, Condition, Node, Step, Want, find_node, plan, steps};
 use crate::retry::{Backoff, Deadline, seed};
+use crate::watch;
 
 /// What one pass found the next pass should do.
-enum Next {
-    /// The node is as wanted and the load balancer settled: this is its final state.
-    Done(Option<Node>),
+enum Next<T> {
+    /// Finished, with this result.
+    Done(T),
     /// Go again at once (after re-authenticating, or to re-read after a duplicate).
     Now,
     /// Our change was accepted: poll, from the shortest delay, until it is applied.
     Changed(String),
-    /// The load balancer is busy: check again after a polling delay.
+    /// Not there yet (the load balancer is busy, the app is not up): check again later.
     Poll(String),
     /// Something failed that may work later: back off.
     Retry(String),
     /// Rate limited: wait this long (or back off if the server did not say).
-    RetryAfter(String, Option<std::time::Duration>),
+    RetryAfter(String, Option<Duration>),
 }
+
+/// The load balancer and its nodes as read now, or, when they could not be read, what the
+/// pass should answer instead.
+type Observed = Result<(LoadBalancer, Vec<Node>), Next<()>>;
 
 struct Run<'a> {
     cfg: &'a Config,
@@ -38,7 +46,10 @@ struct Run<'a> {
     /// Set when we re-authenticated after a 401 and no call has succeeded since: a second 401
     /// then means the fresh token is refused too, which retrying will not mend.
     reauthenticated: bool,
+    /// Whether this converge step sent a change (so it must wait for the LB to settle).
     changed: bool,
+    /// Where the load balancer connects from, as last read.
+    sources: Vec<IpAddr>,
 }
 
 /// Brings the node to `cfg.want`. Returns its final state (None: there is no node).
@@ -51,18 +62,6 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
         log(&hint);
     }
     let address = resolve_address(cfg)?;
-    let target = SocketAddr::new(address, cfg.port);
-    match cfg.want {
-        Want::Present(c) => log(&format!(
-            "Setting {target} to be {} on load balancer {}",
-            c.as_str(),
-            cfg.lb_id
-        )),
-        Want::Absent => log(&format!(
-            "Deleting {target} from load balancer {}",
-            cfg.lb_id
-        )),
-    }
     let mut run = Run {
         cfg,
         http: Http::new(),
@@ -71,56 +70,24 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
         session: None,
         reauthenticated: false,
         changed: false,
+        sources: Vec::new(),
     };
-    // Polling and error backoff start small and grow to -interval; polling starts over after
-    // our change, since the load balancer usually settles within seconds of it.
-    let base = cfg.interval / 8;
-    let mut polls = Backoff::new(base, cfg.interval, seed());
-    let mut errors = Backoff::new(base, cfg.interval, seed().rotate_left(17));
-    let mut last_why = None;
-    loop {
-        let (why, again, delay) = match run.pass()? {
-            Next::Done(node) => return Ok(node),
-            Next::Now => continue,
-            Next::Changed(why) => {
-                polls.reset();
-                (why, "checking again", polls.next_delay())
+    let mut node = None;
+    for step in steps(cfg.want, cfg.wait) {
+        match step {
+            Step::WaitForApp => {
+                log(&format!(
+                    "Waiting for the app to accept connections on {} before enabling it",
+                    run.target()
+                ));
+                run.drive(Run::app_pass)?;
             }
-            Next::Poll(why) => {
-                errors.reset();
-                (why, "checking again", polls.next_delay())
-            }
-            Next::Retry(why) => (why, "trying again", errors.next_delay()),
-            Next::RetryAfter(why, after) => (
-                why,
-                "trying again",
-                after.unwrap_or_else(|| errors.next_delay()),
-            ),
-        };
-        if run.deadline.remaining().is_zero() {
-            // This pass was cut short by the deadline itself; what we were waiting for is
-            // what the pass before it found.
-            return Err(Error::Deadline {
-                limit: cfg.timeout,
-                waiting_for: last_why.unwrap_or(why),
-            });
+            Step::Converge(want) => node = run.converge(want)?,
+            Step::WatchDrain => run.watch_drain(node.as_ref())?,
+            Step::WaitOnline => node = Some(run.drive(Run::online_pass)?),
         }
-        if run.deadline.remaining() <= delay {
-            // Waiting any longer cannot help: the next try would start after the deadline.
-            run.deadline.sleep(delay);
-            return Err(Error::Deadline {
-                limit: cfg.timeout,
-                waiting_for: why,
-            });
-        }
-        log(&format!(
-            "{}; {again} in {}",
-            capitalize(&why),
-            format_duration(delay)
-        ));
-        run.deadline.sleep(delay);
-        last_why = Some(why);
     }
+    Ok(node)
 }
 
 fn resolve_address(cfg: &Config) -> Result<IpAddr, Error> {
@@ -151,42 +118,134 @@ fn capitalize(s: &str) -> String {
 }
 
 impl Run<'_> {
-    fn pass(&mut self) -> Result<Next, Error> {
+    fn target(&self) -> SocketAddr {
+        SocketAddr::new(self.address, self.cfg.port)
+    }
+
+    /// Runs `pass` until it is done, waiting between passes as it asks, never past the
+    /// deadline. Polling and error backoff start small and grow to -interval.
+    fn drive<T>(
+        &mut self,
+        mut pass: impl FnMut(&mut Self) -> Result<Next<T>, Error>,
+    ) -> Result<T, Error> {
+        let base = self.cfg.interval / 8;
+        let mut polls = Backoff::new(base, self.cfg.interval, seed());
+        let mut errors = Backoff::new(base, self.cfg.interval, seed().rotate_left(17));
+        let mut last_why = None;
+        loop {
+            let (why, again, delay) = match pass(self)? {
+                Next::Done(t) => return Ok(t),
+                Next::Now => continue,
+                Next::Changed(why) => {
+                    polls.reset();
+                    (why, "checking again", polls.next_delay())
+                }
+                Next::Poll(why) => {
+                    errors.reset();
+                    (why, "checking again", polls.next_delay())
+                }
+                Next::Retry(why) => (why, "trying again", errors.next_delay()),
+                Next::RetryAfter(why, after) => (
+                    why,
+                    "trying again",
+                    after.unwrap_or_else(|| errors.next_delay()),
+                ),
+            };
+            if self.deadline.remaining().is_zero() {
+                // This pass was cut short by the deadline itself; what we were waiting for is
+                // what the pass before it found.
+                return Err(self.deadline_error(last_why.unwrap_or(why)));
+            }
+            if self.deadline.remaining() <= delay {
+                // Waiting any longer cannot help: the next try would start after the deadline.
+                self.deadline.sleep(delay);
+                return Err(self.deadline_error(why));
+            }
+            log(&format!(
+                "{}; {again} in {}",
+                capitalize(&why),
+                format_duration(delay)
+            ));
+            self.deadline.sleep(delay);
+            last_why = Some(why);
+        }
+    }
+
+    fn deadline_error(&self, waiting_for: String) -> Error {
+        Error::Deadline {
+            limit: self.cfg.timeout,
+            waiting_for,
+        }
+    }
+
+    fn converge(&mut self, want: Want) -> Result<Option<Node>, Error> {
+        let (target, lb) = (self.target(), self.cfg.lb_id);
+        log(&match want {
+            Want::Present(c) => format!(
+                "Setting {target} to be {} on load balancer {lb}",
+                c.as_str()
+            ),
+            Want::Absent => format!("Deleting {target} from load balancer {lb}"),
+            Want::Drained => format!("Draining {target} on load balancer {lb}"),
+        });
+        self.changed = false;
+        self.drive(|run| run.converge_pass(want))
+    }
+
+    /// Authenticates if needed, then reads the load balancer and its nodes.
+    fn observe(&mut self) -> Result<Observed, Error> {
         if self.session.is_none() {
             match authenticate(&self.http, self.cfg, &self.deadline) {
                 Ok(s) => self.session = Some(s),
-                Err(e) => return self.trouble(e, "authenticating"),
+                Err(e) => return self.trouble(e, "authenticating").map(Err),
             }
         }
-        let Some(session) = &self.session else {
-            return Ok(Next::Now);
-        };
-        let lb_id = self.cfg.lb_id;
-        let clb = Clb {
-            http: &self.http,
-            endpoint: &session.endpoint,
-            token: &session.token,
-            lb: lb_id,
-            deadline: &self.deadline,
+        let Some(clb) = self.clb() else {
+            return Ok(Err(Next::Now));
         };
         let lb = match clb.load_balancer() {
             Ok(lb) => lb,
-            Err(e) => return self.trouble(e, "reading the load balancer"),
+            Err(e) => return self.trouble(e, "reading the load balancer").map(Err),
         };
         if matches!(lb.status.as_str(), "DELETED" | "PENDING_DELETE") {
             return Err(Error::Config(format!(
-                "load balancer {lb_id} is {}: check LOAD_BALANCER_ID",
-                lb.status
+                "load balancer {} is {}: check LOAD_BALANCER_ID",
+                self.cfg.lb_id, lb.status
             )));
         }
         let nodes = match clb.nodes() {
             Ok(nodes) => nodes,
-            Err(e) => return self.trouble(e, "listing the nodes"),
+            Err(e) => return self.trouble(e, "listing the nodes").map(Err),
         };
         self.reauthenticated = false;
+        self.sources = lb.sources();
+        Ok(Ok((lb, nodes)))
+    }
+
+    /// The load balancer API with the current token; None before authenticating.
+    fn clb(&self) -> Option<Clb<'_>> {
+        let session = self.session.as_ref()?;
+        Some(Clb {
+            http: &self.http,
+            endpoint: &session.endpoint,
+            token: &session.token,
+            lb: self.cfg.lb_id,
+            deadline: &self.deadline,
+        })
+    }
+
+    fn converge_pass(&mut self, want: Want) -> Result<Next<Option<Node>>, Error> {
+        let (lb, nodes) = match self.observe()? {
+            Ok(seen) => seen,
+            Err(next) => return Ok(retype(next)),
+        };
+        let lb_id = self.cfg.lb_id;
         let current = find_node(&nodes, self.address, self.cfg.port);
-        let action = plan(current, self.cfg.want);
+        let action = plan(current, want);
         let active = lb.status == "ACTIVE";
+        let Some(clb) = self.clb() else {
+            return Ok(Next::Now);
+        };
         let result = match action {
             Action::Nothing if self.changed && !active => {
                 return Ok(Next::Poll(format!(
@@ -238,12 +297,171 @@ impl Run<'_> {
                 );
                 Ok(Next::Now)
             }
-            Err(e) => self.trouble(e, "changing the node"),
+            Err(e) => self.trouble(e, "changing the node").map(retype),
         }
     }
 
+    fn app_pass(&mut self) -> Result<Next<()>, Error> {
+        let limit = Duration::from_secs(1).min(self.deadline.remaining());
+        match watch::app_accepts(self.target(), limit) {
+            Ok(()) => {
+                log(&format!("The app accepts connections on {}", self.target()));
+                Ok(Next::Done(()))
+            }
+            Err(why) => Ok(Next::Poll(format!(
+                "the app does not accept connections on {} yet ({why}), waiting before enabling it",
+                self.target()
+            ))),
+        }
+    }
+
+    fn online_pass(&mut self) -> Result<Next<Node>, Error> {
+        let (_, nodes) = match self.observe()? {
+            Ok(seen) => seen,
+            Err(next) => return Ok(retype(next)),
+        };
+        match find_node(&nodes, self.address, self.cfg.port) {
+            Some(n) if n.status.as_deref() == Some("ONLINE") => {
+                log(&format!("Node {} is ONLINE: its health check passes", n.id));
+                Ok(Next::Done(n.clone()))
+            }
+            Some(n) => Ok(Next::Poll(format!(
+                "node {} is {}, waiting for the load balancer's health check to pass",
+                n.id,
+                n.status.as_deref().unwrap_or("without a status")
+            ))),
+            None => Err(Error::Failed(format!(
+                "node {} disappeared from load balancer {} while waiting for it to be ONLINE",
+                self.target(),
+                self.cfg.lb_id
+            ))),
+        }
+    }
+
+    /// Waits until the load balancer's connections to the app have ended, or -drain-timeout.
+    fn watch_drain(&mut self, node: Option<&Node>) -> Result<(), Error> {
+        let Some(node) = node.filter(|n| {
+            n.condition
+                .eq_ignore_ascii_case(Condition::Draining.as_str())
+        }) else {
+            log("Node is not serving: no connections to wait for");
+            return Ok(());
+        };
+        let drain = self.cfg.drain_timeout;
+        if drain.is_zero() {
+            log("-drain-timeout 0: not waiting for connections to end");
+            return Ok(());
+        }
+        let started = Instant::now();
+        let until = started + drain.min(self.deadline.remaining());
+        let port = self.cfg.port;
+        let sample =
+            || watch::read_connections().map(|c| watch::lb_connections(&c, port, &self.sources));
+        if let Some(why) = self.cannot_watch(&sample) {
+            log(&format!(
+                "Cannot watch connections: {why}; waiting the whole -drain-timeout {} instead",
+                format_duration(drain)
+            ));
+            std::thread::sleep(until.saturating_duration_since(Instant::now()));
+            return self.after_drain_wait(drain, started, None);
+        }
+        log(&format!(
+            "Waiting for connections from the load balancer ({}) to port {port} to end, for up to {}",
+            self.sources
+                .iter()
+                .map(IpAddr::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            format_duration(drain)
+        ));
+        let pace = (self.cfg.interval / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        let mut next_report = started;
+        loop {
+            let left = match sample() {
+                Ok(by_source) => by_source,
+                Err(why) => {
+                    log(&format!("Cannot read connections any more: {why}"));
+                    std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                    return self.after_drain_wait(drain, started, None);
+                }
+            };
+            let now = Instant::now();
+            if left.is_empty() || now >= until {
+                return self.after_drain_wait(drain, started, Some(watch::describe(&left)));
+            }
+            if now >= next_report {
+                log(&format!(
+                    "Node {} is draining: {} connections left, {} to go",
+                    node.id,
+                    watch::describe(&left),
+                    format_duration(until - now)
+                ));
+                next_report = now + Duration::from_secs(5);
+            }
+            std::thread::sleep(pace.min(until - now));
+        }
+    }
+
+    /// Why connections cannot be watched from here, if they cannot.
+    fn cannot_watch(
+        &self,
+        sample: &impl Fn() -> Result<std::collections::BTreeMap<IpAddr, usize>, String>,
+    ) -> Option<String> {
+        if self.sources.is_empty() {
+            return Some("the load balancer lists no source addresses".into());
+        }
+        let local = crate::addr::scan().map(|ifaces| {
+            ifaces
+                .iter()
+                .any(|i| i.addr.to_canonical() == self.address.to_canonical())
+        });
+        match local {
+            Ok(true) => {}
+            Ok(false) => {
+                return Some(format!(
+                    "this host has no interface with the node's address {} (a container without --net=host sees only its own network: run it with --net=host)",
+                    self.address
+                ));
+            }
+            Err(why) => return Some(why),
+        }
+        sample()
+            .err()
+            .map(|why| format!("{why} (is /proc mounted?)"))
+    }
+
+    /// Logs how the drain wait ended. `left` is None when the connections were not visible.
+    fn after_drain_wait(
+        &self,
+        drain: Duration,
+        started: Instant,
+        left: Option<String>,
+    ) -> Result<(), Error> {
+        if self.deadline.remaining().is_zero() {
+            return Err(self.deadline_error(format!(
+                "connections to end ({} left) before finishing the drain",
+                left.as_deref().unwrap_or("unknown")
+            )));
+        }
+        match left.as_deref() {
+            Some("0") => log(&format!(
+                "All connections ended after {}",
+                format_duration(started.elapsed())
+            )),
+            Some(n) => log(&format!(
+                "-drain-timeout {} passed: cutting {n} connections",
+                format_duration(drain)
+            )),
+            None => log(&format!(
+                "-drain-timeout {} passed: going on without knowing whether connections remain",
+                format_duration(drain)
+            )),
+        }
+        Ok(())
+    }
+
     /// What an API failure means for the run: retry, wait, or stop with a final error.
-    fn trouble(&mut self, e: ApiError, doing: &str) -> Result<Next, Error> {
+    fn trouble(&mut self, e: ApiError, doing: &str) -> Result<Next<()>, Error> {
         let lb_id = self.cfg.lb_id;
         let region = self.session.as_ref().map_or("", |s| s.region.as_str());
         match e {
@@ -275,5 +493,16 @@ impl Run<'_> {
             ApiError::Refused(m) => Err(Error::Failed(format!("{doing} was refused: {m}"))),
             ApiError::Final(e) => Err(e),
         }
+    }
+}
+
+/// A `Next` that is not `Done` says the same whatever the pass would have returned.
+fn retype<T>(next: Next<()>) -> Next<T> {
+    match next {
+        Next::Done(()) | Next::Now => Next::Now,
+        Next::Changed(w) => Next::Changed(w),
+        Next::Poll(w) => Next::Poll(w),
+        Next::Retry(w) => Next::Retry(w),
+        Next::RetryAfter(w, d) => Next::RetryAfter(w, d),
     }
 }

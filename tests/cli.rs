@@ -2,47 +2,12 @@
 //! names the culprit, and nothing is sent to the API.
 
 mod fake;
+mod support;
 
 use std::process::Command;
 
 use fake::{Config, Fake};
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
-    cmd.env_clear()
-        .env("OS_AUTH_URL", fake.auth_url())
-        .env("OS_USERNAME", "demo")
-        .env("OS_PASSWORD", Config::default().api_key)
-        .env("OS_REGION_NAME", "DFW")
-        .env("LOAD_BALANCER_ID", "1")
-        .env("APP_PORT", "8080")
-        .env("RAX_SERVICENET_IPV4", "10.1.2.3")
-        .args(flags);
-    for (k, v) in env {
-        match v {
-            &"<unset>" => cmd.env_remove(k),
-            v => cmd.env(k, v),
-        };
-    }
-    let out = cmd.output().expect("run peekaboo");
-    let o = Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !o.stderr.contains(&Config::default().api_key),
-        "{}",
-        o.stderr
-    );
-    o
-}
+use support::peekaboo as run;
 
 /// Runs a bad invocation and returns its one error line (without the timestamp).
 fn usage_error(flags: &[&str], env: &[(&str, &str)]) -> String {

@@ -2,20 +2,12 @@
 //! exit code and stderr, for each action and each failure the API can throw at it.
 
 mod fake;
+mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use fake::{Action, Config, Fake, Fault, over_limit, status};
-
-const LB: u64 = 1;
-const ADDR: &str = "10.1.2.3";
-const PORT: u16 = 8080;
-
-struct Out {
-    code: i32,
-    stderr: String,
-}
+use support::{ADDR, LB, Out, PORT, calls, peekaboo};
 
 /// A fake with load balancer 1 in DFW.
 fn fake() -> Fake {
@@ -28,60 +20,21 @@ fn fake_with(cfg: Config) -> Fake {
     f
 }
 
-/// Runs peekaboo against `fake` with a hermetic environment: the given flags, then `env`
-/// overriding the defaults (an empty value removes the variable). Checks that no secret is
-/// printed, whatever the outcome.
+/// peekaboo with quick retries and a 10 s deadline unless the test gives its own; it writes
+/// nothing on stdout except for -help.
 fn run(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
-    cmd.env_clear()
-        .env("OS_AUTH_URL", fake.auth_url())
-        .env("OS_USERNAME", "demo")
-        .env("OS_PASSWORD", Config::default().api_key)
-        .env("OS_REGION_NAME", "DFW")
-        .env("LOAD_BALANCER_ID", LB.to_string())
-        .env("APP_PORT", PORT.to_string())
-        .env("RAX_SERVICENET_IPV4", ADDR)
-        .args(["-interval", "40ms"])
-        .args(flags);
+    let mut all = vec!["-interval", "40ms"];
     if !flags.contains(&"-timeout") {
-        cmd.args(["-timeout", "10s"]);
+        all.extend(["-timeout", "10s"]);
     }
-    for (k, v) in env {
-        if v.is_empty() {
-            cmd.env_remove(k);
-        } else {
-            cmd.env(k, v);
-        }
-    }
-    let out = cmd.output().expect("run peekaboo");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let cfg = Config::default();
-    for text in [&stderr, &stdout] {
-        for secret in [&cfg.api_key, &cfg.password, &"tok-".to_string()] {
-            assert!(!text.contains(secret.as_str()), "a secret leaked:\n{text}");
-        }
-    }
-    assert!(stdout.is_empty(), "stdout is for -help only:\n{stdout}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stderr,
-    }
-}
-
-/// Every request as "METHOD path" relative to the identity or CLB root.
-fn calls(fake: &Fake) -> Vec<String> {
-    fake.requests()
-        .iter()
-        .map(|r| {
-            let path = match r.path.find("/v1.0/123456") {
-                Some(i) => &r.path[i + "/v1.0/123456".len()..],
-                None => r.path.trim_start_matches("/v2.0"),
-            };
-            format!("{} {path}", r.method)
-        })
-        .collect()
+    all.extend(flags);
+    let out = peekaboo(fake, &all, env);
+    assert!(
+        out.stdout.is_empty(),
+        "stdout is for -help only:\n{}",
+        out.stdout
+    );
+    out
 }
 
 fn our_nodes(fake: &Fake) -> Vec<fake::Node> {

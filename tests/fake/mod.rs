@@ -36,6 +36,9 @@ pub struct Config {
     /// How long an LB stays PENDING_UPDATE after each accepted change.
     pub pending: Duration,
     pub node_limit: usize,
+    /// The `status` a node gets when the API creates it: "ONLINE" (the health check passes at
+    /// once) or "OFFLINE" (until `set_node_status`).
+    pub new_node_status: String,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
             regions: vec!["DFW".into(), "ORD".into(), "IAD".into()],
             pending: Duration::ZERO,
             node_limit: 25,
+            new_node_status: "ONLINE".into(),
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct Request {
     /// The request target exactly as received, e.g. "/dfw/v1.0/123456/loadbalancers/1/nodes".
     pub path: String,
     pub body: String,
+    /// When the request was read in full: tests compare it with what they did and when.
+    pub at: Instant,
     /// Names lower-cased, values trimmed, in the order received.
     pub headers: Vec<(String, String)>,
 }
@@ -274,6 +280,15 @@ impl Fake {
         lb_mut(&mut self.shared.lock(), lb).nodes.clone()
     }
 
+    /// What the health check says of a node: "ONLINE" or "OFFLINE".
+    pub fn set_node_status(&self, lb: u64, node: u64, status: &str) {
+        let mut st = self.shared.lock();
+        match lb_mut(&mut st, lb).nodes.iter_mut().find(|n| n.id == node) {
+            Some(n) => n.status = status.to_string(),
+            None => panic!("fake: no node {node} on load balancer {lb}"),
+        }
+    }
+
     pub fn lb_status(&self, lb: u64) -> String {
         lb_mut(&mut self.shared.lock(), lb).effective_status(Instant::now())
     }
@@ -442,6 +457,7 @@ fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
         method: method.to_string(),
         path: path.to_string(),
         body: String::new(),
+        at: Instant::now(),
         headers,
     };
     if req
@@ -465,6 +481,7 @@ fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
     let mut body = vec![0; len];
     r.read_exact(&mut body).map_err(|_| ReadError::Gone)?;
     req.body = String::from_utf8(body).map_err(|_| bad("body is not UTF-8"))?;
+    req.at = Instant::now();
     Ok(req)
 }
 
@@ -790,6 +807,7 @@ fn add_nodes(
     }
     for n in &mut new {
         n.id = *next_id;
+        n.status = cfg.new_node_status.clone();
         *next_id += 1;
     }
     let out: Vec<Value> = new.iter().map(node_json).collect();
