@@ -13,6 +13,7 @@ use crate::reconcile::{Condition, Want};
 pub const DEFAULT_AUTH_URL: &str = "https://identity.api.rackspacecloud.com/v2.0";
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Under systemd's default 90 s stop timeout, with room left to disable or delete the node.
 const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -23,6 +24,7 @@ pub struct Args {
     pub disable: bool,
     pub delete: bool,
     pub wait: bool,
+    pub allow_http: bool,
     pub ip: Option<String>,
     pub interval: Option<String>,
     pub timeout: Option<String>,
@@ -34,7 +36,15 @@ pub struct Args {
     pub version: bool,
 }
 
-const BOOL_FLAGS: &[&str] = &["drain", "disable", "delete", "wait", "help", "version"];
+const BOOL_FLAGS: &[&str] = &[
+    "drain",
+    "disable",
+    "delete",
+    "wait",
+    "allow-http",
+    "help",
+    "version",
+];
 const VALUE_FLAGS: &[&str] = &[
     "ip",
     "interval",
@@ -83,6 +93,7 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Err
                 "disable" => out.disable = on,
                 "delete" => out.delete = on,
                 "wait" => out.wait = on,
+                "allow-http" => out.allow_http = on,
                 "help" => out.help = on,
                 _ => out.version = on,
             }
@@ -209,6 +220,12 @@ pub struct Config {
     pub wait: bool,
     /// How long the drain wait may last before connections are cut; zero skips the wait.
     pub drain_timeout: Duration,
+    /// The limit for one HTTP request (PEEKABOO_REQUEST_TIMEOUT), within the run's deadline.
+    pub request_timeout: Duration,
+    /// The CAs to trust instead of the built-in roots (OS_CACERT).
+    pub ca_certs: Option<Vec<ureq::tls::Certificate<'static>>>,
+    /// `-allow-http`: plain http to a non-loopback identity endpoint is accepted.
+    pub allow_http: bool,
     /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).
     pub notes: Vec<String>,
 }
@@ -294,7 +311,7 @@ impl Config {
         let auth_url = match var("OS_AUTH_URL") {
             Some(v) => {
                 let v = v.trim().trim_end_matches('/').to_string();
-                crate::http::check_url(&v)
+                crate::http::check_url(&v, args.allow_http)
                     .map_err(|why| Error::Usage(format!("OS_AUTH_URL '{v}' {why}")))?;
                 v
             }
@@ -307,6 +324,20 @@ impl Config {
         let timeout = match &args.timeout {
             Some(v) => parse_duration_flag(v, "-timeout", Duration::from_secs(24 * 3600))?,
             None => DEFAULT_TIMEOUT,
+        };
+        let request_timeout = match var("PEEKABOO_REQUEST_TIMEOUT") {
+            Some(v) => {
+                parse_duration_flag(&v, "PEEKABOO_REQUEST_TIMEOUT", Duration::from_secs(600))?
+            }
+            None => DEFAULT_REQUEST_TIMEOUT,
+        };
+        let ca_certs = match var("OS_CACERT") {
+            Some(path) => Some(crate::http::load_ca(&path).map_err(|why| {
+                Error::Usage(format!(
+                    "OS_CACERT '{path}' {why}: point it at a PEM file of CA certificates, or unset it to trust the built-in roots"
+                ))
+            })?),
+            None => None,
         };
         let leaving = want != Want::Present(Condition::Enabled);
         let drain_timeout = match &args.drain_timeout {
@@ -341,6 +372,9 @@ impl Config {
             timeout,
             wait: args.wait,
             drain_timeout,
+            request_timeout,
+            ca_certs,
+            allow_http: args.allow_http,
             notes,
         })
     }
@@ -515,6 +549,8 @@ Timing:
   -timeout DURATION   one deadline for the whole run: 90s, 2m, 1m30s or plain seconds (default 2m)
   -interval DURATION  the longest wait between retries and status checks (default 5, seconds)
 
+  -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
+                      then cross the network in clear)
   -h, -help           show this help
   -version            show the version
 
@@ -529,7 +565,10 @@ Environment:
   RAX_SERVICENET_IPV4 address to use when -ip is not given
   RAX_PUBLICNET_IPV4  address to use when neither -ip nor RAX_SERVICENET_IPV4 is given
   OS_AUTH_URL         identity endpoint (default https://identity.api.rackspacecloud.com/v2.0);
-                      plain http:// only for loopback addresses
+                      plain http:// only for loopback addresses, unless -allow-http
+  OS_CACERT           PEM file of CA certificates to trust instead of the built-in roots
+  PEEKABOO_REQUEST_TIMEOUT
+                      the limit for one HTTP request (default 30s), within -timeout
 
 Exit codes:
   0  the node is in the state asked for
@@ -736,6 +775,27 @@ mod tests {
                 .contains("plain http")
         );
         assert!(config_err(&[], &[("OS_AUTH_URL", "ftp://x")]).contains("OS_AUTH_URL"));
+        let c = config(
+            &["-allow-http"],
+            &[("OS_AUTH_URL", "http://identity.example.com/v2.0/")],
+        )
+        .unwrap();
+        assert!(c.allow_http);
+        assert_eq!(c.auth_url, "http://identity.example.com/v2.0");
+        assert!(
+            config_err(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "0")])
+                .contains("must be more than zero")
+        );
+        assert_eq!(
+            config(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "250ms")])
+                .unwrap()
+                .request_timeout,
+            Duration::from_millis(250)
+        );
+        assert!(
+            config_err(&[], &[("OS_CACERT", "/nonexistent.pem")])
+                .starts_with("OS_CACERT '/nonexistent.pem' cannot be read")
+        );
     }
 
     #[test]

@@ -4,17 +4,18 @@
 use std::time::Duration;
 
 use ureq::http;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, parse_pem};
 
 use crate::config::Secret;
 use crate::retry::Deadline;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// API answers are a few KiB; anything far larger is not an answer we want to hold.
 const BODY_LIMIT: u64 = 1 << 20;
 
 pub struct Http {
     agent: ureq::Agent,
+    request_timeout: Duration,
 }
 
 /// An HTTP answer of any status: what it means is for the caller to decide.
@@ -26,17 +27,29 @@ pub struct Reply {
 }
 
 impl Http {
-    pub fn new() -> Http {
+    /// `roots`: the CAs to trust instead of the compiled-in Mozilla roots (OS_CACERT).
+    pub fn new(request_timeout: Duration, roots: Option<&[Certificate<'static>]>) -> Http {
+        let connect = CONNECT_TIMEOUT.min(request_timeout);
+        let tls = match roots {
+            Some(certs) => TlsConfig::builder()
+                .root_certs(RootCerts::new_with_certs(certs))
+                .build(),
+            None => TlsConfig::default(),
+        };
         let agent = ureq::Agent::config_builder()
+            .tls_config(tls)
             .http_status_as_error(false)
             // A redirect would carry X-Auth-Token wherever it points: treat it as an answer.
             .max_redirects(0)
-            .timeout_resolve(Some(CONNECT_TIMEOUT))
-            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_resolve(Some(connect))
+            .timeout_connect(Some(connect))
             .user_agent(concat!("peekaboo/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent();
-        Http { agent }
+        Http {
+            agent,
+            request_timeout,
+        }
     }
 
     /// Sends one request. `Err` is a transport failure (no answer, or an unreadable one), worded
@@ -49,7 +62,7 @@ impl Http {
         body: Option<&serde_json::Value>,
         deadline: &Deadline,
     ) -> Result<Reply, String> {
-        let limit = REQUEST_TIMEOUT.min(deadline.remaining());
+        let limit = self.request_timeout.min(deadline.remaining());
         if limit.is_zero() {
             return Err("no time left".into());
         }
@@ -137,16 +150,41 @@ fn host_of(url: &str) -> Option<&str> {
     authority.split(':').next().filter(|h| !h.is_empty())
 }
 
+/// Reads a PEM bundle of CA certificates (OS_CACERT). Returns why it cannot be used.
+pub fn load_ca(path: &str) -> Result<Vec<Certificate<'static>>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let mut certs = Vec::new();
+    for item in parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(format!("is not a valid PEM file: {e}")),
+        }
+    }
+    if certs.is_empty() {
+        return Err("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into());
+    }
+    Ok(certs)
+}
+
+/// Whether `url` is plain http to another machine, which `-allow-http` must permit.
+pub fn is_remote_http(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        && !host_of(url).is_some_and(is_loopback)
+}
+
 /// Checks that credentials and tokens sent to `url` stay private: https anywhere, plain http
-/// only to this machine (that is what the tests and the demo use). Returns why not.
-pub fn check_url(url: &str) -> Result<(), String> {
+/// only to this machine (that is what the tests and the demo use) unless `allow_http`.
+/// Returns why not.
+pub fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     let host = host_of(url).ok_or("is not a URL: use https://host/path")?;
     match scheme.as_deref() {
         Some("https") => Ok(()),
-        Some("http") if is_loopback(host) => Ok(()),
+        Some("http") if is_loopback(host) || allow_http => Ok(()),
         Some("http") => Err(format!(
-            "uses plain http to {host}: credentials would cross the network in clear; use https"
+            "uses plain http to {host}: credentials would cross the network in clear; use https (or -allow-http if you must)"
         )),
         _ => Err("is not an http(s) URL: use https://host/path".into()),
     }
@@ -175,18 +213,61 @@ mod tests {
 
     #[test]
     fn plain_http_only_to_loopback() {
-        assert!(check_url("https://identity.api.rackspacecloud.com/v2.0").is_ok());
-        assert!(check_url("http://127.0.0.1:4000/v2.0").is_ok());
-        assert!(check_url("http://127.9.9.9/v2.0").is_ok());
-        assert!(check_url("http://localhost:1/v2.0").is_ok());
-        assert!(check_url("http://[::1]:1/v2.0").is_ok());
+        let check = |u| check_url(u, false);
+        assert!(check("https://identity.api.rackspacecloud.com/v2.0").is_ok());
+        assert!(check("http://127.0.0.1:4000/v2.0").is_ok());
+        assert!(check("http://127.9.9.9/v2.0").is_ok());
+        assert!(check("http://localhost:1/v2.0").is_ok());
+        assert!(check("http://[::1]:1/v2.0").is_ok());
+        let err = check("http://10.0.0.1/v2.0").unwrap_err();
+        assert!(err.contains("plain http to 10.0.0.1"), "{err}");
+        assert!(check("HTTP://10.0.0.1/v2.0").is_err());
+        assert!(check("http://localhost.evil.com/").is_err());
+        assert!(check("ftp://x/").is_err());
+        assert!(check("identity").is_err());
+        // Only by explicit opt-in, and never for other schemes.
+        assert!(check_url("http://10.0.0.1/v2.0", true).is_ok());
+        assert!(check_url("ftp://x/", true).is_err());
+        assert!(is_remote_http("http://10.0.0.1/v2.0"));
+        assert!(!is_remote_http("http://127.0.0.1/v2.0"));
+        assert!(!is_remote_http("https://10.0.0.1/v2.0"));
+    }
+
+    #[test]
+    fn ca_bundles() {
+        let dir = std::env::temp_dir().join(format!("peekaboo-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p.to_string_lossy().into_owned()
+        };
         assert!(
-            check_url("http://10.0.0.1/v2.0")
+            load_ca("/nonexistent/ca.pem")
                 .unwrap_err()
-                .contains("plain http to 10.0.0.1")
+                .starts_with("cannot be read")
         );
-        assert!(check_url("http://localhost.evil.com/").is_err());
-        assert!(check_url("ftp://x/").is_err());
-        assert!(check_url("identity").is_err());
+        let empty = write("empty.pem", "no certificates here\n");
+        assert!(
+            load_ca(&empty)
+                .unwrap_err()
+                .contains("holds no PEM certificate")
+        );
+        // Any DER bytes parse as a certificate here; rustls checks them when it uses them.
+        let one = write(
+            "one.pem",
+            "-----BEGIN CERTIFICATE-----\nAAECAw==\n-----END CERTIFICATE-----\n",
+        );
+        assert_eq!(load_ca(&one).map(|c| c.len()).ok(), Some(1));
+        let broken = write(
+            "broken.pem",
+            "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+        );
+        assert!(
+            load_ca(&broken)
+                .unwrap_err()
+                .starts_with("is not a valid PEM file")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -87,7 +87,7 @@ pub fn authenticate(http: &Http, cfg: &Config, deadline: &Deadline) -> Result<Se
         .access;
     let (endpoint, region) = pick_endpoint(&access.catalog, cfg.region.as_deref())
         .map_err(|m| ApiError::Final(Error::Config(m)))?;
-    check_url(&endpoint).map_err(|why| {
+    check_url(&endpoint, cfg.allow_http).map_err(|why| {
         ApiError::Final(Error::Config(format!(
             "the catalog's load balancer endpoint '{endpoint}' {why}"
         )))

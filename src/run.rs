@@ -61,10 +61,16 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
     if let Some(hint) = crate::http::dns_hint(&cfg.auth_url) {
         log(&hint);
     }
+    if crate::http::is_remote_http(&cfg.auth_url) {
+        log(&format!(
+            "Warning: -allow-http: credentials go to {} in clear text",
+            cfg.auth_url
+        ));
+    }
     let address = resolve_address(cfg)?;
     let mut run = Run {
         cfg,
-        http: Http::new(),
+        http: Http::new(cfg.request_timeout, cfg.ca_certs.as_deref()),
         deadline,
         address,
         session: None,

@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use fake::{Action, Config, Fake, Fault, over_limit, status};
+use fake::{Action, Config, Fake, fault, over_limit, status};
 use support::{ADDR, LB, Out, PORT, calls, peekaboo};
 
 /// A fake with load balancer 1 in DFW.
@@ -48,15 +48,6 @@ fn condition(fake: &Fake) -> Option<String> {
     let nodes = our_nodes(fake);
     assert!(nodes.len() <= 1, "duplicate nodes: {nodes:?}");
     nodes.first().map(|n| n.condition.clone())
-}
-
-fn fault(method: &str, suffix: &str, times: usize, action: Action) -> Fault {
-    Fault {
-        method: Some(method.into()),
-        path_suffix: Some(suffix.into()),
-        times,
-        action,
-    }
 }
 
 const POST: &str = "POST /loadbalancers/1/nodes";

@@ -379,6 +379,7 @@ fn injected_faults() {
         method: Some("GET".into()),
         path_suffix: Some("/nodes".into()),
         times: 1,
+        skip: 0,
         action: over_limit("1"),
     });
     let r = call(&nodes, "GET", tok, None);
@@ -395,6 +396,7 @@ fn injected_faults() {
         method: None,
         path_suffix: None,
         times: 1,
+        skip: 0,
         action: status(503),
     });
     let r = call(&nodes, "GET", tok, None);
@@ -404,12 +406,14 @@ fn injected_faults() {
         method: Some("POST".into()),
         path_suffix: Some("/nodes".into()),
         times: 1,
+        skip: 0,
         action: Action::CloseBeforeHandling,
     });
     f.inject(Fault {
         method: Some("POST".into()),
         path_suffix: Some("/nodes".into()),
         times: 1,
+        skip: 0,
         action: Action::CloseAfterApplying,
     });
     let body = node_body("10.0.0.1", 80, "ENABLED");

@@ -39,6 +39,11 @@ pub struct Config {
     /// The `status` a node gets when the API creates it: "ONLINE" (the health check passes at
     /// once) or "OFFLINE" (until `set_node_status`).
     pub new_node_status: String,
+    /// Added before every answer, like a WAN round trip (the benchmark uses 50 ms).
+    pub latency: Duration,
+    /// Enforce the documented per-account rate limits on the CLB API (GET 10/s, POST 5/s,
+    /// PUT 10/s, DELETE 5/s) with the rate limiter's 413 and `Retry-After: 1`.
+    pub rate_limits: bool,
 }
 
 impl Default for Config {
@@ -53,6 +58,8 @@ impl Default for Config {
             pending: Duration::ZERO,
             node_limit: 25,
             new_node_status: "ONLINE".into(),
+            latency: Duration::ZERO,
+            rate_limits: false,
         }
     }
 }
@@ -97,6 +104,8 @@ pub struct Fault {
     pub path_suffix: Option<String>,
     /// How many matching requests it applies to; then it is spent.
     pub times: usize,
+    /// How many matching requests to let through first: `skip: 2` faults the third.
+    pub skip: usize,
     pub action: Action,
 }
 
@@ -112,6 +121,21 @@ pub enum Action {
     CloseBeforeHandling,
     /// Apply the request as normal, then close without answering: a lost response.
     CloseAfterApplying,
+    /// Apply the request as normal, then answer only after this long (a slow response).
+    Delay(Duration),
+    /// Apply the request as normal, then send the head and half the body, and close.
+    Truncate,
+}
+
+/// A fault on requests with `method` whose path ends with `path_suffix`.
+pub fn fault(method: &str, path_suffix: &str, times: usize, action: Action) -> Fault {
+    Fault {
+        method: Some(method.to_string()),
+        path_suffix: Some(path_suffix.to_string()),
+        times,
+        skip: 0,
+        action,
+    }
 }
 
 /// The rate-limit proxy's answer: 413 with a wrapped `overLimit` body and a `Retry-After` header
@@ -169,13 +193,17 @@ struct State {
     token_count: u64,
     tokens: Vec<String>,
     faults: Vec<Fault>,
+    /// Random faults: (xorshift state, percent of requests, actions to pick from).
+    chaos: Option<(u64, u32, Vec<Action>)>,
+    /// Recent CLB requests per verb, for the rate limits.
+    recent: BTreeMap<String, Vec<Instant>>,
     requests: Vec<Request>,
     mutations: Vec<String>,
 }
 
 impl State {
     fn take_fault(&mut self, method: &str, path: &str) -> Option<Action> {
-        let fault = self.faults.iter_mut().find(|f| {
+        let scripted = self.faults.iter_mut().find(|f| {
             f.times > 0
                 && f.method
                     .as_ref()
@@ -183,9 +211,39 @@ impl State {
                 && f.path_suffix
                     .as_ref()
                     .is_none_or(|s| path.ends_with(s.as_str()))
-        })?;
-        fault.times -= 1;
-        Some(fault.action.clone())
+        });
+        if let Some(f) = scripted {
+            if f.skip > 0 {
+                f.skip -= 1;
+                return None;
+            }
+            f.times -= 1;
+            return Some(f.action.clone());
+        }
+        let (rng, percent, actions) = self.chaos.as_mut()?;
+        // xorshift64: the same seed gives the same faults on the same request sequence.
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        if (*rng % 100) as u32 >= *percent || actions.is_empty() {
+            return None;
+        }
+        Some(actions[(*rng >> 32) as usize % actions.len()].clone())
+    }
+
+    /// Whether `method` is over its documented per-second limit; records the request if not.
+    fn over_rate_limit(&mut self, method: &str, now: Instant) -> bool {
+        let per_second = match method {
+            "GET" | "PUT" => 10,
+            _ => 5,
+        };
+        let recent = self.recent.entry(method.to_string()).or_default();
+        recent.retain(|t| now.duration_since(*t) < Duration::from_secs(1));
+        if recent.len() >= per_second {
+            return true;
+        }
+        recent.push(now);
+        false
     }
 }
 
@@ -312,6 +370,12 @@ impl Fake {
     /// Faults are tried in the order injected; the first unspent match applies.
     pub fn inject(&self, fault: Fault) {
         self.shared.lock().faults.push(fault);
+    }
+
+    /// From now on, `percent` of the requests no scripted fault takes get one of `actions`,
+    /// chosen by a generator seeded with `seed` (so a failing run can be replayed).
+    pub fn chaos(&self, seed: u64, percent: u32, actions: Vec<Action>) {
+        self.shared.lock().chaos = Some((seed | 1, percent, actions));
     }
 
     /// Every parsed request, faulted ones included (unparseable ones are answered 400 only).
@@ -503,6 +567,20 @@ fn write_response(mut stream: &TcpStream, resp: &Resp) {
     let _ = stream.flush();
 }
 
+/// The head promises the whole body; only half of it comes before the connection closes.
+fn write_truncated(mut stream: &TcpStream, resp: &Resp) {
+    let head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        resp.status,
+        reason(resp.status),
+        resp.body.len()
+    );
+    let half = &resp.body.as_bytes()[..resp.body.len() / 2];
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(half);
+    let _ = stream.flush();
+}
+
 fn serve(sh: &Shared, stream: TcpStream) {
     // A client that connects and then says nothing must not pin this thread forever.
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
@@ -520,15 +598,23 @@ fn serve(sh: &Shared, stream: TcpStream) {
         }
     };
     let route = req.path.split('?').next().unwrap_or("").to_string();
+    if !sh.cfg.latency.is_zero() {
+        thread::sleep(sh.cfg.latency);
+    }
     let fault = {
         let mut st = sh.lock();
         st.requests.push(req.clone());
+        let clb = clb_prefix(&sh.cfg, &route);
         if matches!(req.method.as_str(), "POST" | "PUT" | "DELETE" | "PATCH")
-            && let Some((_, sub)) = clb_prefix(&sh.cfg, &route)
+            && let Some((_, sub)) = clb
         {
             st.mutations.push(format!("{} {}", req.method, sub));
         }
-        st.take_fault(&req.method, &route)
+        if sh.cfg.rate_limits && clb.is_some() && st.over_rate_limit(&req.method, Instant::now()) {
+            Some(over_limit("1"))
+        } else {
+            st.take_fault(&req.method, &route)
+        }
     };
     let resp = match fault {
         Some(Action::Respond {
@@ -546,6 +632,20 @@ fn serve(sh: &Shared, stream: TcpStream) {
         }
         Some(Action::CloseAfterApplying) => {
             let _ = handle(sh, &req, &route);
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+        Some(Action::Delay(d)) => {
+            let resp = handle(sh, &req, &route);
+            thread::sleep(d);
+            resp
+        }
+        Some(Action::Truncate) => {
+            let mut resp = handle(sh, &req, &route);
+            if resp.body.len() < 2 {
+                resp.body = r#"{"nodes":[]}"#.to_string();
+            }
+            write_truncated(&stream, &resp);
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
