@@ -195,6 +195,8 @@ struct State {
     faults: Vec<Fault>,
     /// Random faults: (xorshift state, percent of requests, actions to pick from).
     chaos: Option<(u64, u32, Vec<Action>)>,
+    /// How many requests got a fault, scripted or random (rate limits not counted).
+    fired: usize,
     /// Recent CLB requests per verb, for the rate limits.
     recent: BTreeMap<String, Vec<Instant>>,
     requests: Vec<Request>,
@@ -218,7 +220,9 @@ impl State {
                 return None;
             }
             f.times -= 1;
-            return Some(f.action.clone());
+            let action = f.action.clone();
+            self.fired += 1;
+            return Some(action);
         }
         let (rng, percent, actions) = self.chaos.as_mut()?;
         // xorshift64: the same seed gives the same faults on the same request sequence.
@@ -228,7 +232,9 @@ impl State {
         if (*rng % 100) as u32 >= *percent || actions.is_empty() {
             return None;
         }
-        Some(actions[(*rng >> 32) as usize % actions.len()].clone())
+        let action = actions[(*rng >> 32) as usize % actions.len()].clone();
+        self.fired += 1;
+        Some(action)
     }
 
     /// Whether `method` is over its documented per-second limit; records the request if not.
@@ -370,6 +376,16 @@ impl Fake {
     /// Faults are tried in the order injected; the first unspent match applies.
     pub fn inject(&self, fault: Fault) {
         self.shared.lock().faults.push(fault);
+    }
+
+    /// How many requests got a fault so far, scripted or random.
+    pub fn fired(&self) -> usize {
+        self.shared.lock().fired
+    }
+
+    /// Scripted faults not yet used up: a test whose faults never fired tested nothing.
+    pub fn unspent(&self) -> usize {
+        self.shared.lock().faults.iter().map(|f| f.times).sum()
     }
 
     /// From now on, `percent` of the requests no scripted fault takes get one of `actions`,
