@@ -13,6 +13,9 @@ mod retry;
 mod run;
 mod watch;
 
+#[cfg(test)]
+mod fuzz;
+
 use config::{Config, USAGE, parse_args};
 use error::Error;
 

@@ -342,6 +342,31 @@ fn html_error_pages_and_connection_failures_are_retried() {
 }
 
 #[test]
+fn an_oversized_answer_is_refused_and_read_again() {
+    let f = fake();
+    let huge = format!(r#"{{"nodes":[],"padding":"{}"}}"#, "x".repeat(2 << 20));
+    f.inject(fault(
+        "GET",
+        "/nodes",
+        1,
+        Action::Respond {
+            status: 200,
+            body: huge,
+            headers: vec![],
+        },
+    ));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Listing the nodes failed: 127.0.0.1 sent an answer over 1048576 bytes"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(f.mutations(), [POST]);
+}
+
+#[test]
 fn a_failed_listing_is_never_taken_as_no_node() {
     for flags in [&[][..], &["-delete"][..]] {
         let f = fake();

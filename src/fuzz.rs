@@ -1,0 +1,223 @@
+//! Property tests of every parser that reads outside input: on any input, no panic, and
+//! whatever is accepted is accepted consistently. A seeded generator mutates valid examples,
+//! so failures replay exactly.
+
+use std::ffi::OsString;
+
+/// xorshift64, seeded: the same inputs every run.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// A valid example, mutated: characters replaced, inserted, deleted or the string cut.
+    fn mutate(&mut self, examples: &[&str]) -> String {
+        const ALPHABET: &[char] = &[
+            '0',
+            '1',
+            '9',
+            '.',
+            ':',
+            '-',
+            '+',
+            ' ',
+            'a',
+            'f',
+            'F',
+            'x',
+            'h',
+            'm',
+            's',
+            'µ',
+            '/',
+            ',',
+            '"',
+            '{',
+            '}',
+            '[',
+            ']',
+            '\0',
+            '\n',
+            '\u{00e9}',
+            '\u{1f600}',
+            'G',
+            'M',
+            'T',
+            'Z',
+            '%',
+        ];
+        let mut chars: Vec<char> = examples[self.below(examples.len())].chars().collect();
+        for _ in 0..=self.below(4) {
+            let c = ALPHABET[self.below(ALPHABET.len())];
+            let at = self.below(chars.len() + 1);
+            match self.below(4) {
+                0 if at < chars.len() => chars[at] = c,
+                1 => chars.insert(at, c),
+                2 if at < chars.len() => {
+                    chars.remove(at);
+                }
+                _ => chars.truncate(at),
+            }
+        }
+        if self.below(50) == 0 {
+            // Now and then something long.
+            let tail: String = chars.iter().cycle().take(5000).collect();
+            return tail;
+        }
+        chars.into_iter().collect()
+    }
+}
+
+const ROUNDS: usize = 20_000;
+
+#[test]
+fn durations() {
+    let mut g = Gen(1);
+    for _ in 0..ROUNDS {
+        let s = g.mutate(&[
+            "5", "0.25", "90s", "1m30s", "250ms", "1.5h", "10us", "2h45m",
+        ]);
+        if let Some(d) = crate::config::parse_duration(&s) {
+            // What parses prints in a form that parses back to nearly the same: the printed
+            // form keeps tenths of a second under a minute, whole seconds above.
+            let printed = crate::config::format_duration(d);
+            let back = crate::config::parse_duration(&printed)
+                .unwrap_or_else(|| panic!("{s} -> {printed}"));
+            let diff = back.abs_diff(d);
+            assert!(
+                diff <= std::time::Duration::from_secs(1),
+                "{s} -> {printed} -> {back:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn addresses() {
+    let mut g = Gen(2);
+    for _ in 0..ROUNDS {
+        let s = g.mutate(&[
+            "10.1.2.3",
+            "2001:db8::5",
+            "::ffff:10.0.0.1",
+            "0.0.0.0",
+            "fe80::1%eth0",
+        ]);
+        if let Ok(ip) = crate::config::parse_ip(&s, "-ip") {
+            assert!(!ip.is_unspecified() && !ip.is_multicast(), "{s}");
+        }
+    }
+}
+
+#[test]
+fn retry_after() {
+    let mut g = Gen(3);
+    for _ in 0..ROUNDS {
+        let s = g.mutate(&[
+            "120",
+            "Sat, 13 Jun 2015 22:30:10 GMT",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+        ]);
+        for now in [0, 1_434_234_610, u64::MAX] {
+            let _ = crate::retry::parse_retry_after(&s, now);
+        }
+    }
+}
+
+#[test]
+fn proc_net_tcp_lines() {
+    let mut g = Gen(4);
+    for _ in 0..ROUNDS {
+        let s = g.mutate(&[
+            "   2: 0100007F:9A17 0200007F:B6B9 01 00000000:00000000 00:00000000 00000000     0        0 31061 1",
+            "   1: 0000000000000000FFFF00000100007F:954D 0000000000000000FFFF00000200007F:EAFB 01 00000000:00000000",
+        ]);
+        let _ = crate::watch::parse_line(&s);
+    }
+}
+
+#[test]
+fn api_bodies() {
+    let mut g = Gen(5);
+    for _ in 0..ROUNDS {
+        let s = g.mutate(&[
+            r#"{"message":"Load Balancer '1' has a status of 'PENDING_UPDATE' and is considered immutable.","code":422}"#,
+            r#"{"overLimit":{"code":413,"message":"OverLimit Retry...","retryAfter":"2015-06-13T22:30:10Z"}}"#,
+            r#"{"unauthorized":{"code":401,"message":"Unable to authenticate"}}"#,
+            r#"{"nodes":[{"id":1,"address":"10.0.0.1","port":80,"condition":"ENABLED","status":"ONLINE","weight":1,"type":"PRIMARY"}]}"#,
+            r#"{"loadBalancer":{"id":1,"status":"ACTIVE","sourceAddresses":{"ipv4Servicenet":"10.0.0.2"}}}"#,
+        ]);
+        let _ = crate::clb::message(s.as_bytes());
+        for status in [200, 401, 404, 410, 413, 422, 500] {
+            let reply = crate::http::Reply {
+                status,
+                retry_after: Some(s.clone()),
+                body: s.as_bytes().to_vec(),
+            };
+            let _ = crate::clb::classify(&reply, 0);
+        }
+        let _ = serde_json::from_str::<Vec<crate::reconcile::Node>>(&s);
+        if let Ok(lb) = serde_json::from_str::<crate::clb::LoadBalancer>(&s) {
+            let _ = lb.sources();
+        }
+    }
+}
+
+#[test]
+fn command_lines() {
+    let mut g = Gen(6);
+    let words = [
+        "-drain",
+        "--delete",
+        "-disable=false",
+        "-ip",
+        "10.0.0.1",
+        "-interval",
+        "5",
+        "-timeout=2m",
+        "-wait",
+        "-drain-timeout",
+        "0",
+        "-port",
+        "80",
+        "-lb",
+        "1",
+        "-region",
+        "iad",
+        "--",
+        "-",
+        "x",
+        "-h",
+        "-version",
+        "-allow-http",
+    ];
+    for _ in 0..ROUNDS {
+        let n = g.below(6);
+        let args: Vec<OsString> = (0..n)
+            .map(|_| {
+                if g.below(3) == 0 {
+                    OsString::from(g.mutate(&words))
+                } else {
+                    OsString::from(words[g.below(words.len())])
+                }
+            })
+            .collect();
+        if let Ok(a) = crate::config::parse_args(args) {
+            let env = |name: &str| match name {
+                "LOAD_BALANCER_ID" => Some("1".to_string()),
+                "OS_USERNAME" | "OS_PASSWORD" => Some("x".to_string()),
+                _ => None,
+            };
+            let _ = crate::config::Config::new(a, &env);
+        }
+    }
+}
