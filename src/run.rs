@@ -33,9 +33,9 @@ enum Next<T> {
     RetryAfter(String, Option<Duration>),
 }
 
-/// The load balancer and its nodes as read now, or, when they could not be read, what the
-/// pass should answer instead.
-type Observed = Result<(LoadBalancer, Vec<Node>), Next<()>>;
+/// The load balancer and its nodes as read now (no nodes when they were not needed), or, when
+/// they could not be read, what the pass should answer instead.
+type Observed = Result<(LoadBalancer, Option<Vec<Node>>), Next<()>>;
 
 struct Run<'a> {
     cfg: &'a Config,
@@ -48,6 +48,8 @@ struct Run<'a> {
     reauthenticated: bool,
     /// Whether this converge step sent a change (so it must wait for the LB to settle).
     changed: bool,
+    /// Whether this converge step found a change to make while the LB was busy.
+    blocked: bool,
     /// Where the load balancer connects from, as last read.
     sources: Vec<IpAddr>,
 }
@@ -76,6 +78,7 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
         session: None,
         reauthenticated: false,
         changed: false,
+        blocked: false,
         sources: Vec::new(),
     };
     let mut node = None;
@@ -151,10 +154,11 @@ impl Run<'_> {
                     (why, "checking again", polls.next_delay())
                 }
                 Next::Retry(why) => (why, "trying again", errors.next_delay()),
+                // Jitter on top of Retry-After, or a fleet told the same wait retries together.
                 Next::RetryAfter(why, after) => (
                     why,
                     "trying again",
-                    after.unwrap_or_else(|| errors.next_delay()),
+                    after.unwrap_or_default() + errors.next_delay(),
                 ),
             };
             if self.deadline.remaining().is_zero() {
@@ -195,11 +199,14 @@ impl Run<'_> {
             Want::Drained => format!("Draining {target} on load balancer {lb}"),
         });
         self.changed = false;
+        self.blocked = false;
         self.drive(|run| run.converge_pass(want))
     }
 
-    /// Authenticates if needed, then reads the load balancer and its nodes.
-    fn observe(&mut self) -> Result<Observed, Error> {
+    /// Authenticates if needed, then reads the load balancer and its nodes. `settling`: the
+    /// load balancer was last seen busy and we only wait for it; while it stays busy its nodes
+    /// are not read, so a poll costs one GET (the fleet shares 10 GET/s per account).
+    fn observe(&mut self, settling: bool) -> Result<Observed, Error> {
         if self.session.is_none() {
             match authenticate(&self.http, self.cfg, &self.deadline) {
                 Ok(s) => self.session = Some(s),
@@ -219,9 +226,13 @@ impl Run<'_> {
                 self.cfg.lb_id, lb.status
             )));
         }
-        let nodes = match clb.nodes() {
-            Ok(nodes) => nodes,
-            Err(e) => return self.trouble(e, "listing the nodes").map(Err),
+        let nodes = if settling && lb.status != "ACTIVE" {
+            None
+        } else {
+            match clb.nodes() {
+                Ok(nodes) => Some(nodes),
+                Err(e) => return self.trouble(e, "listing the nodes").map(Err),
+            }
         };
         self.reauthenticated = false;
         self.sources = lb.sources();
@@ -241,11 +252,24 @@ impl Run<'_> {
     }
 
     fn converge_pass(&mut self, want: Want) -> Result<Next<Option<Node>>, Error> {
-        let (lb, nodes) = match self.observe()? {
+        let lb_id = self.cfg.lb_id;
+        let (lb, nodes) = match self.observe(self.changed || self.blocked)? {
             Ok(seen) => seen,
             Err(next) => return Ok(retype(next)),
         };
-        let lb_id = self.cfg.lb_id;
+        let Some(nodes) = nodes else {
+            return Ok(Next::Poll(if self.changed {
+                format!(
+                    "load balancer {lb_id} is {} while it applies the change, waiting for ACTIVE",
+                    lb.status
+                )
+            } else {
+                format!(
+                    "load balancer {lb_id} is {}, waiting for ACTIVE before changing it",
+                    lb.status
+                )
+            }));
+        };
         let current = find_node(&nodes, self.address, self.cfg.port);
         let action = plan(current, want);
         let active = lb.status == "ACTIVE";
@@ -253,12 +277,6 @@ impl Run<'_> {
             return Ok(Next::Now);
         };
         let result = match action {
-            Action::Nothing if self.changed && !active => {
-                return Ok(Next::Poll(format!(
-                    "load balancer {lb_id} is {} while it applies the change, waiting for ACTIVE",
-                    lb.status
-                )));
-            }
             Action::Nothing => {
                 if !self.changed {
                     log("Node is already in that state: nothing to change");
@@ -266,6 +284,7 @@ impl Run<'_> {
                 return Ok(Next::Done(current.cloned()));
             }
             _ if !active => {
+                self.blocked = true;
                 return Ok(Next::Poll(format!(
                     "load balancer {lb_id} is {}, waiting for ACTIVE before changing it",
                     lb.status
@@ -322,8 +341,9 @@ impl Run<'_> {
     }
 
     fn online_pass(&mut self) -> Result<Next<Node>, Error> {
-        let (_, nodes) = match self.observe()? {
-            Ok(seen) => seen,
+        let nodes = match self.observe(false)? {
+            Ok((_, Some(nodes))) => nodes,
+            Ok((_, None)) => return Ok(Next::Now),
             Err(next) => return Ok(retype(next)),
         };
         match find_node(&nodes, self.address, self.cfg.port) {

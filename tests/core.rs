@@ -454,20 +454,22 @@ fn duplicate_node_answer_lists_again_and_updates() {
 
 #[test]
 fn rate_limits_wait_as_told_in_seconds_and_as_a_date() {
-    let in_two_seconds = {
+    let in_two_seconds = || {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
-            .as_secs()
-            + 2;
-        http_date(now)
+            .as_secs();
+        http_date(now + 2)
     };
-    for (retry_after, told) in [
-        ("1", &["in 1s"][..]),
-        (in_two_seconds.as_str(), &["in 1s", "in 2s"][..]),
-    ] {
+    for seconds_form in [true, false] {
+        // The date is made just before the run that reads it.
+        let (retry_after, told) = if seconds_form {
+            ("1".to_string(), &["in 1.0s"][..])
+        } else {
+            (in_two_seconds(), &["in 1.0s", "in 2.0s"][..])
+        };
         let f = fake();
-        f.inject(fault("GET", "/nodes", 1, over_limit(retry_after)));
+        f.inject(fault("GET", "/nodes", 1, over_limit(&retry_after)));
         let out = run(&f, &[], &[]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert_eq!(f.mutations(), [POST]);

@@ -197,6 +197,8 @@ struct State {
     chaos: Option<(u64, u32, Vec<Action>)>,
     /// How many requests got a fault, scripted or random (rate limits not counted).
     fired: usize,
+    /// How many requests the rate limits refused.
+    rate_limited: usize,
     /// Recent CLB requests per verb, for the rate limits.
     recent: BTreeMap<String, Vec<Instant>>,
     requests: Vec<Request>,
@@ -381,6 +383,11 @@ impl Fake {
     /// How many requests got a fault so far, scripted or random.
     pub fn fired(&self) -> usize {
         self.shared.lock().fired
+    }
+
+    /// How many requests the rate limits (`Config::rate_limits`) refused with 413.
+    pub fn rate_limited(&self) -> usize {
+        self.shared.lock().rate_limited
     }
 
     /// Scripted faults not yet used up: a test whose faults never fired tested nothing.
@@ -627,6 +634,7 @@ fn serve(sh: &Shared, stream: TcpStream) {
             st.mutations.push(format!("{} {}", req.method, sub));
         }
         if sh.cfg.rate_limits && clb.is_some() && st.over_rate_limit(&req.method, Instant::now()) {
+            st.rate_limited += 1;
             Some(over_limit("1"))
         } else {
             st.take_fault(&req.method, &route)

@@ -1,0 +1,192 @@
+//! `make bench`: what peekaboo costs, against the fake with a simulated WAN (50 ms added to
+//! every answer), the documented rate limits enforced and a 1 s PENDING_UPDATE after each
+//! change. Prints a plain table: requests and wall time per action from a cold start, the
+//! already-in-state case, fleets of hosts changing one load balancer at once, peak memory of
+//! one run, and the static binary's size.
+//!
+//!     cargo run --release --example bench -- target/release/peekaboo [static binary]
+
+#[path = "../tests/fake/mod.rs"]
+mod fake;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fake::{Config, Fake};
+
+const LB: u64 = 1;
+const WINDOW: Duration = Duration::from_secs(1);
+const LATENCY: Duration = Duration::from_millis(50);
+
+fn fake() -> Fake {
+    let f = Fake::start(Config {
+        pending: WINDOW,
+        latency: LATENCY,
+        rate_limits: true,
+        ..Config::default()
+    });
+    f.add_lb(LB, "DFW");
+    f
+}
+
+fn spawn(bin: &str, f: &Fake, ip: &str, flags: &[&str]) -> Child {
+    Command::new(bin)
+        .args(flags)
+        .env_clear()
+        .env("OS_AUTH_URL", f.auth_url())
+        .env("OS_USERNAME", "demo")
+        .env("OS_PASSWORD", Config::default().api_key)
+        .env("OS_REGION_NAME", "DFW")
+        .env("LOAD_BALANCER_ID", LB.to_string())
+        .env("APP_PORT", "8080")
+        .env("RAX_SERVICENET_IPV4", ip)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("bench: cannot run {bin}: {e}"))
+}
+
+/// Reads and writes sent to the CLB API and identity (token requests count as writes).
+fn counts(f: &Fake) -> (usize, usize) {
+    let reqs = f.requests();
+    let reads = reqs.iter().filter(|r| r.method == "GET").count();
+    (reads, reqs.len() - reads)
+}
+
+/// The most GETs the fake saw within any one second.
+fn peak_gets_per_second(f: &Fake) -> usize {
+    let times: Vec<Instant> = f
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.at)
+        .collect();
+    (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|t| t.duration_since(times[i]) < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn single(bin: &str, name: &str, start: Option<&str>, flags: &[&str]) {
+    let f = fake();
+    if let Some(c) = start {
+        f.add_node(LB, "10.1.2.3", 8080, c);
+    }
+    let t = Instant::now();
+    let status = spawn(bin, &f, "10.1.2.3", flags)
+        .wait()
+        .map(|s| s.code().unwrap_or(-1));
+    let wall = t.elapsed();
+    let (reads, writes) = counts(&f);
+    println!(
+        "| {name:<32} | {:>4} | {:>7.2} s | {:>8} | {reads:>5} | {writes:>6} |",
+        status.unwrap_or(-1),
+        wall.as_secs_f64(),
+        reads + writes
+    );
+}
+
+fn fleet(bin: &str, n: usize) {
+    let f = fake();
+    let t = Instant::now();
+    let children: Vec<Child> = (0..n)
+        .map(|i| spawn(bin, &f, &format!("10.0.{}.{}", i / 200, i % 200 + 1), &[]))
+        .collect();
+    let failed = children
+        .into_iter()
+        .map(|mut c| c.wait().map(|s| s.success()).unwrap_or(false))
+        .filter(|ok| !ok)
+        .count();
+    let wall = t.elapsed();
+    let floor = WINDOW * n as u32;
+    let (reads, writes) = counts(&f);
+    let nodes = f.nodes(LB);
+    let mut addresses: Vec<&str> = nodes.iter().map(|n| n.address.as_str()).collect();
+    addresses.sort_unstable();
+    addresses.dedup();
+    println!(
+        "| fleet of {n:<3} | {:>3} | {:>5}/{:<5} | {:>7.2} s | {:>5.1} s | {:>5.2} | {reads:>5} | {writes:>6} | {:>4} | {:>8} |",
+        n - failed,
+        nodes.len(),
+        addresses.len(),
+        wall.as_secs_f64(),
+        floor.as_secs_f64(),
+        wall.as_secs_f64() / floor.as_secs_f64(),
+        f.rate_limited(),
+        peak_gets_per_second(&f),
+    );
+}
+
+fn peak_rss_kib(bin: &str) -> i64 {
+    let f = fake();
+    let _ = spawn(bin, &f, "10.1.2.3", &[]).wait();
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .map(|u| u.max_rss())
+        .unwrap_or(-1)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let bin = args
+        .next()
+        .unwrap_or_else(|| "target/release/peekaboo".into());
+    let static_bin = args.next();
+    println!(
+        "peekaboo bench: fake API with {} ms added to every answer, {} s PENDING_UPDATE after each change,",
+        LATENCY.as_millis(),
+        WINDOW.as_secs()
+    );
+    println!(
+        "rate limits enforced (GET 10/s, POST 5/s, PUT 10/s, DELETE 5/s); peekaboo with its defaults.\n"
+    );
+    println!(
+        "| one host, cold start              | exit |    wall   | requests | reads | writes |"
+    );
+    println!("|----------------------------------|------|-----------|----------|-------|--------|");
+    single(&bin, "enable (creates the node)", None, &[]);
+    single(
+        &bin,
+        "drain (ENABLED -> DRAINING)",
+        Some("ENABLED"),
+        &["-drain"],
+    );
+    single(
+        &bin,
+        "disable (DRAINING -> DISABLED)",
+        Some("DRAINING"),
+        &["-disable"],
+    );
+    single(
+        &bin,
+        "delete (DISABLED -> gone)",
+        Some("DISABLED"),
+        &["-delete"],
+    );
+    single(&bin, "enable, already ENABLED", Some("ENABLED"), &[]);
+    single(&bin, "delete, already gone", None, &["-delete"]);
+    println!();
+    println!(
+        "| fleet (all enable at once) | ok  | nodes/addrs |    wall   |  floor  | ratio | reads | writes |  413 | GET/s max |"
+    );
+    println!(
+        "|---------------|-----|-------------|-----------|---------|-------|-------|--------|------|----------|"
+    );
+    for n in [10, 25] {
+        fleet(&bin, n);
+    }
+    println!();
+    println!(
+        "peak resident memory of one run: {} KiB",
+        peak_rss_kib(&bin)
+    );
+    if let Some(s) = static_bin {
+        match std::fs::metadata(&s) {
+            Ok(m) => println!("static binary: {} bytes ({s})", m.len()),
+            Err(e) => println!("static binary: {s}: {e}"),
+        }
+    }
+}
