@@ -3,7 +3,7 @@ TARGET := x86_64-unknown-linux-musl
 STATIC := target/$(TARGET)/release/peekaboo
 IMAGE ?= peekaboo
 
-.PHONY: all build test lint demo fake static size scratch-check check-examples image clean
+.PHONY: all build test lint demo fake bench static size scratch-check check-examples image clean
 
 all: build
 
@@ -26,6 +26,13 @@ demo:
 # The fake on its own, for trying peekaboo by hand: it prints the variables to export.
 fake:
 	cargo run --quiet --example fake_rackspace -- --pending-ms 1000
+
+# Requests, wall time, fleets, memory and size against the fake with 50 ms of simulated WAN
+# latency and the documented rate limits: a table to paste into an issue. BENCH_TRACE=1 also
+# prints each fleet's request timeline on stderr.
+bench: static
+	cargo build --release --bin peekaboo --example bench
+	target/release/examples/bench target/release/peekaboo $(STATIC)
 
 # The shipped binary: static, musl, tuned for size. Needs musl-gcc (apt: musl-tools) for ring
 # and the rustup target x86_64-unknown-linux-musl; .ci/run installs both.

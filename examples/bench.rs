@@ -102,6 +102,17 @@ fn fleet(bin: &str, n: usize) {
         .filter(|ok| !ok)
         .count();
     let wall = t.elapsed();
+    if std::env::var("BENCH_TRACE").is_ok() {
+        for r in f.requests() {
+            eprintln!(
+                "{:>7.3} {} {} {}",
+                r.at.duration_since(t).as_secs_f64(),
+                r.method,
+                r.path.rsplit("123456").next().unwrap_or(""),
+                if r.rate_limited { "413" } else { "" }
+            );
+        }
+    }
     let floor = WINDOW * n as u32;
     let (reads, writes) = counts(&f);
     let nodes = f.nodes(LB);

@@ -46,14 +46,23 @@ impl Backoff {
     }
 
     pub fn next_delay(&mut self) -> Duration {
-        // xorshift64: plenty for jitter, and no dependency.
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        let fraction = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
+        let fraction = self.fraction();
         let d = backoff_delay(self.base, self.cap, self.attempt, fraction);
         self.attempt = self.attempt.saturating_add(1);
         d
+    }
+
+    /// `d` spread evenly over [d/2, 3d/2): same mean, no two hosts in step.
+    pub fn jitter(&mut self, d: Duration) -> Duration {
+        d / 2 + d.mul_f64(self.fraction())
+    }
+
+    /// A number in [0, 1) from xorshift64: plenty for jitter, and no dependency.
+    fn fraction(&mut self) -> f64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng >> 11) as f64 / (1u64 << 53) as f64
     }
 
     pub fn reset(&mut self) {
@@ -145,6 +154,9 @@ mod tests {
         );
         b.reset();
         assert!(b.next_delay() <= 100 * MS);
+        let spread: Vec<Duration> = (0..200).map(|_| b.jitter(100 * MS)).collect();
+        assert!(spread.iter().all(|d| *d >= 50 * MS && *d < 150 * MS));
+        assert!(spread.iter().any(|d| *d < 75 * MS) && spread.iter().any(|d| *d > 125 * MS));
     }
 
     #[test]

@@ -27,15 +27,14 @@ enum Next<T> {
     Changed(String),
     /// Not there yet (the load balancer is busy, the app is not up): check again later.
     Poll(String),
+    /// The load balancer is busy with another host's change and ours waits its turn: check
+    /// again at a pace that leaves the fleet's shared GET budget to the others.
+    Blocked(String),
     /// Something failed that may work later: back off.
     Retry(String),
     /// Rate limited: wait this long (or back off if the server did not say).
     RetryAfter(String, Option<Duration>),
 }
-
-/// The load balancer and its nodes as read now (no nodes when they were not needed), or, when
-/// they could not be read, what the pass should answer instead.
-type Observed = Result<(LoadBalancer, Option<Vec<Node>>), Next<()>>;
 
 struct Run<'a> {
     cfg: &'a Config,
@@ -48,8 +47,14 @@ struct Run<'a> {
     reauthenticated: bool,
     /// Whether this converge step sent a change (so it must wait for the LB to settle).
     changed: bool,
-    /// Whether this converge step found a change to make while the LB was busy.
-    blocked: bool,
+    /// The change this converge step decided on while the LB was busy: sent as soon as it
+    /// is ACTIVE, without listing again (the API refuses it if it went stale, and then we do).
+    planned: Option<Action>,
+    /// How crowded the account seems: doubled by every rate-limit answer, eased by every
+    /// poll that gets through. Waiting for a turn on a busy load balancer, and retrying after
+    /// a 413, are paced by it, so a fleet sharing the account's 10 GET/s spreads itself out
+    /// instead of retrying in step, and speeds up again as it thins out.
+    crowd: f64,
     /// Where the load balancer connects from, as last read.
     sources: Vec<IpAddr>,
 }
@@ -78,7 +83,8 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
         session: None,
         reauthenticated: false,
         changed: false,
-        blocked: false,
+        planned: None,
+        crowd: 1.0,
         sources: Vec::new(),
     };
     let mut node = None;
@@ -140,6 +146,7 @@ impl Run<'_> {
         let base = self.cfg.interval / 8;
         let mut polls = Backoff::new(base, self.cfg.interval, seed());
         let mut errors = Backoff::new(base, self.cfg.interval, seed().rotate_left(17));
+        let mut jitter = Backoff::new(base, base, seed().rotate_left(31));
         let mut last_why = None;
         loop {
             let (why, again, delay) = match pass(self)? {
@@ -153,13 +160,18 @@ impl Run<'_> {
                     errors.reset();
                     (why, "checking again", polls.next_delay())
                 }
+                Next::Blocked(why) => {
+                    errors.reset();
+                    self.crowd = (self.crowd * 0.8).max(1.0);
+                    (why, "checking again", jitter.jitter(self.pace()))
+                }
                 Next::Retry(why) => (why, "trying again", errors.next_delay()),
-                // Jitter on top of Retry-After, or a fleet told the same wait retries together.
-                Next::RetryAfter(why, after) => (
-                    why,
-                    "trying again",
-                    after.unwrap_or_default() + errors.next_delay(),
-                ),
+                // A fleet told the same Retry-After must not come back in step: spread it.
+                Next::RetryAfter(why, after) => {
+                    self.crowd = (self.crowd * 2.0).min(16.0);
+                    let spread = jitter.jitter(self.pace());
+                    (why, "trying again", after.unwrap_or_default() + spread)
+                }
             };
             if self.deadline.remaining().is_zero() {
                 // This pass was cut short by the deadline itself; what we were waiting for is
@@ -181,6 +193,14 @@ impl Run<'_> {
         }
     }
 
+    /// The mean wait for a turn on a busy load balancer: a tenth of -interval (0.5 s by
+    /// default) per unit of crowding, at most twice -interval.
+    fn pace(&self) -> Duration {
+        (self.cfg.interval / 10)
+            .mul_f64(self.crowd)
+            .min(self.cfg.interval * 2)
+    }
+
     fn deadline_error(&self, waiting_for: String) -> Error {
         Error::Deadline {
             limit: self.cfg.timeout,
@@ -199,14 +219,12 @@ impl Run<'_> {
             Want::Drained => format!("Draining {target} on load balancer {lb}"),
         });
         self.changed = false;
-        self.blocked = false;
+        self.planned = None;
         self.drive(|run| run.converge_pass(want))
     }
 
-    /// Authenticates if needed, then reads the load balancer and its nodes. `settling`: the
-    /// load balancer was last seen busy and we only wait for it; while it stays busy its nodes
-    /// are not read, so a poll costs one GET (the fleet shares 10 GET/s per account).
-    fn observe(&mut self, settling: bool) -> Result<Observed, Error> {
+    /// Authenticates if needed, then reads the load balancer.
+    fn read_lb(&mut self) -> Result<Result<LoadBalancer, Next<()>>, Error> {
         if self.session.is_none() {
             match authenticate(&self.http, self.cfg, &self.deadline) {
                 Ok(s) => self.session = Some(s),
@@ -226,17 +244,19 @@ impl Run<'_> {
                 self.cfg.lb_id, lb.status
             )));
         }
-        let nodes = if settling && lb.status != "ACTIVE" {
-            None
-        } else {
-            match clb.nodes() {
-                Ok(nodes) => Some(nodes),
-                Err(e) => return self.trouble(e, "listing the nodes").map(Err),
-            }
-        };
         self.reauthenticated = false;
         self.sources = lb.sources();
-        Ok(Ok((lb, nodes)))
+        Ok(Ok(lb))
+    }
+
+    fn list_nodes(&mut self) -> Result<Result<Vec<Node>, Next<()>>, Error> {
+        let Some(clb) = self.clb() else {
+            return Ok(Err(Next::Now));
+        };
+        match clb.nodes() {
+            Ok(nodes) => Ok(Ok(nodes)),
+            Err(e) => self.trouble(e, "listing the nodes").map(Err),
+        }
     }
 
     /// The load balancer API with the current token; None before authenticating.
@@ -253,26 +273,36 @@ impl Run<'_> {
 
     fn converge_pass(&mut self, want: Want) -> Result<Next<Option<Node>>, Error> {
         let lb_id = self.cfg.lb_id;
-        let (lb, nodes) = match self.observe(self.changed || self.blocked)? {
-            Ok(seen) => seen,
+        let lb = match self.read_lb()? {
+            Ok(lb) => lb,
             Err(next) => return Ok(retype(next)),
         };
-        let Some(nodes) = nodes else {
-            return Ok(Next::Poll(if self.changed {
-                format!(
-                    "load balancer {lb_id} is {} while it applies the change, waiting for ACTIVE",
-                    lb.status
-                )
-            } else {
-                format!(
-                    "load balancer {lb_id} is {}, waiting for ACTIVE before changing it",
-                    lb.status
-                )
-            }));
-        };
-        let current = find_node(&nodes, self.address, self.cfg.port);
-        let action = plan(current, want);
         let active = lb.status == "ACTIVE";
+        // While the LB is busy with our change, or one we wait to make, a poll is one GET:
+        // the whole fleet shares 10 GET/s per account.
+        if !active && self.changed {
+            return Ok(Next::Poll(format!(
+                "load balancer {lb_id} is {} while it applies the change, waiting for ACTIVE",
+                lb.status
+            )));
+        }
+        if !active && self.planned.is_some() {
+            return Ok(Next::Blocked(format!(
+                "load balancer {lb_id} is {}, waiting for ACTIVE before changing it",
+                lb.status
+            )));
+        }
+        let (action, current) = match self.planned.take() {
+            Some(action) => (action, None),
+            None => {
+                let nodes = match self.list_nodes()? {
+                    Ok(nodes) => nodes,
+                    Err(next) => return Ok(retype(next)),
+                };
+                let current = find_node(&nodes, self.address, self.cfg.port).cloned();
+                (plan(current.as_ref(), want), current)
+            }
+        };
         let Some(clb) = self.clb() else {
             return Ok(Next::Now);
         };
@@ -281,11 +311,11 @@ impl Run<'_> {
                 if !self.changed {
                     log("Node is already in that state: nothing to change");
                 }
-                return Ok(Next::Done(current.cloned()));
+                return Ok(Next::Done(current));
             }
             _ if !active => {
-                self.blocked = true;
-                return Ok(Next::Poll(format!(
+                self.planned = Some(action);
+                return Ok(Next::Blocked(format!(
                     "load balancer {lb_id} is {}, waiting for ACTIVE before changing it",
                     lb.status
                 )));
@@ -316,6 +346,11 @@ impl Run<'_> {
             {
                 Ok(Next::Now)
             }
+            // Another host's change got in first: ours waits its turn, as decided.
+            Err(ApiError::Busy(m)) => {
+                self.planned = Some(action);
+                Ok(Next::Blocked(format!("changing the node: {m}")))
+            }
             Err(ApiError::Duplicate) => {
                 log(
                     "The node exists already (an earlier try landed, or another host added it): listing again",
@@ -341,9 +376,8 @@ impl Run<'_> {
     }
 
     fn online_pass(&mut self) -> Result<Next<Node>, Error> {
-        let nodes = match self.observe(false)? {
-            Ok((_, Some(nodes))) => nodes,
-            Ok((_, None)) => return Ok(Next::Now),
+        let nodes = match self.list_nodes()? {
+            Ok(nodes) => nodes,
             Err(next) => return Ok(retype(next)),
         };
         match find_node(&nodes, self.address, self.cfg.port) {
@@ -528,6 +562,7 @@ fn retype<T>(next: Next<()>) -> Next<T> {
         Next::Done(()) | Next::Now => Next::Now,
         Next::Changed(w) => Next::Changed(w),
         Next::Poll(w) => Next::Poll(w),
+        Next::Blocked(w) => Next::Blocked(w),
         Next::Retry(w) => Next::Retry(w),
         Next::RetryAfter(w, d) => Next::RetryAfter(w, d),
     }

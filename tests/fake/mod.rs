@@ -83,6 +83,8 @@ pub struct Request {
     pub body: String,
     /// When the request was read in full: tests compare it with what they did and when.
     pub at: Instant,
+    /// Whether the rate limits (`Config::rate_limits`) refused it.
+    pub rate_limited: bool,
     /// Names lower-cased, values trimmed, in the order received.
     pub headers: Vec<(String, String)>,
 }
@@ -545,6 +547,7 @@ fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
         path: path.to_string(),
         body: String::new(),
         at: Instant::now(),
+        rate_limited: false,
         headers,
     };
     if req
@@ -635,6 +638,9 @@ fn serve(sh: &Shared, stream: TcpStream) {
         }
         if sh.cfg.rate_limits && clb.is_some() && st.over_rate_limit(&req.method, Instant::now()) {
             st.rate_limited += 1;
+            if let Some(r) = st.requests.last_mut() {
+                r.rate_limited = true;
+            }
             Some(over_limit("1"))
         } else {
             st.take_fault(&req.method, &route)
