@@ -25,7 +25,6 @@ fn main() {
         pending: Duration::from_secs(1),
         ..Config::default()
     };
-    let (user, key) = (cfg.username.clone(), cfg.api_key.clone());
     let fake = Fake::start(cfg);
     fake.add_lb(LB, "DFW");
     let neighbour = fake.add_node(LB, "10.0.0.7", 80, "ENABLED");
@@ -45,11 +44,7 @@ fn main() {
         let started = Instant::now();
         let status = Command::new(&bin)
             .args(flags)
-            .env("OS_AUTH_URL", fake.auth_url())
-            .env("OS_USERNAME", &user)
-            .env("OS_PASSWORD", &key)
-            .env("OS_REGION_NAME", "dfw")
-            .env("LOAD_BALANCER_ID", LB.to_string())
+            .envs(fake.env(LB, "dfw"))
             .env("APP_PORT", "8080")
             .env("RAX_SERVICENET_IPV4", "10.1.2.3")
             .status();

@@ -52,15 +52,12 @@ fn main() {
             None => usage(),
         }
     }
-    let (username, api_key) = (cfg.username.clone(), cfg.api_key.clone());
     let fake = Fake::start(cfg);
     fake.add_lb(LB, "DFW");
 
-    println!("OS_AUTH_URL={}", fake.auth_url());
-    println!("OS_USERNAME={username}");
-    println!("OS_PASSWORD={api_key}");
-    println!("OS_REGION_NAME=DFW");
-    println!("LOAD_BALANCER_ID={LB}");
+    for (name, value) in fake.env(LB, "DFW") {
+        println!("{name}={value}");
+    }
     let _ = std::io::stdout().flush();
 
     // Polling is plenty for a human watching; it also catches PENDING_UPDATE clearing by itself.

@@ -308,6 +308,17 @@ impl Fake {
         format!("http://127.0.0.1:{}/v2.0", self.shared.port)
     }
 
+    /// The environment peekaboo needs to use this fake for load balancer `lb` in `region`.
+    pub fn env(&self, lb: u64, region: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("OS_AUTH_URL", self.auth_url()),
+            ("OS_USERNAME", self.shared.cfg.username.clone()),
+            ("OS_PASSWORD", self.shared.cfg.api_key.clone()),
+            ("OS_REGION_NAME", region.to_string()),
+            ("LOAD_BALANCER_ID", lb.to_string()),
+        ]
+    }
+
     /// An ACTIVE LB with no nodes, visible only through `region`'s catalog endpoint.
     pub fn add_lb(&self, id: u64, region: &str) {
         let regions = &self.shared.cfg.regions;

@@ -21,11 +21,7 @@ pub struct Out {
 pub fn peekaboo(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
     cmd.env_clear()
-        .env("OS_AUTH_URL", fake.auth_url())
-        .env("OS_USERNAME", "demo")
-        .env("OS_PASSWORD", Config::default().api_key)
-        .env("OS_REGION_NAME", "DFW")
-        .env("LOAD_BALANCER_ID", LB.to_string())
+        .envs(fake.env(LB, "DFW"))
         .env("APP_PORT", PORT.to_string())
         .env("RAX_SERVICENET_IPV4", ADDR)
         .args(flags);
