@@ -4,6 +4,7 @@
 mod addr;
 mod clb;
 mod config;
+mod drain;
 mod error;
 mod http;
 mod identity;

@@ -1,6 +1,7 @@
 //! The doing: observe the load balancer, decide with `reconcile::plan`, act, and go round
-//! again until the node is as wanted and the load balancer has settled. Every pass starts
-//! from a fresh listing, so a lost answer or a race with another host is simply re-read.
+//! again until the node is as wanted and the load balancer has settled. Every decision is made
+//! from a fresh listing, so a lost answer or a race with another host is simply re-read; a
+//! change that waits for its turn is sent as decided, and decided again if the API refuses it.
 //! With `-wait`, the steps around that (waiting for the app, the drain, the health check)
 //! run in the same loop, under the same deadline.
 
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::clb::{ApiError, Clb, LoadBalancer};
 use crate::config::{AddressSource, Config, format_duration};
+use crate::drain::Ended;
 use crate::error::Error;
 use crate::http::Http;
 use crate::identity::{Session, authenticate};
@@ -412,111 +414,37 @@ impl Run<'_> {
             log("-drain-timeout 0: not waiting for connections to end");
             return Ok(());
         }
-        let started = Instant::now();
-        let until = started + drain.min(self.deadline.remaining());
-        let port = self.cfg.port;
-        let sample =
-            || watch::read_connections().map(|c| watch::lb_connections(&c, port, &self.sources));
-        if let Some(why) = self.cannot_watch(&sample) {
-            log(&format!(
-                "Cannot watch connections: {why}; waiting the whole -drain-timeout {} instead",
-                format_duration(drain)
-            ));
-            std::thread::sleep(until.saturating_duration_since(Instant::now()));
-            return self.after_drain_wait(drain, started, None);
-        }
-        log(&format!(
-            "Waiting for connections from the load balancer ({}) to port {port} to end, for up to {}",
-            self.sources
-                .iter()
-                .map(IpAddr::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            format_duration(drain)
-        ));
-        let pace = (self.cfg.interval / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
-        let mut next_report = started;
-        loop {
-            let left = match sample() {
-                Ok(by_source) => by_source,
-                Err(why) => {
-                    log(&format!("Cannot read connections any more: {why}"));
-                    std::thread::sleep(until.saturating_duration_since(Instant::now()));
-                    return self.after_drain_wait(drain, started, None);
-                }
-            };
-            let now = Instant::now();
-            if left.is_empty() || now >= until {
-                return self.after_drain_wait(drain, started, Some(watch::describe(&left)));
-            }
-            if now >= next_report {
-                log(&format!(
-                    "Node {} is draining: {} connections left, {} to go",
-                    node.id,
-                    watch::describe(&left),
-                    format_duration(until - now)
-                ));
-                next_report = now + Duration::from_secs(5);
-            }
-            std::thread::sleep(pace.min(until - now));
-        }
-    }
-
-    /// Why connections cannot be watched from here, if they cannot.
-    fn cannot_watch(
-        &self,
-        sample: &impl Fn() -> Result<std::collections::BTreeMap<IpAddr, usize>, String>,
-    ) -> Option<String> {
-        if self.sources.is_empty() {
-            return Some("the load balancer lists no source addresses".into());
-        }
-        let local = crate::addr::scan().map(|ifaces| {
-            ifaces
-                .iter()
-                .any(|i| i.addr.to_canonical() == self.address.to_canonical())
+        let ended = crate::drain::wait(&crate::drain::Drain {
+            node_id: node.id,
+            address: self.address,
+            port: self.cfg.port,
+            sources: &self.sources,
+            limit: drain,
+            until: Instant::now() + drain.min(self.deadline.remaining()),
+            pace: (self.cfg.interval / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)),
         });
-        match local {
-            Ok(true) => {}
-            Ok(false) => {
-                return Some(format!(
-                    "this host has no interface with the node's address {} (a container without --net=host sees only its own network: run it with --net=host)",
-                    self.address
-                ));
-            }
-            Err(why) => return Some(why),
-        }
-        sample()
-            .err()
-            .map(|why| format!("{why} (is /proc mounted?)"))
-    }
-
-    /// Logs how the drain wait ended. `left` is None when the connections were not visible.
-    fn after_drain_wait(
-        &self,
-        drain: Duration,
-        started: Instant,
-        left: Option<String>,
-    ) -> Result<(), Error> {
         if self.deadline.remaining().is_zero() {
+            let left = match &ended {
+                Ended::TimedOut(n) => n.as_str(),
+                _ => "unknown",
+            };
             return Err(self.deadline_error(format!(
-                "connections to end ({} left) before finishing the drain",
-                left.as_deref().unwrap_or("unknown")
+                "connections to end ({left} left) before finishing the drain"
             )));
         }
-        match left.as_deref() {
-            Some("0") => log(&format!(
-                "All connections ended after {}",
-                format_duration(started.elapsed())
-            )),
-            Some(n) => log(&format!(
+        log(&match ended {
+            Ended::Drained(after) => {
+                format!("All connections ended after {}", format_duration(after))
+            }
+            Ended::TimedOut(n) => format!(
                 "-drain-timeout {} passed: cutting {n} connections",
                 format_duration(drain)
-            )),
-            None => log(&format!(
+            ),
+            Ended::Blind => format!(
                 "-drain-timeout {} passed: going on without knowing whether connections remain",
                 format_duration(drain)
-            )),
-        }
+            ),
+        });
         Ok(())
     }
 

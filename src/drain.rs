@@ -1,0 +1,108 @@
+//! The drain watch: after DRAINING, wait until the load balancer's connections to the app have
+//! ended, or the time is up. Progress is logged every 5 s. What "a connection" is, and how the
+//! kernel's table is read, is `watch`'s business.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use crate::config::format_duration;
+use crate::log::log;
+use crate::watch;
+
+/// What to watch, and for how long.
+pub struct Drain<'a> {
+    pub node_id: u64,
+    pub address: IpAddr,
+    pub port: u16,
+    pub sources: &'a [IpAddr],
+    /// -drain-timeout, for the log.
+    pub limit: Duration,
+    /// When to stop waiting: -drain-timeout from now, or the run's deadline if sooner.
+    pub until: Instant,
+    /// How often to read the connection table.
+    pub pace: Duration,
+}
+
+/// How the wait ended.
+#[derive(Debug, PartialEq)]
+pub enum Ended {
+    /// No connection left, after this long.
+    Drained(Duration),
+    /// Time ran out with these connections left (as `watch::describe` puts it).
+    TimedOut(String),
+    /// Connections could not be seen (said why in the log): the whole time was waited.
+    Blind,
+}
+
+pub fn wait(d: &Drain) -> Ended {
+    let started = Instant::now();
+    let sample = || watch::read_connections().map(|c| watch::lb_connections(&c, d.port, d.sources));
+    if let Some(why) = cannot_watch(d, &sample) {
+        log(&format!(
+            "Cannot watch connections: {why}; waiting the whole -drain-timeout {} instead",
+            format_duration(d.limit)
+        ));
+        std::thread::sleep(d.until.saturating_duration_since(Instant::now()));
+        return Ended::Blind;
+    }
+    let sources: Vec<String> = d.sources.iter().map(IpAddr::to_string).collect();
+    log(&format!(
+        "Waiting for connections from the load balancer ({}) to port {} to end, for up to {}",
+        sources.join(", "),
+        d.port,
+        format_duration(d.limit)
+    ));
+    let mut next_report = started;
+    loop {
+        let left = match sample() {
+            Ok(by_source) => by_source,
+            Err(why) => {
+                log(&format!("Cannot read connections any more: {why}"));
+                std::thread::sleep(d.until.saturating_duration_since(Instant::now()));
+                return Ended::Blind;
+            }
+        };
+        let now = Instant::now();
+        if left.is_empty() {
+            return Ended::Drained(started.elapsed());
+        }
+        if now >= d.until {
+            return Ended::TimedOut(watch::describe(&left));
+        }
+        if now >= next_report {
+            log(&format!(
+                "Node {} is draining: {} connections left, {} to go",
+                d.node_id,
+                watch::describe(&left),
+                format_duration(d.until - now)
+            ));
+            next_report = now + Duration::from_secs(5);
+        }
+        std::thread::sleep(d.pace.min(d.until - now));
+    }
+}
+
+/// Why connections cannot be watched from here, if they cannot.
+fn cannot_watch<T>(d: &Drain, sample: &impl Fn() -> Result<T, String>) -> Option<String> {
+    if d.sources.is_empty() {
+        return Some("the load balancer lists no source addresses".into());
+    }
+    let local = crate::addr::scan().map(|ifaces| {
+        ifaces
+            .iter()
+            .any(|i| i.addr.to_canonical() == d.address.to_canonical())
+    });
+    match local {
+        Ok(true) => {}
+        Ok(false) => {
+            return Some(format!(
+                "this host has no interface with the node's address {} (a container without --net=host sees only its own network: run it with --net=host)",
+                d.address
+            ));
+        }
+        Err(why) => return Some(why),
+    }
+    sample()
+        .err()
+        .map(|why| format!("{why} (is /proc mounted?)"))
+}
