@@ -105,7 +105,7 @@ fn fleet(bin: &str, n: usize) {
                 r.at.duration_since(t).as_secs_f64(),
                 r.method,
                 r.path.rsplit("123456").next().unwrap_or(""),
-                if r.rate_limited { "413" } else { "" }
+                r.status
             );
         }
     }

@@ -85,6 +85,8 @@ pub struct Request {
     pub at: Instant,
     /// Whether the rate limits (`Config::rate_limits`) refused it.
     pub rate_limited: bool,
+    /// The status answered (0 when the connection was closed instead).
+    pub status: u16,
     /// Names lower-cased, values trimmed, in the order received.
     pub headers: Vec<(String, String)>,
 }
@@ -559,6 +561,7 @@ fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
         body: String::new(),
         at: Instant::now(),
         rate_limited: false,
+        status: 0,
         headers,
     };
     if req
@@ -638,24 +641,27 @@ fn serve(sh: &Shared, stream: TcpStream) {
     if !sh.cfg.latency.is_zero() {
         thread::sleep(sh.cfg.latency);
     }
-    let fault = {
+    let (index, fault) = {
         let mut st = sh.lock();
         st.requests.push(req.clone());
+        let index = st.requests.len() - 1;
         let clb = clb_prefix(&sh.cfg, &route);
         if matches!(req.method.as_str(), "POST" | "PUT" | "DELETE" | "PATCH")
             && let Some((_, sub)) = clb
         {
             st.mutations.push(format!("{} {}", req.method, sub));
         }
-        if sh.cfg.rate_limits && clb.is_some() && st.over_rate_limit(&req.method, Instant::now()) {
+        let fault = if sh.cfg.rate_limits
+            && clb.is_some()
+            && st.over_rate_limit(&req.method, Instant::now())
+        {
             st.rate_limited += 1;
-            if let Some(r) = st.requests.last_mut() {
-                r.rate_limited = true;
-            }
+            st.requests[index].rate_limited = true;
             Some(over_limit("1"))
         } else {
             st.take_fault(&req.method, &route)
-        }
+        };
+        (index, fault)
     };
     let resp = match fault {
         Some(Action::Respond {
@@ -692,6 +698,7 @@ fn serve(sh: &Shared, stream: TcpStream) {
         }
         None => handle(sh, &req, &route),
     };
+    sh.lock().requests[index].status = resp.status;
     write_response(&stream, &resp);
     let _ = stream.shutdown(Shutdown::Both);
 }
