@@ -25,6 +25,7 @@ pub struct Args {
     pub delete: bool,
     pub wait: bool,
     pub allow_http: bool,
+    pub quiet: bool,
     pub ip: Option<String>,
     pub interval: Option<String>,
     pub timeout: Option<String>,
@@ -42,6 +43,7 @@ const BOOL_FLAGS: &[&str] = &[
     "delete",
     "wait",
     "allow-http",
+    "quiet",
     "help",
     "version",
 ];
@@ -94,6 +96,7 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Err
                 "delete" => out.delete = on,
                 "wait" => out.wait = on,
                 "allow-http" => out.allow_http = on,
+                "quiet" => out.quiet = on,
                 "help" => out.help = on,
                 _ => out.version = on,
             }
@@ -226,6 +229,8 @@ pub struct Config {
     pub ca_certs: Option<Vec<ureq::tls::Certificate<'static>>>,
     /// `-allow-http`: plain http to a non-loopback identity endpoint is accepted.
     pub allow_http: bool,
+    /// `-quiet`: log only errors and the final state.
+    pub quiet: bool,
     /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).
     pub notes: Vec<String>,
 }
@@ -375,6 +380,7 @@ impl Config {
             request_timeout,
             ca_certs,
             allow_http: args.allow_http,
+            quiet: args.quiet,
             notes,
         })
     }
@@ -551,6 +557,7 @@ Timing:
 
   -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
                       then cross the network in clear)
+  -quiet              log only errors and the final state
   -h, -help           show this help
   -version            show the version
 

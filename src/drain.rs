@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use crate::config::format_duration;
-use crate::log::log;
+use crate::log::{log, warn};
 use crate::watch;
 
 /// What to watch, and for how long.
@@ -38,7 +38,7 @@ pub fn wait(d: &Drain) -> Ended {
     let started = Instant::now();
     let sample = || watch::read_connections().map(|c| watch::lb_connections(&c, d.port, d.sources));
     if let Some(why) = cannot_watch(d, &sample) {
-        log(&format!(
+        warn(&format!(
             "Cannot watch connections: {why}; waiting the whole -drain-timeout {} instead",
             format_duration(d.limit)
         ));
@@ -57,7 +57,7 @@ pub fn wait(d: &Drain) -> Ended {
         let left = match sample() {
             Ok(by_source) => by_source,
             Err(why) => {
-                log(&format!("Cannot read connections any more: {why}"));
+                warn(&format!("Cannot read connections any more: {why}"));
                 std::thread::sleep(d.until.saturating_duration_since(Instant::now()));
                 return Ended::Blind;
             }

@@ -1,17 +1,91 @@
-//! A tiny logger in the original tool's format: `2006/01/02 15:04:05 message` on stderr.
-//! Times are UTC: a scratch image has no zone files, and journald adds its own local stamp.
+//! A tiny logger on stderr. On a terminal or in a file, the original tool's format:
+//! `2006/01/02 15:04:05 message`, in UTC (a scratch image has no zone files). When stderr is
+//! the journal (systemd sets JOURNAL_STREAM), no time stamp — journald adds its own — and
+//! each line starts with its syslog priority, as sd-daemon(3) documents: `<3>` errors, `<4>`
+//! warnings, `<6>` information.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+static JOURNAL: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+    /// The final state: information, but printed even with -quiet.
+    Outcome,
+}
+
+/// `journal`: stderr is the journal. `quiet`: only errors and outcomes.
+pub fn init(journal: bool, quiet: bool) {
+    JOURNAL.store(journal, Ordering::Relaxed);
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether stderr is the journal: JOURNAL_STREAM names the device and inode of the stream
+/// systemd connected, and it must be our stderr (a child of a service inherits the variable
+/// even when its stderr goes elsewhere).
+pub fn stderr_is_journal(journal_stream: Option<&str>) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Some((dev, ino)) = journal_stream.and_then(|v| v.split_once(':')) else {
+        return false;
+    };
+    let meta = std::io::stderr()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata());
+    meta.is_ok_and(|m| dev.parse() == Ok(m.dev()) && ino.parse() == Ok(m.ino()))
+}
+
 pub fn log(msg: &str) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let line = format!("{} {msg}\n", timestamp(now));
+    write(Level::Info, msg);
+}
+
+pub fn warn(msg: &str) {
+    write(Level::Warning, msg);
+}
+
+pub fn error(msg: &str) {
+    write(Level::Error, msg);
+}
+
+pub fn outcome(msg: &str) {
+    write(Level::Outcome, msg);
+}
+
+fn write(level: Level, msg: &str) {
+    if QUIET.load(Ordering::Relaxed) && matches!(level, Level::Info | Level::Warning) {
+        return;
+    }
+    let line = format_line(level, msg, JOURNAL.load(Ordering::Relaxed), now());
     // One write per line so lines from several processes in one journal do not interleave.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn format_line(level: Level, msg: &str, journal: bool, unix: u64) -> String {
+    if journal {
+        let priority = match level {
+            Level::Error => 3,
+            Level::Warning => 4,
+            Level::Info | Level::Outcome => 6,
+        };
+        format!("<{priority}>{msg}\n")
+    } else {
+        format!("{} {msg}\n", timestamp(unix))
+    }
 }
 
 /// Formats seconds since the epoch as `YYYY/MM/DD HH:MM:SS` (UTC).
@@ -60,6 +134,28 @@ mod tests {
         // 2014-12-12T06:36:49Z, the original README's first log line.
         assert_eq!(timestamp(1_418_366_209), "2014/12/12 06:36:49");
         assert_eq!(timestamp(951_782_400), "2000/02/29 00:00:00");
+    }
+
+    #[test]
+    fn journal_lines_carry_the_priority_and_no_time() {
+        assert_eq!(
+            format_line(Level::Error, "Error: x", true, 0),
+            "<3>Error: x\n"
+        );
+        assert_eq!(format_line(Level::Warning, "w", true, 0), "<4>w\n");
+        assert_eq!(format_line(Level::Info, "i", true, 0), "<6>i\n");
+        assert_eq!(format_line(Level::Outcome, "o", true, 0), "<6>o\n");
+        assert_eq!(
+            format_line(Level::Error, "e", false, 0),
+            "1970/01/01 00:00:00 e\n"
+        );
+    }
+
+    #[test]
+    fn journal_stream_must_be_our_stderr() {
+        assert!(!stderr_is_journal(None));
+        assert!(!stderr_is_journal(Some("garbage")));
+        assert!(!stderr_is_journal(Some("1:1")));
     }
 
     #[test]

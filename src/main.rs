@@ -21,10 +21,12 @@ use config::{Config, USAGE, parse_args};
 use error::Error;
 
 fn main() {
+    let journal = log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref());
+    log::init(journal, false);
     std::process::exit(match real_main() {
         Ok(()) => 0,
         Err(e) => {
-            log::log(&format!("Error: {e}"));
+            log::error(&format!("Error: {e}"));
             e.exit_code()
         }
     });
@@ -41,9 +43,13 @@ fn real_main() -> Result<(), Error> {
         return Ok(());
     }
     let cfg = Config::new(args, &|name| std::env::var(name).ok())?;
+    log::init(
+        log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref()),
+        cfg.quiet,
+    );
     match run::run(&cfg)? {
-        Some(node) => log::log(&format!("Final node state: {}", node.summary())),
-        None => log::log("Final node state: Deleted"),
+        Some(node) => log::outcome(&format!("Final node state: {}", node.summary())),
+        None => log::outcome("Final node state: Deleted"),
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::drain::Ended;
 use crate::error::Error;
 use crate::http::Http;
 use crate::identity::{Session, authenticate};
-use crate::log::log;
+use crate::log::{log, warn};
 use crate::reconcile::{Action, Condition, Node, Step, Want, find_node, plan, steps};
 use crate::retry::{Backoff, Deadline, seed};
 use crate::watch;
@@ -68,10 +68,10 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
         log(note);
     }
     if let Some(hint) = crate::http::dns_hint(&cfg.auth_url) {
-        log(&hint);
+        warn(&hint);
     }
     if crate::http::is_remote_http(&cfg.auth_url) {
-        log(&format!(
+        warn(&format!(
             "Warning: -allow-http: credentials go to {} in clear text",
             cfg.auth_url
         ));
@@ -185,11 +185,17 @@ impl Run<'_> {
                 self.deadline.sleep(delay);
                 return Err(self.deadline_error(why));
             }
-            log(&format!(
+            let line = format!(
                 "{}; {again} in {}",
                 capitalize(&why),
                 format_duration(delay)
-            ));
+            );
+            // Waiting on a busy load balancer is routine; a failure to retry is worth a look.
+            if again == "trying again" {
+                warn(&line);
+            } else {
+                log(&line);
+            }
             self.deadline.sleep(delay);
             last_why = Some(why);
         }
@@ -432,19 +438,20 @@ impl Run<'_> {
                 "connections to end ({left} left) before finishing the drain"
             )));
         }
-        log(&match ended {
-            Ended::Drained(after) => {
-                format!("All connections ended after {}", format_duration(after))
-            }
-            Ended::TimedOut(n) => format!(
+        match ended {
+            Ended::Drained(after) => log(&format!(
+                "All connections ended after {}",
+                format_duration(after)
+            )),
+            Ended::TimedOut(n) => warn(&format!(
                 "-drain-timeout {} passed: cutting {n} connections",
                 format_duration(drain)
-            ),
-            Ended::Blind => format!(
+            )),
+            Ended::Blind => warn(&format!(
                 "-drain-timeout {} passed: going on without knowing whether connections remain",
                 format_duration(drain)
-            ),
-        });
+            )),
+        }
         Ok(())
     }
 
