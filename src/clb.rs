@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::config::Secret;
 use crate::error::Error;
 use crate::http::{Http, Reply};
-use crate::reconcile::{Condition, Node};
+use crate::reconcile::{Attrs, Change, Condition, Node};
 use crate::retry::Deadline;
 
 /// What a failed call means for the caller.
@@ -141,14 +141,37 @@ impl Clb<'_> {
         parse::<Wrap>(&body).map(|w| w.nodes)
     }
 
-    pub fn create(&self, address: &str, port: u16, c: Condition) -> Result<(), ApiError> {
-        let body = json!({"nodes": [{"address": address, "port": port, "condition": c.as_str()}]});
-        self.call("POST", "/nodes", Some(&body)).map(drop)
+    pub fn create(
+        &self,
+        address: &str,
+        port: u16,
+        c: Condition,
+        attrs: Attrs,
+    ) -> Result<(), ApiError> {
+        let mut node = json!({"address": address, "port": port, "condition": c.as_str()});
+        if let Some(w) = attrs.weight {
+            node["weight"] = w.into();
+        }
+        if let Some(t) = attrs.node_type {
+            node["type"] = t.as_str().into();
+        }
+        self.call("POST", "/nodes", Some(&json!({"nodes": [node]})))
+            .map(drop)
     }
 
-    pub fn update(&self, id: u64, c: Condition) -> Result<(), ApiError> {
-        let body = json!({"node": {"condition": c.as_str()}});
-        self.call("PUT", &format!("/nodes/{id}"), Some(&body))
+    /// Sends only what changes.
+    pub fn update(&self, id: u64, change: Change) -> Result<(), ApiError> {
+        let mut node = serde_json::Map::new();
+        if let Some(c) = change.condition {
+            node.insert("condition".into(), c.as_str().into());
+        }
+        if let Some(w) = change.weight {
+            node.insert("weight".into(), w.into());
+        }
+        if let Some(t) = change.node_type {
+            node.insert("type".into(), t.as_str().into());
+        }
+        self.call("PUT", &format!("/nodes/{id}"), Some(&json!({"node": node})))
             .map(drop)
     }
 

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::reconcile::{Condition, Want};
+use crate::reconcile::{Attrs, Condition, NodeType, Want};
 
 pub const DEFAULT_AUTH_URL: &str = "https://identity.api.rackspacecloud.com/v2.0";
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
@@ -30,6 +30,8 @@ pub struct Args {
     pub interval: Option<String>,
     pub timeout: Option<String>,
     pub drain_timeout: Option<String>,
+    pub weight: Option<String>,
+    pub node_type: Option<String>,
     pub port: Option<String>,
     pub lb: Option<String>,
     pub region: Option<String>,
@@ -52,6 +54,8 @@ const VALUE_FLAGS: &[&str] = &[
     "interval",
     "timeout",
     "drain-timeout",
+    "weight",
+    "type",
     "port",
     "lb",
     "region",
@@ -115,6 +119,8 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Err
                 "interval" => &mut out.interval,
                 "timeout" => &mut out.timeout,
                 "drain-timeout" => &mut out.drain_timeout,
+                "weight" => &mut out.weight,
+                "type" => &mut out.node_type,
                 "port" => &mut out.port,
                 "lb" => &mut out.lb,
                 _ => &mut out.region,
@@ -138,6 +144,8 @@ fn example(flag: &str) -> &'static str {
         "interval" => "-interval 5",
         "timeout" => "-timeout 2m",
         "drain-timeout" => "-drain-timeout 60s",
+        "weight" => "-weight 10",
+        "type" => "-type SECONDARY",
         "port" => "-port 8080",
         "lb" => "-lb 12345",
         _ => "-region IAD",
@@ -231,6 +239,8 @@ pub struct Config {
     pub allow_http: bool,
     /// `-quiet`: log only errors and the final state.
     pub quiet: bool,
+    /// `-weight` and `-type`, for a node that is added or kept.
+    pub attrs: Attrs,
     /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).
     pub notes: Vec<String>,
 }
@@ -344,6 +354,38 @@ impl Config {
             })?),
             None => None,
         };
+        let weight = match &args.weight {
+            None => None,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(w @ 1..=100) => Some(w),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "-weight '{v}' is not a weight: use a whole number from 1 to 100"
+                    )));
+                }
+            },
+        };
+        let node_type = match args
+            .node_type
+            .as_deref()
+            .map(|t| t.trim().to_ascii_uppercase())
+        {
+            None => None,
+            Some(t) if t == "PRIMARY" => Some(NodeType::Primary),
+            Some(t) if t == "SECONDARY" => Some(NodeType::Secondary),
+            Some(_) => {
+                return Err(Error::Usage(format!(
+                    "-type '{}' is not a node type: use PRIMARY or SECONDARY",
+                    args.node_type.as_deref().unwrap_or("")
+                )));
+            }
+        };
+        let attrs = Attrs { weight, node_type };
+        if want == Want::Absent && attrs != Attrs::default() {
+            return Err(Error::Usage(
+                "-weight and -type set a node that stays: drop them with -delete".into(),
+            ));
+        }
         let leaving = want != Want::Present(Condition::Enabled);
         let drain_timeout = match &args.drain_timeout {
             // Half of a short -timeout, so the run still has time to disable or delete.
@@ -381,6 +423,7 @@ impl Config {
             ca_certs,
             allow_http: args.allow_http,
             quiet: args.quiet,
+            attrs,
             notes,
         })
     }
@@ -536,6 +579,8 @@ What to do (default: add the node, or set it ENABLED):
                       (given together: -delete wins over -disable, -disable over -drain)
 
 Which node and where:
+  -weight N           the node's weight, 1 to 100 (new and existing nodes; default: as is)
+  -type T             PRIMARY or SECONDARY (new and existing nodes; default: as is)
   -ip ADDR            this host's address (default: RAX_SERVICENET_IPV4, RAX_PUBLICNET_IPV4,
                       the first 10.x interface address, then the first IPv4 on eth0)
   -port N             the application port (overrides APP_PORT)
@@ -834,6 +879,30 @@ mod tests {
             config_err(&["-drain", "-wait", "-drain-timeout", "soon"], &[])
                 .starts_with("-drain-timeout 'soon' is not a duration")
         );
+    }
+
+    #[test]
+    fn weight_and_type() {
+        let c = config(&["-weight", "7", "-type", "secondary"], &[]).unwrap();
+        assert_eq!(
+            c.attrs,
+            Attrs {
+                weight: Some(7),
+                node_type: Some(NodeType::Secondary)
+            }
+        );
+        assert_eq!(config(&[], &[]).unwrap().attrs, Attrs::default());
+        for bad in ["0", "101", "heavy", "-1", ""] {
+            assert!(
+                config_err(&["-weight", bad], &[])
+                    .contains("is not a weight: use a whole number from 1 to 100"),
+                "{bad}"
+            );
+        }
+        assert!(
+            config_err(&["-type", "BACKUP"], &[]).starts_with("-type 'BACKUP' is not a node type")
+        );
+        assert!(config_err(&["-delete", "-weight", "5"], &[]).contains("drop them with -delete"));
     }
 
     #[test]

@@ -23,6 +23,55 @@ impl Condition {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeType {
+    Primary,
+    Secondary,
+}
+
+impl NodeType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeType::Primary => "PRIMARY",
+            NodeType::Secondary => "SECONDARY",
+        }
+    }
+}
+
+/// Weight and type asked for with -weight and -type; None leaves them to the API (new nodes)
+/// or as they are (existing ones).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attrs {
+    pub weight: Option<u32>,
+    pub node_type: Option<NodeType>,
+}
+
+/// What an update changes; None fields are left as they are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Change {
+    pub condition: Option<Condition>,
+    pub weight: Option<u32>,
+    pub node_type: Option<NodeType>,
+}
+
+impl Change {
+    /// "to DRAINING, weight 5", or ": type SECONDARY" when the condition stays.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(w) = self.weight {
+            parts.push(format!("weight {w}"));
+        }
+        if let Some(t) = self.node_type {
+            parts.push(format!("type {}", t.as_str()));
+        }
+        match self.condition {
+            Some(c) if parts.is_empty() => format!(" to {}", c.as_str()),
+            Some(c) => format!(" to {}, {}", c.as_str(), parts.join(", ")),
+            None => format!(": {}", parts.join(", ")),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Want {
     Present(Condition),
     Absent,
@@ -99,8 +148,8 @@ impl Node {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Nothing,
-    Create(Condition),
-    Update(u64, Condition),
+    Create(Condition, Attrs),
+    Update(u64, Change),
     Delete(u64),
 }
 
@@ -117,19 +166,35 @@ pub fn find_node(nodes: &[Node], address: IpAddr, port: u16) -> Option<&Node> {
 }
 
 /// The next request to send. `Nothing` means no mutating request at all: changing a node to
-/// the condition it has still locks the load balancer for everyone.
-pub fn plan(current: Option<&Node>, want: Want) -> Action {
+/// what it already is still locks the load balancer for everyone. `attrs` apply to `Present`.
+pub fn plan(current: Option<&Node>, want: Want, attrs: Attrs) -> Action {
     match (current, want) {
         (None, Want::Absent) => Action::Nothing,
         (Some(n), Want::Absent) => Action::Delete(n.id),
-        (None, Want::Present(c)) => Action::Create(c),
-        (Some(n), Want::Present(c)) if n.condition.eq_ignore_ascii_case(c.as_str()) => {
-            Action::Nothing
+        (None, Want::Present(c)) => Action::Create(c, attrs),
+        (Some(n), Want::Present(c)) => {
+            let change = Change {
+                condition: Some(c).filter(|c| !n.condition.eq_ignore_ascii_case(c.as_str())),
+                weight: attrs.weight.filter(|w| n.weight != Some(*w)),
+                node_type: attrs.node_type.filter(|t| {
+                    !n.node_type
+                        .as_deref()
+                        .is_some_and(|have| have.eq_ignore_ascii_case(t.as_str()))
+                }),
+            };
+            if change == Change::default() {
+                Action::Nothing
+            } else {
+                Action::Update(n.id, change)
+            }
         }
-        (Some(n), Want::Present(c)) => Action::Update(n.id, c),
-        (Some(n), Want::Drained) if n.condition.eq_ignore_ascii_case("ENABLED") => {
-            Action::Update(n.id, Condition::Draining)
-        }
+        (Some(n), Want::Drained) if n.condition.eq_ignore_ascii_case("ENABLED") => Action::Update(
+            n.id,
+            Change {
+                condition: Some(Condition::Draining),
+                ..Change::default()
+            },
+        ),
         (_, Want::Drained) => Action::Nothing,
     }
 }
@@ -151,35 +216,114 @@ mod tests {
         }
     }
 
+    fn to(c: Condition) -> Change {
+        Change {
+            condition: Some(c),
+            ..Change::default()
+        }
+    }
+
+    const NONE: Attrs = Attrs {
+        weight: None,
+        node_type: None,
+    };
+
     #[test]
     fn every_current_and_wanted_pair() {
         let all = [Enabled, Disabled, Draining];
         for want in all {
-            assert_eq!(plan(None, Want::Present(want)), Action::Create(want));
+            assert_eq!(
+                plan(None, Want::Present(want), NONE),
+                Action::Create(want, NONE)
+            );
             for have in all {
                 let n = node(9, "10.0.0.1", 80, have.as_str());
                 let expected = if have == want {
                     Action::Nothing
                 } else {
-                    Action::Update(9, want)
+                    Action::Update(9, to(want))
                 };
-                assert_eq!(plan(Some(&n), Want::Present(want)), expected);
-                assert_eq!(plan(Some(&n), Want::Absent), Action::Delete(9));
+                assert_eq!(plan(Some(&n), Want::Present(want), NONE), expected);
+                assert_eq!(plan(Some(&n), Want::Absent, NONE), Action::Delete(9));
             }
         }
-        assert_eq!(plan(None, Want::Absent), Action::Nothing);
+        assert_eq!(plan(None, Want::Absent, NONE), Action::Nothing);
+    }
+
+    #[test]
+    fn weight_and_type_are_changed_only_when_asked_and_different() {
+        let mut n = node(3, "10.0.0.1", 80, "ENABLED");
+        n.weight = Some(1);
+        n.node_type = Some("PRIMARY".into());
+        let asked = Attrs {
+            weight: Some(5),
+            node_type: Some(NodeType::Secondary),
+        };
+        let both = Change {
+            condition: None,
+            weight: Some(5),
+            node_type: Some(NodeType::Secondary),
+        };
+        assert_eq!(
+            plan(Some(&n), Want::Present(Enabled), asked),
+            Action::Update(3, both)
+        );
+        assert_eq!(both.describe(), ": weight 5, type SECONDARY");
+        let drain = Change {
+            condition: Some(Draining),
+            ..both
+        };
+        assert_eq!(
+            plan(Some(&n), Want::Present(Draining), asked),
+            Action::Update(3, drain)
+        );
+        assert_eq!(drain.describe(), " to DRAINING, weight 5, type SECONDARY");
+        n.weight = Some(5);
+        n.node_type = Some("secondary".into());
+        assert_eq!(
+            plan(Some(&n), Want::Present(Enabled), asked),
+            Action::Nothing
+        );
+        // A list that leaves weight out is answered with the weight asked for.
+        n.weight = None;
+        assert_eq!(
+            plan(Some(&n), Want::Present(Enabled), asked),
+            Action::Update(
+                3,
+                Change {
+                    weight: Some(5),
+                    ..Change::default()
+                }
+            )
+        );
+        assert_eq!(
+            plan(None, Want::Present(Enabled), asked),
+            Action::Create(Enabled, asked)
+        );
+        // Draining and deleting never touch weight or type.
+        assert_eq!(
+            plan(Some(&n), Want::Drained, asked),
+            Action::Update(3, to(Draining))
+        );
+        assert_eq!(plan(Some(&n), Want::Absent, asked), Action::Delete(3));
     }
 
     #[test]
     fn drained_only_ever_drains_a_serving_node() {
-        assert_eq!(plan(None, Want::Drained), Action::Nothing);
+        assert_eq!(plan(None, Want::Drained, NONE), Action::Nothing);
         let n = |c: Condition| node(4, "10.0.0.1", 80, c.as_str());
         assert_eq!(
-            plan(Some(&n(Enabled)), Want::Drained),
-            Action::Update(4, Draining)
+            plan(Some(&n(Enabled)), Want::Drained, NONE),
+            Action::Update(4, to(Draining))
         );
-        assert_eq!(plan(Some(&n(Draining)), Want::Drained), Action::Nothing);
-        assert_eq!(plan(Some(&n(Disabled)), Want::Drained), Action::Nothing);
+        assert_eq!(
+            plan(Some(&n(Draining)), Want::Drained, NONE),
+            Action::Nothing
+        );
+        assert_eq!(
+            plan(Some(&n(Disabled)), Want::Drained, NONE),
+            Action::Nothing
+        );
     }
 
     #[test]
@@ -214,7 +358,10 @@ mod tests {
     #[test]
     fn condition_compares_without_case() {
         let n = node(1, "10.0.0.1", 80, "enabled");
-        assert_eq!(plan(Some(&n), Want::Present(Enabled)), Action::Nothing);
+        assert_eq!(
+            plan(Some(&n), Want::Present(Enabled), NONE),
+            Action::Nothing
+        );
     }
 
     #[test]

@@ -308,7 +308,7 @@ impl Run<'_> {
                     Err(next) => return Ok(retype(next)),
                 };
                 let current = find_node(&nodes, self.address, self.cfg.port).cloned();
-                (plan(current.as_ref(), want), current)
+                (plan(current.as_ref(), want, self.cfg.attrs), current)
             }
         };
         let Some(clb) = self.clb() else {
@@ -328,13 +328,20 @@ impl Run<'_> {
                     lb.status
                 )));
             }
-            Action::Create(c) => {
-                log(&format!("Creating new node as {}", c.as_str()));
-                clb.create(&self.address.to_string(), self.cfg.port, c)
+            Action::Create(c, attrs) => {
+                let mut how = c.as_str().to_string();
+                if let Some(w) = attrs.weight {
+                    how += &format!(", weight {w}");
+                }
+                if let Some(t) = attrs.node_type {
+                    how += &format!(", type {}", t.as_str());
+                }
+                log(&format!("Creating new node as {how}"));
+                clb.create(&self.address.to_string(), self.cfg.port, c, attrs)
             }
-            Action::Update(id, c) => {
-                log(&format!("Updating node {id} to {}", c.as_str()));
-                clb.update(id, c)
+            Action::Update(id, change) => {
+                log(&format!("Updating node {id}{}", change.describe()));
+                clb.update(id, change)
             }
             Action::Delete(id) => {
                 log(&format!("Deleting node {id}"));
