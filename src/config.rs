@@ -26,6 +26,9 @@ pub struct Args {
     pub wait: bool,
     pub allow_http: bool,
     pub quiet: bool,
+    pub status: bool,
+    pub dry_run: bool,
+    pub json: bool,
     pub ip: Option<String>,
     pub interval: Option<String>,
     pub timeout: Option<String>,
@@ -46,6 +49,9 @@ const BOOL_FLAGS: &[&str] = &[
     "wait",
     "allow-http",
     "quiet",
+    "status",
+    "dry-run",
+    "json",
     "help",
     "version",
 ];
@@ -101,6 +107,9 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Err
                 "wait" => out.wait = on,
                 "allow-http" => out.allow_http = on,
                 "quiet" => out.quiet = on,
+                "status" => out.status = on,
+                "dry-run" => out.dry_run = on,
+                "json" => out.json = on,
                 "help" => out.help = on,
                 _ => out.version = on,
             }
@@ -217,7 +226,8 @@ pub enum AddressSource {
 #[derive(Debug)]
 pub struct Config {
     pub want: Want,
-    pub lb_id: u64,
+    /// The load balancers to apply the change to, in order.
+    pub lb_ids: Vec<u64>,
     pub username: String,
     pub api_key: Secret,
     pub region: Option<String>,
@@ -241,6 +251,12 @@ pub struct Config {
     pub quiet: bool,
     /// `-weight` and `-type`, for a node that is added or kept.
     pub attrs: Attrs,
+    /// `-status`: read only, and say whether the node is there.
+    pub status: bool,
+    /// `-dry-run`: read, and say what would change.
+    pub dry_run: bool,
+    /// `-json`: one JSON object per load balancer on stdout at the end.
+    pub json: bool,
     /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).
     pub notes: Vec<String>,
 }
@@ -275,9 +291,9 @@ impl Config {
             ));
         }
 
-        let lb_id = match (&args.lb, var("LOAD_BALANCER_ID")) {
-            (Some(v), _) => parse_lb_id(v, "-lb")?,
-            (None, Some(v)) => parse_lb_id(&v, "LOAD_BALANCER_ID")?,
+        let lb_ids = match (&args.lb, var("LOAD_BALANCER_ID")) {
+            (Some(v), _) => parse_lb_ids(v, "-lb")?,
+            (None, Some(v)) => parse_lb_ids(&v, "LOAD_BALANCER_ID")?,
             (None, None) => {
                 return Err(Error::Usage(
                     "LOAD_BALANCER_ID is not set: export the numeric id of the load balancer (or pass -lb ID)"
@@ -386,6 +402,27 @@ impl Config {
                 "-weight and -type set a node that stays: drop them with -delete".into(),
             ));
         }
+        if args.status {
+            let changes = [
+                (args.drain, "-drain"),
+                (args.disable, "-disable"),
+                (args.delete, "-delete"),
+                (args.wait, "-wait"),
+                (args.dry_run, "-dry-run"),
+                (attrs.weight.is_some(), "-weight"),
+                (attrs.node_type.is_some(), "-type"),
+            ];
+            if let Some((_, flag)) = changes.iter().find(|c| c.0) {
+                return Err(Error::Usage(format!(
+                    "-status only reads: drop {flag}, or drop -status to make the change"
+                )));
+            }
+        }
+        if args.dry_run && args.wait {
+            return Err(Error::Usage(
+                "-dry-run shows the one change a run would start with: drop -wait".into(),
+            ));
+        }
         let leaving = want != Want::Present(Condition::Enabled);
         let drain_timeout = match &args.drain_timeout {
             // Half of a short -timeout, so the run still has time to disable or delete.
@@ -408,7 +445,7 @@ impl Config {
         }
         Ok(Config {
             want,
-            lb_id,
+            lb_ids,
             username,
             api_key,
             region,
@@ -424,16 +461,34 @@ impl Config {
             allow_http: args.allow_http,
             quiet: args.quiet,
             attrs,
+            status: args.status,
+            dry_run: args.dry_run,
+            json: args.json,
             notes,
         })
     }
+}
+
+/// `12345`, or several as `1,2,3`: each once, in the order given.
+fn parse_lb_ids(v: &str, what: &str) -> Result<Vec<u64>, Error> {
+    let mut ids = Vec::new();
+    for part in v.split(',') {
+        let id = parse_lb_id(part, what)?;
+        if ids.contains(&id) {
+            return Err(Error::Usage(format!(
+                "{what} '{v}' lists load balancer {id} twice: list each once"
+            )));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 fn parse_lb_id(v: &str, what: &str) -> Result<u64, Error> {
     match v.trim().parse::<u64>() {
         Ok(id) if id > 0 => Ok(id),
         _ => Err(Error::Usage(format!(
-            "{what} '{v}' is not a load balancer id: use the number shown in the control panel, e.g. 12345"
+            "{what} '{v}' is not a load balancer id: use the number shown in the control panel, e.g. 12345 (several: 1,2,3)"
         ))),
     }
 }
@@ -584,8 +639,16 @@ Which node and where:
   -ip ADDR            this host's address (default: RAX_SERVICENET_IPV4, RAX_PUBLICNET_IPV4,
                       the first 10.x interface address, then the first IPv4 on eth0)
   -port N             the application port (overrides APP_PORT)
-  -lb ID              the load balancer id (overrides LOAD_BALANCER_ID)
+  -lb ID[,ID...]      the load balancer id, or several: the same change to each, in order,
+                      with one authentication (overrides LOAD_BALANCER_ID)
   -region R           the region, e.g. IAD (overrides OS_REGION_NAME)
+
+Reading and reporting:
+  -status             only read: print this host's node on each load balancer, or that it
+                      is absent; exit 0 when present on all, 4 when absent from any
+  -dry-run            authenticate and read, print what would change, change nothing
+  -json               at the end, one JSON object per load balancer on stdout
+  -quiet              log only errors and the final state
 
 Waiting:
   -wait               joining: wait until the app accepts connections on ADDR:PORT, enable,
@@ -602,14 +665,13 @@ Timing:
 
   -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
                       then cross the network in clear)
-  -quiet              log only errors and the final state
   -h, -help           show this help
   -version            show the version
 
 Flags are written -name or --name, with -name value or -name=value.
 
 Environment:
-  LOAD_BALANCER_ID    the load balancer id (required unless -lb)
+  LOAD_BALANCER_ID    the load balancer id, or several as 1,2,3 (required unless -lb)
   OS_USERNAME         Rackspace user name (required)
   OS_PASSWORD         Rackspace API key (required); a password also works
   OS_REGION_NAME      region of the load balancer, any case (needed when the account has several)
@@ -628,6 +690,10 @@ Exit codes:
   2  usage or configuration error: a flag or variable is wrong, credentials were rejected,
      the region or load balancer does not exist
   3  -timeout passed before the node reached the state asked for
+  4  -status: the node is absent from a load balancer
+  With several load balancers, the code is that of the first that failed.
+
+Logs go to stderr; with JOURNAL_STREAM (under systemd) they carry journald priorities.
 ";
 
 #[cfg(test)]
@@ -711,7 +777,7 @@ mod tests {
     fn defaults_match_the_original() {
         let c = config(&[], &[]).unwrap();
         assert_eq!(c.want, Want::Present(Condition::Enabled));
-        assert_eq!(c.lb_id, 64965);
+        assert_eq!(c.lb_ids, [64965]);
         assert_eq!(c.port, 80);
         assert_eq!(
             c.notes,
@@ -754,7 +820,7 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!((c.lb_id, c.port), (7, 8080));
+        assert_eq!((c.lb_ids.as_slice(), c.port), (&[7][..], 8080));
         assert_eq!(c.region.as_deref(), Some("LON"));
         assert_eq!(
             c.address,
@@ -903,6 +969,32 @@ mod tests {
             config_err(&["-type", "BACKUP"], &[]).starts_with("-type 'BACKUP' is not a node type")
         );
         assert!(config_err(&["-delete", "-weight", "5"], &[]).contains("drop them with -delete"));
+    }
+
+    #[test]
+    fn several_load_balancers() {
+        assert_eq!(config(&["-lb", "3,1, 2"], &[]).unwrap().lb_ids, [3, 1, 2]);
+        assert_eq!(
+            config(&[], &[("LOAD_BALANCER_ID", "5,6")]).unwrap().lb_ids,
+            [5, 6]
+        );
+        assert!(config_err(&["-lb", "1,,2"], &[]).starts_with("-lb '' is not a load balancer id"));
+        assert!(config_err(&["-lb", "1,2,1"], &[]).contains("lists load balancer 1 twice"));
+    }
+
+    #[test]
+    fn read_only_modes() {
+        let c = config(&["-status", "-json"], &[]).unwrap();
+        assert!(c.status && c.json && !c.dry_run);
+        assert!(config(&["-dry-run", "-drain"], &[]).unwrap().dry_run);
+        assert_eq!(
+            config_err(&["-status", "-drain"], &[]),
+            "-status only reads: drop -drain, or drop -status to make the change"
+        );
+        assert!(config_err(&["-status", "-weight", "3"], &[]).contains("drop -weight"));
+        assert!(
+            config_err(&["-dry-run", "-wait"], &[]).starts_with("-dry-run shows the one change")
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@ const BODY_LIMIT: u64 = 1 << 20;
 pub struct Http {
     agent: ureq::Agent,
     request_timeout: Duration,
+    /// Requests sent so far, for -json.
+    sent: std::cell::Cell<usize>,
 }
 
 /// An HTTP answer of any status: what it means is for the caller to decide.
@@ -49,7 +51,13 @@ impl Http {
         Http {
             agent,
             request_timeout,
+            sent: std::cell::Cell::new(0),
         }
+    }
+
+    /// How many requests were sent (or tried) so far.
+    pub fn requests(&self) -> usize {
+        self.sent.get()
     }
 
     /// Sends one request. `Err` is a transport failure (no answer, or an unreadable one), worded

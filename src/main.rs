@@ -10,6 +10,7 @@ mod http;
 mod identity;
 mod log;
 mod reconcile;
+mod report;
 mod retry;
 mod run;
 mod watch;
@@ -24,7 +25,7 @@ fn main() {
     let journal = log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref());
     log::init(journal, false);
     std::process::exit(match real_main() {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             log::error(&format!("Error: {e}"));
             e.exit_code()
@@ -32,24 +33,21 @@ fn main() {
     });
 }
 
-fn real_main() -> Result<(), Error> {
+fn real_main() -> Result<i32, Error> {
     let args = parse_args(std::env::args_os().skip(1))?;
     if args.help {
         print!("{USAGE}");
-        return Ok(());
+        return Ok(0);
     }
     if args.version {
         println!("peekaboo {}", env!("CARGO_PKG_VERSION"));
-        return Ok(());
+        return Ok(0);
     }
     let cfg = Config::new(args, &|name| std::env::var(name).ok())?;
     log::init(
         log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref()),
         cfg.quiet,
     );
-    match run::run(&cfg)? {
-        Some(node) => log::outcome(&format!("Final node state: {}", node.summary())),
-        None => log::outcome("Final node state: Deleted"),
-    }
-    Ok(())
+    let outcomes = run::run(&cfg)?;
+    Ok(report::report(&cfg, &outcomes))
 }

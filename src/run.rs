@@ -43,6 +43,8 @@ struct Run<'a> {
     http: Http,
     deadline: Deadline,
     address: IpAddr,
+    /// The load balancer being worked on.
+    lb_id: u64,
     session: Option<Session>,
     /// Set when we re-authenticated after a 401 and no call has succeeded since: a second 401
     /// then means the fresh token is refused too, which retrying will not mend.
@@ -52,6 +54,10 @@ struct Run<'a> {
     /// The change this converge step decided on while the LB was busy: sent as soon as it
     /// is ACTIVE, without listing again (the API refuses it if it went stale, and then we do).
     planned: Option<Action>,
+    /// What was done on this load balancer so far.
+    did: Did,
+    /// With -dry-run, what would have been sent.
+    would: Option<String>,
     /// How crowded the account seems: doubled by every rate-limit answer, eased by every
     /// poll that gets through. Waiting for a turn on a busy load balancer, and retrying after
     /// a 413, are paced by it, so a fleet sharing the account's 10 GET/s spreads itself out
@@ -61,8 +67,54 @@ struct Run<'a> {
     sources: Vec<IpAddr>,
 }
 
-/// Brings the node to `cfg.want`. Returns its final state (None: there is no node).
-pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
+/// What was done on one load balancer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Did {
+    Unchanged,
+    Created,
+    Updated,
+    Deleted,
+    WouldCreate,
+    WouldUpdate,
+    WouldDelete,
+}
+
+impl Did {
+    /// The stable names of `-json`'s `action` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Did::Unchanged => "unchanged",
+            Did::Created => "created",
+            Did::Updated => "updated",
+            Did::Deleted => "deleted",
+            Did::WouldCreate => "would_create",
+            Did::WouldUpdate => "would_update",
+            Did::WouldDelete => "would_delete",
+        }
+    }
+}
+
+/// The result on one load balancer.
+#[derive(Debug)]
+pub struct Outcome {
+    pub lb_id: u64,
+    pub region: String,
+    pub address: IpAddr,
+    pub port: u16,
+    /// The node as last read (None: there is none).
+    pub node: Option<Node>,
+    pub did: Did,
+    /// With -dry-run: what would be sent, in words.
+    pub would: Option<String>,
+    /// Requests sent for this load balancer (the first also counts authentication).
+    pub requests: usize,
+    pub error: Option<Error>,
+}
+
+/// Applies the change to each load balancer in turn, with one authentication and one deadline.
+/// Errs only when nothing could start (no address); failures on a load balancer are in its
+/// `Outcome`.
+pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
     let deadline = Deadline::new(cfg.timeout);
     for note in &cfg.notes {
         log(note);
@@ -82,29 +134,44 @@ pub fn run(cfg: &Config) -> Result<Option<Node>, Error> {
         http: Http::new(cfg.request_timeout, cfg.ca_certs.as_deref()),
         deadline,
         address,
+        lb_id: 0,
         session: None,
         reauthenticated: false,
         changed: false,
         planned: None,
+        did: Did::Unchanged,
+        would: None,
         crowd: 1.0,
         sources: Vec::new(),
     };
-    let mut node = None;
-    for step in steps(cfg.want, cfg.wait) {
-        match step {
-            Step::WaitForApp => {
-                log(&format!(
-                    "Waiting for the app to accept connections on {} before enabling it",
-                    run.target()
-                ));
-                run.drive(Run::app_pass)?;
-            }
-            Step::Converge(want) => node = run.converge(want)?,
-            Step::WatchDrain => run.watch_drain(node.as_ref())?,
-            Step::WaitOnline => node = Some(run.drive(Run::online_pass)?),
-        }
+    let mut outcomes = Vec::new();
+    for &lb_id in &cfg.lb_ids {
+        run.lb_id = lb_id;
+        run.did = Did::Unchanged;
+        run.would = None;
+        run.sources.clear();
+        let sent_before = run.http.requests();
+        let result = run.one();
+        let (node, error) = match result {
+            Ok(node) => (node, None),
+            Err(e) => (None, Some(e)),
+        };
+        outcomes.push(Outcome {
+            lb_id,
+            region: run.session.as_ref().map_or_else(
+                || cfg.region.clone().unwrap_or_default(),
+                |s| s.region.clone(),
+            ),
+            address,
+            port: cfg.port,
+            node,
+            did: run.did,
+            would: run.would.take(),
+            requests: run.http.requests() - sent_before,
+            error,
+        });
     }
-    Ok(node)
+    Ok(outcomes)
 }
 
 fn resolve_address(cfg: &Config) -> Result<IpAddr, Error> {
@@ -135,6 +202,46 @@ fn capitalize(s: &str) -> String {
 }
 
 impl Run<'_> {
+    /// The whole job on load balancer `self.lb_id`.
+    fn one(&mut self) -> Result<Option<Node>, Error> {
+        if self.cfg.status {
+            return self.drive(Run::status_pass);
+        }
+        if self.cfg.dry_run {
+            self.changed = false;
+            self.planned = None;
+            return self.drive(|run| run.converge_pass(run.cfg.want));
+        }
+        let mut node = None;
+        for step in steps(self.cfg.want, self.cfg.wait) {
+            match step {
+                Step::WaitForApp => {
+                    log(&format!(
+                        "Waiting for the app to accept connections on {} before enabling it",
+                        self.target()
+                    ));
+                    self.drive(Run::app_pass)?;
+                }
+                Step::Converge(want) => node = self.converge(want)?,
+                Step::WatchDrain => self.watch_drain(node.as_ref())?,
+                Step::WaitOnline => node = Some(self.drive(Run::online_pass)?),
+            }
+        }
+        Ok(node)
+    }
+
+    fn status_pass(&mut self) -> Result<Next<Option<Node>>, Error> {
+        if let Err(next) = self.read_lb()? {
+            return Ok(retype(next));
+        }
+        match self.list_nodes()? {
+            Ok(nodes) => Ok(Next::Done(
+                find_node(&nodes, self.address, self.cfg.port).cloned(),
+            )),
+            Err(next) => Ok(retype(next)),
+        }
+    }
+
     fn target(&self) -> SocketAddr {
         SocketAddr::new(self.address, self.cfg.port)
     }
@@ -217,7 +324,7 @@ impl Run<'_> {
     }
 
     fn converge(&mut self, want: Want) -> Result<Option<Node>, Error> {
-        let (target, lb) = (self.target(), self.cfg.lb_id);
+        let (target, lb) = (self.target(), self.lb_id);
         log(&match want {
             Want::Present(c) => format!(
                 "Setting {target} to be {} on load balancer {lb}",
@@ -249,7 +356,7 @@ impl Run<'_> {
         if matches!(lb.status.as_str(), "DELETED" | "PENDING_DELETE") {
             return Err(Error::Config(format!(
                 "load balancer {} is {}: check LOAD_BALANCER_ID",
-                self.cfg.lb_id, lb.status
+                self.lb_id, lb.status
             )));
         }
         self.reauthenticated = false;
@@ -274,13 +381,13 @@ impl Run<'_> {
             http: &self.http,
             endpoint: &session.endpoint,
             token: &session.token,
-            lb: self.cfg.lb_id,
+            lb: self.lb_id,
             deadline: &self.deadline,
         })
     }
 
     fn converge_pass(&mut self, want: Want) -> Result<Next<Option<Node>>, Error> {
-        let lb_id = self.cfg.lb_id;
+        let lb_id = self.lb_id;
         let lb = match self.read_lb()? {
             Ok(lb) => lb,
             Err(next) => return Ok(retype(next)),
@@ -311,6 +418,24 @@ impl Run<'_> {
                 (plan(current.as_ref(), want, self.cfg.attrs), current)
             }
         };
+        if self.cfg.dry_run && action != Action::Nothing {
+            let (did, words) = match action {
+                Action::Create(c, attrs) => (
+                    Did::WouldCreate,
+                    format!("create the node as {}", describe_new(c, attrs)),
+                ),
+                Action::Update(id, change) => (
+                    Did::WouldUpdate,
+                    format!("update node {id}{}", change.describe()),
+                ),
+                Action::Delete(id) => (Did::WouldDelete, format!("delete node {id}")),
+                Action::Nothing => (Did::Unchanged, String::new()),
+            };
+            log(&format!("Dry run: would {words}; nothing sent"));
+            self.did = did;
+            self.would = Some(words);
+            return Ok(Next::Done(current));
+        }
         let Some(clb) = self.clb() else {
             return Ok(Next::Now);
         };
@@ -329,14 +454,7 @@ impl Run<'_> {
                 )));
             }
             Action::Create(c, attrs) => {
-                let mut how = c.as_str().to_string();
-                if let Some(w) = attrs.weight {
-                    how += &format!(", weight {w}");
-                }
-                if let Some(t) = attrs.node_type {
-                    how += &format!(", type {}", t.as_str());
-                }
-                log(&format!("Creating new node as {how}"));
+                log(&format!("Creating new node as {}", describe_new(c, attrs)));
                 clb.create(&self.address.to_string(), self.cfg.port, c, attrs)
             }
             Action::Update(id, change) => {
@@ -351,6 +469,12 @@ impl Run<'_> {
         match result {
             Ok(()) => {
                 self.changed = true;
+                self.did = match (action, self.did) {
+                    (Action::Create(..), _) => Did::Created,
+                    (Action::Delete(_), _) => Did::Deleted,
+                    (_, Did::Created) => Did::Created,
+                    _ => Did::Updated,
+                };
                 Ok(Next::Changed(format!(
                     "load balancer {lb_id} accepted the change, waiting for it to be ACTIVE again"
                 )))
@@ -408,7 +532,7 @@ impl Run<'_> {
             None => Err(Error::Failed(format!(
                 "node {} disappeared from load balancer {} while waiting for it to be ONLINE",
                 self.target(),
-                self.cfg.lb_id
+                self.lb_id
             ))),
         }
     }
@@ -464,7 +588,7 @@ impl Run<'_> {
 
     /// What an API failure means for the run: retry, wait, or stop with a final error.
     fn trouble(&mut self, e: ApiError, doing: &str) -> Result<Next<()>, Error> {
-        let lb_id = self.cfg.lb_id;
+        let lb_id = self.lb_id;
         let region = self.session.as_ref().map_or("", |s| s.region.as_str());
         match e {
             ApiError::Transport(m) | ApiError::Server(m) => {
@@ -496,6 +620,18 @@ impl Run<'_> {
             ApiError::Final(e) => Err(e),
         }
     }
+}
+
+/// "ENABLED, weight 5, type SECONDARY"
+fn describe_new(c: Condition, attrs: crate::reconcile::Attrs) -> String {
+    let mut how = c.as_str().to_string();
+    if let Some(w) = attrs.weight {
+        how += &format!(", weight {w}");
+    }
+    if let Some(t) = attrs.node_type {
+        how += &format!(", type {}", t.as_str());
+    }
+    how
 }
 
 /// A `Next` that is not `Done` says the same whatever the pass would have returned.

@@ -1,0 +1,105 @@
+//! What a run tells at its end: the final state in the original's words on stderr, the
+//! -status and -dry-run answers on stdout, -json objects on stdout, and the exit code.
+
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::log;
+use crate::run::Outcome;
+
+/// Exit code for -status when the node is absent from a load balancer.
+pub const ABSENT: i32 = 4;
+
+/// Prints the outcomes and returns the exit code: that of the first load balancer that failed,
+/// else 4 for -status with the node absent somewhere, else 0.
+pub fn report(cfg: &Config, outcomes: &[Outcome]) -> i32 {
+    let several = outcomes.len() > 1;
+    for o in outcomes {
+        let on = if several {
+            format!(" on load balancer {}", o.lb_id)
+        } else {
+            String::new()
+        };
+        match (&o.error, &o.node) {
+            (Some(e), _) => {
+                let msg = e.to_string();
+                if several && !msg.contains(&format!("load balancer {}", o.lb_id)) {
+                    log::error(&format!("Error: load balancer {}: {msg}", o.lb_id));
+                } else {
+                    log::error(&format!("Error: {msg}"));
+                }
+            }
+            _ if cfg.status || cfg.dry_run => {}
+            (None, Some(node)) => {
+                log::outcome(&format!("Final node state{on}: {}", node.summary()))
+            }
+            (None, None) => log::outcome(&format!("Final node state{on}: Deleted")),
+        }
+        if !cfg.json && o.error.is_none() {
+            print_answer(cfg, o);
+        }
+    }
+    if cfg.json {
+        for o in outcomes {
+            println!("{}", to_json(o));
+        }
+    }
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.error.is_some())
+        .map(|o| o.lb_id.to_string())
+        .collect();
+    if several && !failed.is_empty() {
+        let all: Vec<String> = outcomes.iter().map(|o| o.lb_id.to_string()).collect();
+        log::error(&format!(
+            "Error: failed on load balancer {} (of {})",
+            failed.join(", "),
+            all.join(", ")
+        ));
+    }
+    if let Some(e) = outcomes.iter().find_map(|o| o.error.as_ref()) {
+        return e.exit_code();
+    }
+    if cfg.status && outcomes.iter().any(|o| o.node.is_none()) {
+        return ABSENT;
+    }
+    0
+}
+
+/// The -status and -dry-run answers, one line per load balancer on stdout.
+fn print_answer(cfg: &Config, o: &Outcome) {
+    let lb = format!("load balancer {} ({})", o.lb_id, o.region);
+    let target = std::net::SocketAddr::new(o.address, o.port);
+    if cfg.status {
+        match &o.node {
+            Some(n) => println!("{lb}: {}", n.summary()),
+            None => println!("{lb}: {target} is absent"),
+        }
+    } else if cfg.dry_run {
+        match &o.would {
+            Some(words) => println!("{lb}: would {words}"),
+            None => println!("{lb}: {target} needs no change"),
+        }
+    }
+}
+
+/// One load balancer as -json prints it. The field names are stable (see the README).
+pub fn to_json(o: &Outcome) -> Value {
+    let n = o.node.as_ref();
+    json!({
+        "load_balancer": o.lb_id,
+        "region": o.region,
+        "address": o.address.to_string(),
+        "port": o.port,
+        "node_id": n.map(|n| n.id),
+        "condition": n.map(|n| n.condition.as_str()),
+        "status": n.and_then(|n| n.status.as_deref()),
+        "weight": n.and_then(|n| n.weight),
+        "type": n.and_then(|n| n.node_type.as_deref()),
+        "action": if o.error.is_some() { "failed" } else { o.did.as_str() },
+        "would": o.would,
+        "requests": o.requests,
+        "error": o.error.as_ref().map(Error::to_string),
+    })
+}
