@@ -929,6 +929,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.drain_timeout, Duration::from_secs(90));
+        // Not given: 60 s, or half of a shorter -timeout.
+        let c = config(&["-drain", "-wait", "-timeout", "30s"], &[]).unwrap();
+        assert_eq!(c.drain_timeout, Duration::from_secs(15));
         assert!(
             config_err(&["-drain", "-drain-timeout", "5s"], &[])
                 .starts_with("-drain-timeout only applies with -wait")

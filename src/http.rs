@@ -91,6 +91,7 @@ impl Http {
         let req = req
             .body(payload)
             .map_err(|e| format!("bad request to {url}: {e}"))?;
+        self.sent.set(self.sent.get() + 1);
         let req = self
             .agent
             .configure_request(req)

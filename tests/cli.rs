@@ -205,6 +205,19 @@ fn flags_are_checked_before_the_environment_is_needed() {
             "OS_AUTH_URL",
             "Exit codes:",
             "3  -timeout passed",
+            "4  -status",
+            "-wait",
+            "-drain-timeout DURATION",
+            "-status",
+            "-dry-run",
+            "-json",
+            "-quiet",
+            "-weight N",
+            "-type T",
+            "-allow-http",
+            "OS_CACERT",
+            "PEEKABOO_REQUEST_TIMEOUT",
+            "JOURNAL_STREAM",
         ] {
             assert!(text.contains(needle), "{flag}: help lacks {needle}");
         }
