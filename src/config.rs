@@ -632,10 +632,10 @@ What to do (default: add the node, or set it ENABLED):
   -disable            set the node DISABLED: connections are cut
   -delete             remove the node from the load balancer
                       (given together: -delete wins over -disable, -disable over -drain)
+  -weight N           also set the node's weight, 1 to 100 (default: as it is, 1 when new)
+  -type T             also set its type, PRIMARY or SECONDARY (default: as it is)
 
-Which node and where:
-  -weight N           the node's weight, 1 to 100 (new and existing nodes; default: as is)
-  -type T             PRIMARY or SECONDARY (new and existing nodes; default: as is)
+Which node, on which load balancers:
   -ip ADDR            this host's address (default: RAX_SERVICENET_IPV4, RAX_PUBLICNET_IPV4,
                       the first 10.x interface address, then the first IPv4 on eth0)
   -port N             the application port (overrides APP_PORT)
@@ -658,13 +658,14 @@ Waiting:
   -drain-timeout DURATION
                       the longest drain wait before connections are cut (default 60s, or
                       half of -timeout if that is shorter); 0 skips the wait, for emergencies
-
-Timing:
-  -timeout DURATION   one deadline for the whole run: 90s, 2m, 1m30s or plain seconds (default 2m)
+  -timeout DURATION   one deadline for the whole run: 90s, 2m, 1m30s or plain seconds
+                      (default 2m)
   -interval DURATION  the longest wait between retries and status checks (default 5, seconds)
 
+Connection:
   -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
                       then cross the network in clear)
+
   -h, -help           show this help
   -version            show the version
 
@@ -674,15 +675,19 @@ Environment:
   LOAD_BALANCER_ID    the load balancer id, or several as 1,2,3 (required unless -lb)
   OS_USERNAME         Rackspace user name (required)
   OS_PASSWORD         Rackspace API key (required); a password also works
-  OS_REGION_NAME      region of the load balancer, any case (needed when the account has several)
+  OS_REGION_NAME      the load balancer's region, any case (default: the account's only one)
   APP_PORT            application port (default 80)
-  RAX_SERVICENET_IPV4 address to use when -ip is not given
+  RAX_SERVICENET_IPV4 address to use when -ip is not given (default: none)
   RAX_PUBLICNET_IPV4  address to use when neither -ip nor RAX_SERVICENET_IPV4 is given
+                      (default: none)
   OS_AUTH_URL         identity endpoint (default https://identity.api.rackspacecloud.com/v2.0);
                       plain http:// only for loopback addresses, unless -allow-http
   OS_CACERT           PEM file of CA certificates to trust instead of the built-in roots
+                      (default: the built-in Mozilla roots)
   PEEKABOO_REQUEST_TIMEOUT
-                      the limit for one HTTP request (default 30s), within -timeout
+                      the limit for one HTTP request, within -timeout (default 30s)
+  JOURNAL_STREAM      set by systemd: when it names stderr, logs carry journald priorities
+                      (<3> errors, <4> warnings, <6> information) instead of time stamps
 
 Exit codes:
   0  the node is in the state asked for
@@ -692,8 +697,6 @@ Exit codes:
   3  -timeout passed before the node reached the state asked for
   4  -status: the node is absent from a load balancer
   With several load balancers, the code is that of the first that failed.
-
-Logs go to stderr; with JOURNAL_STREAM (under systemd) they carry journald priorities.
 ";
 
 #[cfg(test)]
