@@ -255,6 +255,7 @@ impl Run<'_> {
         let base = self.cfg.interval / 8;
         let mut polls = Backoff::new(base, self.cfg.interval, seed());
         let mut errors = Backoff::new(base, self.cfg.interval, seed().rotate_left(17));
+        // Only its random numbers are used: for spreading waits that are not backoffs.
         let mut jitter = Backoff::new(base, base, seed().rotate_left(31));
         let mut last_why = None;
         loop {
