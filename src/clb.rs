@@ -98,6 +98,10 @@ pub struct LoadBalancer {
     /// `{"ipv4Public": …, "ipv4Servicenet": …, "ipv6Public": …}`: where it connects from.
     #[serde(rename = "sourceAddresses", default)]
     pub source_addresses: std::collections::BTreeMap<String, Value>,
+    /// The nodes, when the API includes them (it leaves the key out when there are none, and
+    /// perhaps otherwise: absent means "list them", never "no nodes").
+    #[serde(default)]
+    pub nodes: Option<Vec<Node>>,
 }
 
 impl LoadBalancer {

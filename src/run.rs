@@ -65,6 +65,9 @@ struct Run<'a> {
     crowd: f64,
     /// Where the load balancer connects from, as last read.
     sources: Vec<IpAddr>,
+    /// The nodes that came with the last read of the load balancer, if they did: a listing
+    /// that costs no second GET.
+    inline: Option<Vec<Node>>,
 }
 
 /// What was done on one load balancer.
@@ -143,6 +146,7 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
         would: None,
         crowd: 1.0,
         sources: Vec::new(),
+        inline: None,
     };
     let mut outcomes = Vec::new();
     for &lb_id in &cfg.lb_ids {
@@ -362,10 +366,16 @@ impl Run<'_> {
         }
         self.reauthenticated = false;
         self.sources = lb.sources();
+        let mut lb = lb;
+        self.inline = lb.nodes.take();
         Ok(Ok(lb))
     }
 
+    /// The nodes: those that came with the load balancer just read, else a listing.
     fn list_nodes(&mut self) -> Result<Result<Vec<Node>, Next<()>>, Error> {
+        if let Some(nodes) = self.inline.take() {
+            return Ok(Ok(nodes));
+        }
         let Some(clb) = self.clb() else {
             return Ok(Err(Next::Now));
         };
@@ -516,6 +526,9 @@ impl Run<'_> {
     }
 
     fn online_pass(&mut self) -> Result<Next<Node>, Error> {
+        if let Err(next) = self.read_lb()? {
+            return Ok(retype(next));
+        }
         let nodes = match self.list_nodes()? {
             Ok(nodes) => nodes,
             Err(next) => return Ok(retype(next)),

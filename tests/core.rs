@@ -63,16 +63,15 @@ fn enable_creates_the_node() {
     assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
     assert_eq!(
         calls(&f),
+        // The nodes come with the load balancer: no separate listing.
         [
             "POST /tokens",
             "GET /loadbalancers/1",
-            "GET /loadbalancers/1/nodes",
             POST,
             "GET /loadbalancers/1",
-            "GET /loadbalancers/1/nodes",
         ]
     );
-    let sent = &f.requests()[3];
+    let sent = &f.requests()[2];
     assert_eq!(
         sent.body,
         r#"{"nodes":[{"address":"10.1.2.3","condition":"ENABLED","port":8080}]}"#
@@ -371,6 +370,18 @@ fn a_failed_listing_is_never_taken_as_no_node() {
     for flags in [&[][..], &["-delete"][..]] {
         let f = fake();
         f.add_node(LB, ADDR, PORT, "ENABLED");
+        // The load balancer comes without its nodes, and listing them fails.
+        let bare = r#"{"loadBalancer":{"id":1,"status":"ACTIVE"}}"#;
+        f.inject(fault(
+            "GET",
+            "/loadbalancers/1",
+            1000,
+            Action::Respond {
+                status: 200,
+                body: bare.into(),
+                headers: vec![],
+            },
+        ));
         f.inject(fault("GET", "/nodes", 1000, status(500)));
         let out = run(&f, &[&["-timeout", "400ms"], flags].concat(), &[]);
         assert_eq!(out.code, 3, "{}", out.stderr);
@@ -430,11 +441,11 @@ fn duplicate_node_answer_lists_again_and_updates() {
     let id = f.add_node(LB, ADDR, PORT, "DISABLED");
     f.inject(fault(
         "GET",
-        "/nodes",
+        "/loadbalancers/1",
         1,
         Action::Respond {
             status: 200,
-            body: r#"{"nodes":[]}"#.into(),
+            body: r#"{"loadBalancer":{"id":1,"status":"ACTIVE","nodes":[]}}"#.into(),
             headers: vec![],
         },
     ));

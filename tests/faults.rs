@@ -77,6 +77,12 @@ fn on_change(method: &str, times: usize, action: Action) -> fake::Fault {
     fault(method, suffix, times, action)
 }
 
+/// A fault on the listing: every case has neighbour nodes, so the nodes come with the load
+/// balancer itself.
+fn on_listing(times: usize, action: Action) -> fake::Fault {
+    fault("GET", "/loadbalancers/1", times, action)
+}
+
 fn html(code: u16) -> Action {
     Action::Respond {
         status: code,
@@ -98,7 +104,7 @@ fn server_errors_with_json_and_html_bodies() {
     for code in [500, 502, 503, 504] {
         every_action(&format!("{code} json"), Config::default, |f, m| {
             f.inject(on_change(m, 2, status(code)));
-            f.inject(fault("GET", "/nodes", 1, status(code)));
+            f.inject(on_listing(1, status(code)));
         });
         every_action(&format!("{code} html"), Config::default, |f, m| {
             f.inject(on_change(m, 1, html(code)));
@@ -112,7 +118,7 @@ fn server_errors_with_json_and_html_bodies() {
 fn connection_reset_before_the_request_is_handled() {
     every_action("reset", Config::default, |f, m| {
         f.inject(on_change(m, 1, Action::CloseBeforeHandling));
-        f.inject(fault("GET", "/nodes", 1, Action::CloseBeforeHandling));
+        f.inject(on_listing(1, Action::CloseBeforeHandling));
         f.inject(fault("POST", "/tokens", 1, Action::CloseBeforeHandling));
     });
 }
@@ -130,12 +136,7 @@ fn answers_slower_than_the_request_timeout() {
         f.inject(on_change(m, 1, Action::Delay(Duration::from_millis(900))));
     });
     every_action("slow listing", Config::default, |f, _| {
-        f.inject(fault(
-            "GET",
-            "/nodes",
-            1,
-            Action::Delay(Duration::from_millis(900)),
-        ));
+        f.inject(on_listing(1, Action::Delay(Duration::from_millis(900))));
     });
 }
 
@@ -143,17 +144,12 @@ fn answers_slower_than_the_request_timeout() {
 fn truncated_answers() {
     every_action("truncated", Config::default, |f, m| {
         f.inject(on_change(m, 1, Action::Truncate));
-        f.inject(fault("GET", "/nodes", 1, Action::Truncate));
+        f.inject(on_listing(1, Action::Truncate));
         f.inject(fault("GET", "/loadbalancers/1", 1, Action::Truncate));
         f.inject(fault("POST", "/tokens", 1, Action::Truncate));
     });
     every_action("malformed JSON", Config::default, |f, _| {
-        f.inject(fault(
-            "GET",
-            "/nodes",
-            1,
-            respond(200, r#"{"nodes":[{"id":"#),
-        ));
+        f.inject(on_listing(1, respond(200, r#"{"nodes":[{"id":"#)));
         f.inject(fault("GET", "/loadbalancers/1", 1, respond(200, "[]")));
         f.inject(fault(
             "POST",
@@ -168,7 +164,7 @@ fn truncated_answers() {
 fn rate_limits_in_both_forms() {
     every_action("413 seconds", Config::default, |f, m| {
         f.inject(on_change(m, 1, over_limit("0")));
-        f.inject(fault("GET", "/nodes", 1, over_limit("0")));
+        f.inject(on_listing(1, over_limit("0")));
     });
     every_action("413 date", Config::default, |f, m| {
         f.inject(on_change(m, 1, over_limit("Thu, 01 Jan 1970 00:00:00 GMT")));
@@ -187,7 +183,7 @@ fn token_expiry() {
         f.inject(on_change(m, 1, respond(401, "")));
     });
     every_action("401 on a read", Config::default, |f, _| {
-        f.inject(fault("GET", "/nodes", 1, respond(401, "")));
+        f.inject(on_listing(1, respond(401, "")));
     });
 }
 
