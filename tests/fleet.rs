@@ -47,7 +47,7 @@ fn fleet(n: usize, flags: &[&str], prepare: impl Fn(&Fake, &str)) -> Fake {
     }
     // A 413 costs its host a second at least: a few as the fleet finds its pace, not a storm.
     assert!(
-        f.rate_limited() <= 4 * n,
+        f.rate_limited() <= 3 * n,
         "{} rate-limited answers for {n} hosts",
         f.rate_limited()
     );
