@@ -530,7 +530,10 @@ fn parse_duration_flag(v: &str, what: &str, max: Duration) -> Result<Duration, E
         Some(d) if !d.is_zero() && d <= max => Ok(d),
         Some(d) if d.is_zero() => Err(Error::Usage(format!(
             "{what} '{v}' must be more than zero, e.g. {}",
-            example(&what[1..])
+            match what.strip_prefix('-') {
+                Some(flag) => example(flag).to_string(),
+                None => format!("{what}=30s"),
+            }
         ))),
         Some(_) => Err(Error::Usage(format!(
             "{what} '{v}' is too long: at most {}",
@@ -903,9 +906,9 @@ mod tests {
         .unwrap();
         assert!(c.allow_http);
         assert_eq!(c.auth_url, "http://identity.example.com/v2.0");
-        assert!(
-            config_err(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "0")])
-                .contains("must be more than zero")
+        assert_eq!(
+            config_err(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "0")]),
+            "PEEKABOO_REQUEST_TIMEOUT '0' must be more than zero, e.g. PEEKABOO_REQUEST_TIMEOUT=30s"
         );
         assert_eq!(
             config(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "250ms")])
