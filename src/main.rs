@@ -24,7 +24,7 @@ use error::Error;
 fn main() {
     let journal = log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref());
     log::init(journal, false);
-    std::process::exit(match real_main() {
+    std::process::exit(match real_main(journal) {
         Ok(code) => code,
         Err(e) => {
             log::error(&format!("Error: {e}"));
@@ -33,7 +33,7 @@ fn main() {
     });
 }
 
-fn real_main() -> Result<i32, Error> {
+fn real_main(journal: bool) -> Result<i32, Error> {
     let args = parse_args(std::env::args_os().skip(1))?;
     if args.help {
         print!("{USAGE}");
@@ -44,10 +44,7 @@ fn real_main() -> Result<i32, Error> {
         return Ok(0);
     }
     let cfg = Config::new(args, &|name| std::env::var(name).ok())?;
-    log::init(
-        log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref()),
-        cfg.quiet,
-    );
+    log::init(journal, cfg.quiet);
     let outcomes = run::run(&cfg)?;
     Ok(report::report(&cfg, &outcomes))
 }
