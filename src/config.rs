@@ -265,7 +265,8 @@ impl Config {
     /// Checks `args` against the environment, read through `env` so tests need not touch the
     /// process environment. Empty variables count as unset, as they did in the original.
     pub fn new(args: Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let var = |name: &str| env(name).filter(|v| !v.is_empty());
+        // Blank counts as unset too: a stray space in an environment file is not a value.
+        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         let mut notes = Vec::new();
 
         let want = if args.delete {
@@ -472,8 +473,16 @@ impl Config {
 /// `12345`, or several as `1,2,3`: each once, in the order given.
 fn parse_lb_ids(v: &str, what: &str) -> Result<Vec<u64>, Error> {
     let mut ids = Vec::new();
+    if !v.contains(',') {
+        return Ok(vec![parse_lb_id(v, what)?]);
+    }
     for part in v.split(',') {
-        let id = parse_lb_id(part, what)?;
+        let id = parse_lb_id(part, what).map_err(|_| {
+            Error::Usage(format!(
+                "{what} '{v}': '{}' is not a load balancer id: list numbers, e.g. 1,2,3",
+                part.trim()
+            ))
+        })?;
         if ids.contains(&id) {
             return Err(Error::Usage(format!(
                 "{what} '{v}' lists load balancer {id} twice: list each once"
@@ -987,7 +996,10 @@ mod tests {
             config(&[], &[("LOAD_BALANCER_ID", "5,6")]).unwrap().lb_ids,
             [5, 6]
         );
-        assert!(config_err(&["-lb", "1,,2"], &[]).starts_with("-lb '' is not a load balancer id"));
+        assert_eq!(
+            config_err(&["-lb", "1,,2"], &[]),
+            "-lb '1,,2': '' is not a load balancer id: list numbers, e.g. 1,2,3"
+        );
         assert!(config_err(&["-lb", "1,2,1"], &[]).contains("lists load balancer 1 twice"));
     }
 

@@ -121,6 +121,14 @@ fn bad_environment() {
             "<unset>",
             "OS_USERNAME is not set: export your Rackspace user name",
         ),
+        ("OS_USERNAME", "   ", "OS_USERNAME is not set"),
+        ("OS_PASSWORD", " ", "OS_PASSWORD is not set"),
+        ("APP_PORT", "80 80", "APP_PORT '80 80' is not a port"),
+        (
+            "LOAD_BALANCER_ID",
+            " 12 ,",
+            "LOAD_BALANCER_ID ' 12 ,': '' is not a load balancer id: list numbers, e.g. 1,2,3",
+        ),
         (
             "OS_PASSWORD",
             "<unset>",
