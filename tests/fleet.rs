@@ -4,6 +4,7 @@
 //! `make bench`; this test only checks outcomes.)
 
 mod fake;
+mod support;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -43,7 +44,7 @@ fn fleet(n: usize, flags: &[&str], prepare: impl Fn(&Fake, &str)) -> Fake {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{ip}:\n{stderr}");
-        assert!(!stderr.contains(&Config::default().api_key));
+        support::assert_no_secret(&stderr);
     }
     // A 413 costs its host a second at least: a few as the fleet finds its pace, not a storm.
     assert!(

@@ -39,6 +39,7 @@ fn stderr_lines(f: &Fake, flags: &[&str], journal: bool) -> (i32, Vec<String>) {
     }
     let code = cmd.status().unwrap().code().unwrap_or(-1);
     let text = std::fs::read_to_string(&path).unwrap();
+    support::assert_no_secret(&text);
     std::fs::remove_file(&path).unwrap();
     (code, text.lines().map(str::to_string).collect())
 }
@@ -98,6 +99,7 @@ fn a_journal_stream_that_is_not_our_stderr_is_ignored() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
+    support::assert_no_secret(&stderr);
     assert!(
         stderr
             .lines()

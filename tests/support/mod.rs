@@ -37,14 +37,19 @@ pub fn peekaboo(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
-    let cfg = Config::default();
-    for text in [&o.stderr, &o.stdout] {
-        for secret in [cfg.api_key.as_str(), cfg.password.as_str(), "tok-"] {
-            assert!(!text.contains(secret), "a secret leaked:\n{text}");
-        }
-        assert!(!text.contains("panicked"), "{text}");
-    }
+    assert_no_secret(&o.stderr);
+    assert_no_secret(&o.stdout);
     o
+}
+
+/// Neither the API key, the password nor any token the fake issued appears in `text`, and
+/// nothing panicked.
+pub fn assert_no_secret(text: &str) {
+    let cfg = Config::default();
+    for secret in [cfg.api_key.as_str(), cfg.password.as_str(), "tok-"] {
+        assert!(!text.contains(secret), "a secret leaked:\n{text}");
+    }
+    assert!(!text.contains("panicked"), "{text}");
 }
 
 /// Every request as "METHOD path" relative to the identity or CLB root.
