@@ -68,6 +68,8 @@ struct Run<'a> {
     /// The nodes that came with the last read of the load balancer, if they did: a listing
     /// that costs no second GET.
     inline: Option<Vec<Node>>,
+    /// The other nodes as first seen after our change, while the load balancer was busy.
+    seen_after_change: Option<Vec<Node>>,
 }
 
 /// What was done on one load balancer.
@@ -147,6 +149,7 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
         crowd: 1.0,
         sources: Vec::new(),
         inline: None,
+        seen_after_change: None,
     };
     let mut outcomes = Vec::new();
     for &lb_id in &cfg.lb_ids {
@@ -340,6 +343,7 @@ impl Run<'_> {
         });
         self.changed = false;
         self.planned = None;
+        self.seen_after_change = None;
         self.drive(|run| run.converge_pass(want))
     }
 
@@ -407,10 +411,33 @@ impl Run<'_> {
         // While the LB is busy with our change, or one we wait to make, a poll is one GET:
         // the whole fleet shares 10 GET/s per account.
         if !active && self.changed {
-            return Ok(Next::Poll(format!(
-                "load balancer {lb_id} is {} while it applies the change, waiting for ACTIVE",
-                lb.status
-            )));
+            // Busy, but perhaps with another host's change: the load balancer takes one at a
+            // time, so if other nodes changed since our first look after our change, ours is
+            // done. (In a fleet the moments of ACTIVE are few and short.)
+            let others = self
+                .inline
+                .as_deref()
+                .map(|n| others(n, self.address, self.cfg.port));
+            match (&self.seen_after_change, others) {
+                (Some(before), Some(now)) if *before != now => {
+                    log(&format!(
+                        "Load balancer {lb_id} has applied the change: another has started since"
+                    ));
+                }
+                (None, now @ Some(_)) => {
+                    self.seen_after_change = now;
+                    return Ok(Next::Poll(format!(
+                        "load balancer {lb_id} is {} while it applies the change, waiting for ACTIVE",
+                        lb.status
+                    )));
+                }
+                _ => {
+                    return Ok(Next::Poll(format!(
+                        "load balancer {lb_id} is {} while it applies the change, waiting for ACTIVE",
+                        lb.status
+                    )));
+                }
+            }
         }
         if !active && self.planned.is_some() {
             return Ok(Next::Blocked(format!(
@@ -636,6 +663,20 @@ impl Run<'_> {
     }
 }
 
+/// The nodes other than ours, as changes leave them: without the health status, which moves
+/// by itself.
+fn others(nodes: &[Node], address: IpAddr, port: u16) -> Vec<Node> {
+    let ours = find_node(nodes, address, port).map(|n| n.id);
+    nodes
+        .iter()
+        .filter(|n| Some(n.id) != ours)
+        .map(|n| Node {
+            status: None,
+            ..n.clone()
+        })
+        .collect()
+}
+
 /// "ENABLED, weight 5, type SECONDARY"
 fn describe_new(c: Condition, attrs: crate::reconcile::Attrs) -> String {
     let mut how = c.as_str().to_string();
@@ -657,5 +698,42 @@ fn retype<T>(next: Next<()>) -> Next<T> {
         Next::Blocked(w) => Next::Blocked(w),
         Next::Retry(w) => Next::Retry(w),
         Next::RetryAfter(w, d) => Next::RetryAfter(w, d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: u64, address: &str, condition: &str, status: &str) -> Node {
+        Node {
+            id,
+            address: address.into(),
+            port: 80,
+            condition: condition.into(),
+            status: Some(status.into()),
+            weight: Some(1),
+            node_type: None,
+        }
+    }
+
+    #[test]
+    fn others_leave_out_our_node_and_the_health_status() {
+        let me: IpAddr = "10.0.0.1".parse().unwrap();
+        let before = vec![
+            node(1, "10.0.0.1", "ENABLED", "ONLINE"),
+            node(2, "10.0.0.2", "ENABLED", "ONLINE"),
+        ];
+        // Our node changing, or another's health flipping, is no sign of another change...
+        let mut later = before.clone();
+        later[0].condition = "DRAINING".into();
+        later[1].status = Some("OFFLINE".into());
+        assert_eq!(others(&before, me, 80), others(&later, me, 80));
+        // ...another node's condition changing, or a node appearing, is.
+        later[1].condition = "DRAINING".into();
+        assert_ne!(others(&before, me, 80), others(&later, me, 80));
+        let mut grown = before.clone();
+        grown.push(node(3, "10.0.0.3", "ENABLED", "ONLINE"));
+        assert_ne!(others(&before, me, 80), others(&grown, me, 80));
     }
 }

@@ -250,6 +250,37 @@ fn waits_until_the_change_is_applied() {
 }
 
 #[test]
+fn another_hosts_change_after_ours_means_ours_is_applied() {
+    // In a fleet the load balancer is seldom ACTIVE: it goes from one host's change to the
+    // next. It takes one change at a time, so once another node changes after ours, ours is
+    // done, busy or not.
+    let f = fake();
+    let out = std::thread::scope(|s| {
+        let h = s.spawn(|| run(&f, &["-timeout", "5s"], &[]));
+        while !f.mutations().iter().any(|m| m == POST) && !h.is_finished() {
+            std::thread::yield_now();
+        }
+        f.set_status(LB, "PENDING_UPDATE", None);
+        let seen = f.requests().len();
+        // Once peekaboo has looked after its change, another host's node appears.
+        while f.requests().len() < seen + 1 && !h.is_finished() {
+            std::thread::yield_now();
+        }
+        f.add_node(LB, "10.9.9.9", PORT, "ENABLED");
+        h.join().unwrap()
+    });
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.lb_status(LB), "PENDING_UPDATE", "never ACTIVE again");
+    assert!(
+        out.stderr
+            .contains("Load balancer 1 has applied the change: another has started since"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+}
+
+#[test]
 fn a_busy_answer_to_the_change_is_waited_out() {
     // Another host changed the load balancer between our read and our write.
     let f = fake();
