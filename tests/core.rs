@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use fake::{Action, Config, Fake, fault, over_limit, status};
+use fake::{Action, Config, Fake, fault, over_limit, respond, status};
 use support::{ADDR, LB, Out, PORT, calls, peekaboo};
 
 /// A fake with load balancer 1 in DFW.
@@ -285,16 +285,7 @@ fn a_busy_answer_to_the_change_is_waited_out() {
     // Another host changed the load balancer between our read and our write.
     let f = fake();
     let busy = r#"{"message":"Load Balancer '1' has a status of 'PENDING_UPDATE' and is considered immutable.","code":422}"#;
-    f.inject(fault(
-        "POST",
-        "/nodes",
-        2,
-        Action::Respond {
-            status: 422,
-            body: busy.into(),
-            headers: vec![],
-        },
-    ));
+    f.inject(fault("POST", "/nodes", 2, respond(422, busy)));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(f.mutations(), [POST, POST, POST]);
@@ -348,11 +339,7 @@ fn service_unavailable_then_success() {
 #[test]
 fn html_error_pages_and_connection_failures_are_retried() {
     let f = fake();
-    let html = Action::Respond {
-        status: 504,
-        body: "<html><body>Gateway Timeout</body></html>".into(),
-        headers: vec![],
-    };
+    let html = respond(504, "<html><body>Gateway Timeout</body></html>");
     f.inject(fault("GET", "/loadbalancers/1", 1, html));
     f.inject(fault("GET", "/nodes", 1, Action::CloseBeforeHandling));
     let out = run(&f, &[], &[]);
@@ -375,16 +362,7 @@ fn html_error_pages_and_connection_failures_are_retried() {
 fn an_oversized_answer_is_refused_and_read_again() {
     let f = fake();
     let huge = format!(r#"{{"nodes":[],"padding":"{}"}}"#, "x".repeat(2 << 20));
-    f.inject(fault(
-        "GET",
-        "/nodes",
-        1,
-        Action::Respond {
-            status: 200,
-            body: huge,
-            headers: vec![],
-        },
-    ));
+    f.inject(fault("GET", "/nodes", 1, respond(200, huge)));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -403,16 +381,7 @@ fn a_failed_listing_is_never_taken_as_no_node() {
         f.add_node(LB, ADDR, PORT, "ENABLED");
         // The load balancer comes without its nodes, and listing them fails.
         let bare = r#"{"loadBalancer":{"id":1,"status":"ACTIVE"}}"#;
-        f.inject(fault(
-            "GET",
-            "/loadbalancers/1",
-            1000,
-            Action::Respond {
-                status: 200,
-                body: bare.into(),
-                headers: vec![],
-            },
-        ));
+        f.inject(fault("GET", "/loadbalancers/1", 1000, respond(200, bare)));
         f.inject(fault("GET", "/nodes", 1000, status(500)));
         let out = run(&f, &[&["-timeout", "400ms"], flags].concat(), &[]);
         assert_eq!(out.code, 3, "{}", out.stderr);
@@ -474,11 +443,10 @@ fn duplicate_node_answer_lists_again_and_updates() {
         "GET",
         "/loadbalancers/1",
         1,
-        Action::Respond {
-            status: 200,
-            body: r#"{"loadBalancer":{"id":1,"status":"ACTIVE","nodes":[]}}"#.into(),
-            headers: vec![],
-        },
+        respond(
+            200,
+            r#"{"loadBalancer":{"id":1,"status":"ACTIVE","nodes":[]}}"#,
+        ),
     ));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -556,16 +524,7 @@ fn http_date(unix: u64) -> String {
 #[test]
 fn an_expired_token_is_renewed_once() {
     let f = fake();
-    f.inject(fault(
-        "GET",
-        "/nodes",
-        1,
-        Action::Respond {
-            status: 401,
-            body: String::new(),
-            headers: vec![],
-        },
-    ));
+    f.inject(fault("GET", "/nodes", 1, respond(401, "")));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(calls(&f).iter().filter(|c| *c == "POST /tokens").count(), 2);
@@ -602,16 +561,7 @@ fn a_token_expired_for_real_mid_run_is_renewed() {
 #[test]
 fn a_fresh_token_refused_too_is_a_failure() {
     let f = fake();
-    f.inject(fault(
-        "GET",
-        "/loadbalancers/1",
-        2,
-        Action::Respond {
-            status: 401,
-            body: String::new(),
-            headers: vec![],
-        },
-    ));
+    f.inject(fault("GET", "/loadbalancers/1", 2, respond(401, "")));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
@@ -690,16 +640,7 @@ fn deleted_load_balancer() {
 fn deleted_while_we_change_it() {
     let f = fake();
     let gone = r#"{"message":"The load balancer is deleted and considered immutable.","code":422}"#;
-    f.inject(fault(
-        "POST",
-        "/nodes",
-        1,
-        Action::Respond {
-            status: 422,
-            body: gone.into(),
-            headers: vec![],
-        },
-    ));
+    f.inject(fault("POST", "/nodes", 1, respond(422, gone)));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(f.mutations(), [POST], "not retried");

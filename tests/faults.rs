@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use fake::{Action, Config, Fake, fault, over_limit, status};
+use fake::{Action, Config, Fake, fault, over_limit, respond, status};
 use support::{ADDR, LB, PORT, peekaboo};
 
 /// (flag, starting condition of our node or None, final condition or None, mutating method)
@@ -88,14 +88,6 @@ fn html(code: u16) -> Action {
         status: code,
         body: format!("<html><head><title>{code}</title></head><body>proxy error</body></html>"),
         headers: vec![("Content-Type".into(), "text/html".into())],
-    }
-}
-
-fn respond(code: u16, body: &str) -> Action {
-    Action::Respond {
-        status: code,
-        body: body.into(),
-        headers: vec![],
     }
 }
 
@@ -210,16 +202,7 @@ fn answers_that_name_another_node() {
     every_action("another node in the answer", Config::default, |f, m| {
         let body = r#"{"nodes":[{"id":1,"address":"10.9.9.9","port":8080,"condition":"ENABLED","status":"ONLINE"}]}"#;
         if m == "POST" {
-            f.inject(fault(
-                m,
-                "",
-                1,
-                Action::Respond {
-                    status: 202,
-                    body: body.into(),
-                    headers: vec![],
-                },
-            ));
+            f.inject(fault(m, "", 1, respond(202, body)));
         }
     });
 }

@@ -13,6 +13,14 @@ fn fake() -> Fake {
     f
 }
 
+/// -json's output: one object per line.
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn run(f: &Fake, flags: &[&str]) -> support::Out {
     let mut all = vec!["-interval", "40ms", "-timeout", "10s"];
     all.extend(flags);
@@ -162,11 +170,7 @@ fn json_reports_each_load_balancer() {
     let id = f.add_node(2, ADDR, PORT, "ENABLED");
     let out = run(&f, &["-drain", "-json", "-lb", "1,2"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let lines: Vec<serde_json::Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     assert_eq!(lines.len(), 2, "{}", out.stdout);
     let created = &lines[0];
     assert_eq!(created["load_balancer"], 1);
@@ -225,11 +229,7 @@ fn several_load_balancers_go_on_past_a_failure_and_say_which_failed() {
         "{}",
         out.stderr
     );
-    let lines: Vec<serde_json::Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     assert_eq!(lines[1]["action"], "failed");
     assert!(lines[1]["error"].as_str().unwrap().contains("not found"));
     assert_eq!(lines[2]["action"], "created");
@@ -242,11 +242,7 @@ fn status_json_on_several_load_balancers() {
     f.add_node(2, ADDR, PORT, "ENABLED");
     let out = run(&f, &["-status", "-json", "-lb", "1,2"]);
     assert_eq!(out.code, 4, "absent from load balancer 1: {}", out.stderr);
-    let lines: Vec<serde_json::Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     assert_eq!(lines[0]["node_id"], serde_json::Value::Null);
     assert_eq!(lines[0]["action"], "unchanged");
     assert_eq!(lines[1]["condition"], "ENABLED");

@@ -153,6 +153,15 @@ pub fn over_limit(retry_after_header: &str) -> Action {
     }
 }
 
+/// Answer `status` with `body` and no particular header.
+pub fn respond(status: u16, body: impl Into<String>) -> Action {
+    Action::Respond {
+        status,
+        body: body.into(),
+        headers: vec![],
+    }
+}
+
 /// A plain flat JSON error such as `{"message":"Service Unavailable","code":503}`.
 pub fn status(code: u16) -> Action {
     Action::Respond {
