@@ -15,12 +15,19 @@ use std::time::{Duration, Instant};
 use fake::{Config, Fake};
 
 const LB: u64 = 1;
-const WINDOW: Duration = Duration::from_secs(1);
+/// The PENDING_UPDATE window after each change: 1 s, or BENCH_WINDOW seconds (to see how the
+/// fleet ratio moves with it; Rackspace's own windows last a few seconds).
+fn window() -> Duration {
+    std::env::var("BENCH_WINDOW")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(Duration::from_secs(1), Duration::from_secs_f64)
+}
 const LATENCY: Duration = Duration::from_millis(50);
 
 fn fake() -> Fake {
     let f = Fake::start(Config {
-        pending: WINDOW,
+        pending: window(),
         latency: LATENCY,
         rate_limits: true,
         ..Config::default()
@@ -109,7 +116,7 @@ fn fleet(bin: &str, n: usize) {
             );
         }
     }
-    let floor = WINDOW * n as u32;
+    let floor = window() * n as u32;
     let (reads, writes) = counts(&f);
     let nodes = f.nodes(LB);
     let mut addresses: Vec<&str> = nodes.iter().map(|n| n.address.as_str()).collect();
@@ -128,12 +135,17 @@ fn fleet(bin: &str, n: usize) {
     );
 }
 
+/// The peak of this one run, from wait4: RUSAGE_CHILDREN would also count every earlier child,
+/// and under `cargo run` (which execs the bench) the compilers cargo ran before it.
+#[allow(clippy::zombie_processes)] // wait4 reaps it
 fn peak_rss_kib(bin: &str) -> i64 {
     let f = fake();
-    let _ = spawn(bin, &f, "10.1.2.3", &[]).wait();
-    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
-        .map(|u| u.max_rss())
-        .unwrap_or(-1)
+    let child = spawn(bin, &f, "10.1.2.3", &[]);
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in; the pid is our own unwaited child.
+    let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { nix::libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    if pid < 0 { -1 } else { usage.ru_maxrss }
 }
 
 fn main() {
@@ -142,10 +154,17 @@ fn main() {
         .next()
         .unwrap_or_else(|| "target/release/peekaboo".into());
     let static_bin = args.next();
+    // BENCH_FLEET=10,25 runs just those fleets, for trying a change to the fleet pacing.
+    if let Ok(sizes) = std::env::var("BENCH_FLEET") {
+        for n in sizes.split(',').filter_map(|n| n.trim().parse().ok()) {
+            fleet(&bin, n);
+        }
+        return;
+    }
     println!(
         "peekaboo bench: fake API with {} ms added to every answer, {} s PENDING_UPDATE after each change,",
         LATENCY.as_millis(),
-        WINDOW.as_secs()
+        window().as_secs_f64()
     );
     println!(
         "rate limits enforced (GET 10/s, POST 5/s, PUT 10/s, DELETE 5/s); peekaboo with its defaults.\n"
