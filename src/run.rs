@@ -70,6 +70,12 @@ struct Run<'a> {
     inline: Option<Vec<Node>>,
     /// The other nodes as first seen after our change, while the load balancer was busy.
     seen_after_change: Option<Vec<Node>>,
+    /// The create being tried was decided without a listing, because the load balancer came
+    /// without nodes (the service leaves the key out when there are none). The API refuses a
+    /// duplicate, so that is safe to try; any refusal sends us back to listing.
+    unlisted: bool,
+    /// A create tried without a listing was refused: list before deciding from now on.
+    must_list: bool,
 }
 
 /// What was done on one load balancer.
@@ -150,6 +156,8 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
         sources: Vec::new(),
         inline: None,
         seen_after_change: None,
+        unlisted: false,
+        must_list: false,
     };
     let mut outcomes = Vec::new();
     for &lb_id in &cfg.lb_ids {
@@ -344,6 +352,8 @@ impl Run<'_> {
         self.changed = false;
         self.planned = None;
         self.seen_after_change = None;
+        self.unlisted = false;
+        self.must_list = false;
         self.drive(|run| run.converge_pass(want))
     }
 
@@ -447,11 +457,23 @@ impl Run<'_> {
         }
         let (action, current) = match self.planned.take() {
             Some(action) => (action, None),
+            // A load balancer without nodes: ours can be created without listing them, which
+            // saves a fleet starting on a new pool a GET per host, in its first burst. Only a
+            // create: the API refuses a duplicate, but nothing guards an update or a delete.
+            None if self.inline.is_none()
+                && matches!(want, Want::Present(_))
+                && !self.must_list
+                && !self.cfg.dry_run =>
+            {
+                self.unlisted = true;
+                (plan(None, want, self.cfg.attrs), None)
+            }
             None => {
                 let nodes = match self.list_nodes()? {
                     Ok(nodes) => nodes,
                     Err(next) => return Ok(retype(next)),
                 };
+                self.unlisted = false;
                 let current = find_node(&nodes, self.address, self.cfg.port).cloned();
                 (plan(current.as_ref(), want, self.cfg.attrs), current)
             }
@@ -532,6 +554,15 @@ impl Run<'_> {
                 log(
                     "The node exists already (an earlier try landed, or another host added it): listing again",
                 );
+                self.must_list = true;
+                Ok(Next::Now)
+            }
+            // The node limit, say, says nothing about a node that is there already: look.
+            Err(ApiError::Refused(m)) if self.unlisted => {
+                log(&format!(
+                    "Creating the node was refused ({m}): listing the nodes before deciding"
+                ));
+                self.must_list = true;
                 Ok(Next::Now)
             }
             Err(e) => self.trouble(e, "changing the node").map(retype),

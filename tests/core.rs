@@ -317,7 +317,7 @@ fn deadline_on_a_load_balancer_stuck_in_pending_update() {
 #[test]
 fn service_unavailable_then_success() {
     let f = fake();
-    f.inject(fault("GET", "/nodes", 2, status(503)));
+    f.inject(fault("GET", "/loadbalancers/1", 2, status(503)));
     f.inject(fault("POST", "/tokens", 1, status(502)));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -330,7 +330,7 @@ fn service_unavailable_then_success() {
     );
     assert!(
         out.stderr
-            .contains("Listing the nodes failed: Service Unavailable; trying again in"),
+            .contains("Reading the load balancer failed: Service Unavailable; trying again in"),
         "{}",
         out.stderr
     );
@@ -341,7 +341,7 @@ fn html_error_pages_and_connection_failures_are_retried() {
     let f = fake();
     let html = respond(504, "<html><body>Gateway Timeout</body></html>");
     f.inject(fault("GET", "/loadbalancers/1", 1, html));
-    f.inject(fault("GET", "/nodes", 1, Action::CloseBeforeHandling));
+    f.inject(fault("POST", "/nodes", 1, Action::CloseBeforeHandling));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -352,7 +352,7 @@ fn html_error_pages_and_connection_failures_are_retried() {
     );
     assert!(
         out.stderr
-            .contains("Listing the nodes failed: request to 127.0.0.1 failed"),
+            .contains("Changing the node failed: request to 127.0.0.1 failed"),
         "{}",
         out.stderr
     );
@@ -361,13 +361,17 @@ fn html_error_pages_and_connection_failures_are_retried() {
 #[test]
 fn an_oversized_answer_is_refused_and_read_again() {
     let f = fake();
-    let huge = format!(r#"{{"nodes":[],"padding":"{}"}}"#, "x".repeat(2 << 20));
-    f.inject(fault("GET", "/nodes", 1, respond(200, huge)));
+    let huge = format!(
+        r#"{{"loadBalancer":{{"padding":"{}"}}}}"#,
+        "x".repeat(2 << 20)
+    );
+    f.inject(fault("GET", "/loadbalancers/1", 1, respond(200, huge)));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stderr
-            .contains("Listing the nodes failed: 127.0.0.1 sent an answer over 1048576 bytes"),
+        out.stderr.contains(
+            "Reading the load balancer failed: 127.0.0.1 sent an answer over 1048576 bytes"
+        ),
         "{}",
         out.stderr
     );
@@ -383,9 +387,24 @@ fn a_failed_listing_is_never_taken_as_no_node() {
         let bare = r#"{"loadBalancer":{"id":1,"status":"ACTIVE"}}"#;
         f.inject(fault("GET", "/loadbalancers/1", 1000, respond(200, bare)));
         f.inject(fault("GET", "/nodes", 1000, status(500)));
+        let before = f.nodes(LB);
         let out = run(&f, &[&["-timeout", "400ms"], flags].concat(), &[]);
         assert_eq!(out.code, 3, "{}", out.stderr);
-        assert!(f.mutations().is_empty(), "{:?}", f.mutations());
+        assert_eq!(f.nodes(LB), before);
+        // Enabling tries the create a load balancer without nodes allows, which the API
+        // refuses as a duplicate; nothing else is sent that could change anything.
+        let sent: Vec<(String, u16)> = f
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET" && !r.path.ends_with("/tokens"))
+            .map(|r| (r.method, r.status))
+            .collect();
+        let expected: &[(String, u16)] = if flags.is_empty() {
+            &[("POST".to_string(), 422)]
+        } else {
+            &[]
+        };
+        assert_eq!(sent, expected);
         assert!(!out.stderr.contains("Final node state"), "{}", out.stderr);
         assert!(
             out.stderr.contains(
@@ -395,6 +414,66 @@ fn a_failed_listing_is_never_taken_as_no_node() {
             out.stderr
         );
     }
+}
+
+#[test]
+fn an_empty_load_balancer_gets_the_node_without_a_listing() {
+    let f = fake();
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+    // The load balancer comes without a `nodes` key, so there are none: no GET of the nodes.
+    assert_eq!(
+        calls(&f),
+        [
+            "POST /tokens",
+            "GET /loadbalancers/1",
+            POST,
+            "GET /loadbalancers/1",
+        ]
+    );
+}
+
+/// The load balancer read once as if it had no nodes, while ours is there, DISABLED.
+fn bare_once_with_our_node_disabled() -> Fake {
+    let f = fake();
+    f.add_node(LB, ADDR, PORT, "DISABLED");
+    let bare = r#"{"loadBalancer":{"id":1,"status":"ACTIVE"}}"#;
+    f.inject(fault("GET", "/loadbalancers/1", 1, respond(200, bare)));
+    f
+}
+
+#[test]
+fn a_create_without_a_listing_refused_as_a_duplicate_lists_and_updates() {
+    let f = bare_once_with_our_node_disabled();
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+    assert_eq!(f.mutations(), [POST, "PUT /loadbalancers/1/nodes/1000"]);
+    assert!(
+        out.stderr.contains("The node exists already"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_create_without_a_listing_refused_for_the_node_limit_lists_before_failing() {
+    // The API may check the limit before duplicates: the node may be there all the same.
+    let f = bare_once_with_our_node_disabled();
+    let limit = r#"{"message":"Nodes must not exceed 25 per load balancer.","code":413}"#;
+    f.inject(fault("POST", "/nodes", 1, respond(413, limit)));
+    let out = run(&f, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+    assert_eq!(f.mutations(), [POST, "PUT /loadbalancers/1/nodes/1000"]);
+    assert!(
+        out.stderr.contains(
+            "Creating the node was refused (Nodes must not exceed 25 per load balancer.): listing the nodes before deciding"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -479,13 +558,18 @@ fn rate_limits_wait_as_told_in_seconds_and_as_a_date() {
             (in_two_seconds(), &["in 1.0s", "in 2.0s"][..])
         };
         let f = fake();
-        f.inject(fault("GET", "/nodes", 1, over_limit(&retry_after)));
+        f.inject(fault(
+            "GET",
+            "/loadbalancers/1",
+            1,
+            over_limit(&retry_after),
+        ));
         let out = run(&f, &[], &[]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert_eq!(f.mutations(), [POST]);
         assert!(
             told.iter().any(|t| out.stderr.contains(&format!(
-                "Rate limited while listing the nodes; trying again {t}"
+                "Rate limited while reading the load balancer; trying again {t}"
             ))),
             "Retry-After {retry_after}:\n{}",
             out.stderr
@@ -524,7 +608,7 @@ fn http_date(unix: u64) -> String {
 #[test]
 fn an_expired_token_is_renewed_once() {
     let f = fake();
-    f.inject(fault("GET", "/nodes", 1, respond(401, "")));
+    f.inject(fault("GET", "/loadbalancers/1", 1, respond(401, "")));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(calls(&f).iter().filter(|c| *c == "POST /tokens").count(), 2);

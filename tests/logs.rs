@@ -47,7 +47,7 @@ fn stderr_lines(f: &Fake, flags: &[&str], journal: bool) -> (i32, Vec<String>) {
 #[test]
 fn journald_gets_priorities_and_no_time_stamps() {
     let f = fake();
-    f.inject(fake::fault("GET", "/nodes", 1, fake::status(503)));
+    f.inject(fake::fault("GET", "/loadbalancers/1", 1, fake::status(503)));
     let (code, lines) = stderr_lines(&f, &[], true);
     assert_eq!(code, 0, "{lines:?}");
     assert!(
@@ -61,10 +61,9 @@ fn journald_gets_priorities_and_no_time_stamps() {
         "{lines:?}"
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| l
-                .starts_with("<4>Listing the nodes failed: Service Unavailable; trying again in")),
+        lines.iter().any(|l| l.starts_with(
+            "<4>Reading the load balancer failed: Service Unavailable; trying again in"
+        )),
         "{lines:?}"
     );
     assert!(
@@ -111,7 +110,7 @@ fn a_journal_stream_that_is_not_our_stderr_is_ignored() {
 #[test]
 fn quiet_prints_only_errors_and_the_final_state() {
     let f = fake();
-    f.inject(fake::fault("GET", "/nodes", 1, fake::status(503)));
+    f.inject(fake::fault("GET", "/loadbalancers/1", 1, fake::status(503)));
     let (code, lines) = stderr_lines(&f, &["-quiet"], false);
     assert_eq!(code, 0);
     assert_eq!(lines.len(), 1, "{lines:?}");

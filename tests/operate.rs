@@ -184,7 +184,8 @@ fn json_reports_each_load_balancer() {
     assert_eq!(created["type"], "PRIMARY");
     assert_eq!(created["action"], "created");
     assert_eq!(created["error"], serde_json::Value::Null);
-    assert!(created["requests"].as_u64().unwrap() >= 5, "{created}");
+    // At least: the token, the load balancer, the create, the load balancer again.
+    assert!(created["requests"].as_u64().unwrap() >= 4, "{created}");
     let updated = &lines[1];
     assert_eq!(
         (
