@@ -8,8 +8,8 @@ It plays the fake's rules (`make bench`): every request reaches the server `LATE
 is sent and is answered at once; the server refuses, with a 413 and `Retry-After: 1`, a GET
 when 10 were accepted in the last second (POST: 5); an accepted POST makes the load balancer
 busy for `WINDOW`, and a POST while it is busy gets a 422. Each host authenticates, reads the
-load balancer, lists the nodes when it has none, and then waits for its turn as a strategy
-says. After its change a host polls until the load balancer is ACTIVE or another change has
+load balancer, sends its create (a load balancer without nodes needs no listing), and then
+waits for its turn as a strategy says. After its change a host polls until the load balancer is ACTIVE or another change has
 started. The ratio is the fleet's wall time over N x WINDOW, the floor.
 
 Strategies:
@@ -20,8 +20,6 @@ Strategies:
              fleet sends 7 GET/s in all: the best any pacing of GETs alone can do.
   oracle-GP  the same, plus sending the change itself as the poll (a refused POST costs no
              GET): 7 GET/s and 3.5 POST/s in all.
-  oracle-GP+ the same, and creating the node without listing first when the load balancer
-             has none (no second GET at the start).
 """
 
 import heapq
@@ -69,7 +67,6 @@ class Host:
         self.changed = False
         self.seen = None
         self.polls = 0
-        self.listed = False
 
     def jitter(self, d):
         return d * (0.5 + self.rnd.random())
@@ -87,10 +84,7 @@ class Host:
                 self.changed = True
                 return self.watch(None)
             return self.wait_turn()
-        status, nodes = res
-        if nodes == 0 and not self.listed:
-            self.listed = True  # no nodes inline: list them (a second GET)
-            return (0.0, "GET")
+        status, _ = res
         return (0.0, "POST") if status == "ACTIVE" else self.wait_turn()
 
     def watch(self, res):
@@ -138,12 +132,6 @@ class OracleGP(OracleG):
     post_rate = 3.5
 
 
-class OracleGPNoList(OracleGP):
-    def __init__(self, rnd, fleet):
-        super().__init__(rnd, fleet)
-        self.listed = True
-
-
 class Fleet:
     def __init__(self, n, strategy, seed):
         self.rnd = random.Random(seed)
@@ -179,7 +167,6 @@ def main():
         ("peekaboo", Peekaboo),
         ("oracle-G", OracleG),
         ("oracle-GP", OracleGP),
-        ("oracle-GP+", OracleGPNoList),
     )
     for name, strategy in strategies:
         for n in (10, 25):
