@@ -56,11 +56,17 @@ const POST: &str = "POST /loadbalancers/1/nodes";
 
 #[test]
 fn enable_creates_the_node() {
+    // An empty load balancer comes without a `nodes` key: the create needs no listing either.
+    let empty = fake();
+    let out = run(&empty, &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(condition(&empty).as_deref(), Some("ENABLED"));
     let f = fake();
     let other = f.add_node(LB, "10.9.9.9", PORT, "ENABLED");
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+    assert_eq!(calls(&empty), calls(&f));
     assert_eq!(
         calls(&f),
         // The nodes come with the load balancer: no separate listing.
@@ -417,63 +423,30 @@ fn a_failed_listing_is_never_taken_as_no_node() {
 }
 
 #[test]
-fn an_empty_load_balancer_gets_the_node_without_a_listing() {
-    let f = fake();
-    let out = run(&f, &[], &[]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
-    // The load balancer comes without a `nodes` key, so there are none: no GET of the nodes.
-    assert_eq!(
-        calls(&f),
-        [
-            "POST /tokens",
-            "GET /loadbalancers/1",
-            POST,
-            "GET /loadbalancers/1",
-        ]
-    );
-}
-
-/// The load balancer read once as if it had no nodes, while ours is there, DISABLED.
-fn bare_once_with_our_node_disabled() -> Fake {
-    let f = fake();
-    f.add_node(LB, ADDR, PORT, "DISABLED");
-    let bare = r#"{"loadBalancer":{"id":1,"status":"ACTIVE"}}"#;
-    f.inject(fault("GET", "/loadbalancers/1", 1, respond(200, bare)));
-    f
-}
-
-#[test]
-fn a_create_without_a_listing_refused_as_a_duplicate_lists_and_updates() {
-    let f = bare_once_with_our_node_disabled();
-    let out = run(&f, &[], &[]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
-    assert_eq!(f.mutations(), [POST, "PUT /loadbalancers/1/nodes/1000"]);
-    assert!(
-        out.stderr.contains("The node exists already"),
-        "{}",
-        out.stderr
-    );
-}
-
-#[test]
-fn a_create_without_a_listing_refused_for_the_node_limit_lists_before_failing() {
-    // The API may check the limit before duplicates: the node may be there all the same.
-    let f = bare_once_with_our_node_disabled();
+fn a_create_without_a_listing_that_is_refused_lists_then_updates() {
     let limit = r#"{"message":"Nodes must not exceed 25 per load balancer.","code":413}"#;
-    f.inject(fault("POST", "/nodes", 1, respond(413, limit)));
-    let out = run(&f, &[], &[]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
-    assert_eq!(f.mutations(), [POST, "PUT /loadbalancers/1/nodes/1000"]);
-    assert!(
-        out.stderr.contains(
-            "Creating the node was refused (Nodes must not exceed 25 per load balancer.): listing the nodes before deciding"
+    // Refused as a duplicate, or for the node limit (an API may check that first).
+    for (refusal, says) in [
+        (None, "The node exists already"),
+        (
+            Some(respond(413, limit)),
+            "Creating the node was refused (Nodes must not exceed 25 per load balancer.): listing the nodes before deciding",
         ),
-        "{}",
-        out.stderr
-    );
+    ] {
+        let f = fake();
+        f.add_node(LB, ADDR, PORT, "DISABLED");
+        // Read once as if it had no nodes, while ours is there.
+        let bare = r#"{"loadBalancer":{"id":1,"status":"ACTIVE"}}"#;
+        f.inject(fault("GET", "/loadbalancers/1", 1, respond(200, bare)));
+        if let Some(r) = refusal {
+            f.inject(fault("POST", "/nodes", 1, r));
+        }
+        let out = run(&f, &[], &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(condition(&f).as_deref(), Some("ENABLED"));
+        assert_eq!(f.mutations(), [POST, "PUT /loadbalancers/1/nodes/1000"]);
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+    }
 }
 
 #[test]
