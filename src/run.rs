@@ -1,7 +1,9 @@
 //! The doing: observe the load balancer, decide with `reconcile::plan`, act, and go round
 //! again until the node is as wanted and the load balancer has settled. Every decision is made
-//! from a fresh listing, so a lost answer or a race with another host is simply re-read; a
-//! change that waits for its turn is sent as decided, and decided again if the API refuses it.
+//! from a fresh read of the load balancer and its nodes, so a lost answer or a race with
+//! another host is simply re-read (on a load balancer with no nodes, the create is tried
+//! without listing: the API refuses a duplicate); a change that waits for its turn is sent as
+//! decided, and decided again if the API refuses it.
 //! With `-wait`, the steps around that (waiting for the app, the drain, the health check)
 //! run in the same loop, under the same deadline.
 
