@@ -17,7 +17,7 @@ Strategies:
              jittered; crowd doubles on a 413 and eases by 0.8 on a poll that gets through;
              after a 413, Retry-After plus a jittered 0.5 s x crowd.
   oracle-G   every host is told how many hosts are still waiting and polls with GETs so the
-             fleet sends 7 GET/s in all: the best any pacing of GETs alone can do.
+             fleet sends 7 GET/s in all, at random times as hosts that cannot coordinate do.
   oracle-GP  the same, plus sending the change itself as the poll (a refused POST costs no
              GET): 7 GET/s and 3.5 POST/s in all.
 """
@@ -60,7 +60,7 @@ class Server:
 
 
 class Host:
-    """What every strategy shares: start, first listing, and watching our own change."""
+    """What every strategy shares: the start, and watching our own change once it is sent."""
 
     def __init__(self, rnd, fleet):
         self.rnd, self.fleet = rnd, fleet
