@@ -20,6 +20,9 @@ Strategies:
              fleet sends 7 GET/s in all, at random times as hosts that cannot coordinate do.
   oracle-GP  the same, plus sending the change itself as the poll (a refused POST costs no
              GET): 7 GET/s and 3.5 POST/s in all.
+  chain-W    peekaboo's pacing, plus this: a host that saw ACTIVE but lost the race for it
+             knows within 50 ms when the new window began, and it is told the window's
+             length, so it polls again just after that window ends.
 """
 
 import heapq
@@ -132,6 +135,20 @@ class OracleGP(OracleG):
     post_rate = 3.5
 
 
+class ChainW(Peekaboo):
+    active_at = None
+
+    def step(self, verb, res):
+        if not self.changed and verb == "GET" and res != "413" and res[0] == "ACTIVE":
+            self.active_at = self.now
+        lost = verb == "POST" and res == "422" and self.active_at is not None
+        if not self.changed and lost and self.now - self.active_at < 0.2:
+            # The winner's window began between our GET and now: poll just after it ends.
+            self.active_at = None
+            return (WINDOW + 0.01 - LATENCY, "GET")
+        return super().step(verb, res)
+
+
 class Fleet:
     def __init__(self, n, strategy, seed):
         self.rnd = random.Random(seed)
@@ -150,6 +167,7 @@ class Fleet:
             t, i, verb = heapq.heappop(events)
             # The server answers at once; the answer is back with the host at the same time.
             res = self.server.answer(verb, t) if verb else None
+            self.hosts[i].now = t
             nxt = self.hosts[i].step(verb, res)
             if nxt is None:
                 self.done[i] = t
@@ -167,6 +185,7 @@ def main():
         ("peekaboo", Peekaboo),
         ("oracle-G", OracleG),
         ("oracle-GP", OracleGP),
+        ("chain-W", ChainW),
     )
     for name, strategy in strategies:
         for n in (10, 25):
