@@ -29,8 +29,9 @@ fake:
 
 # Requests, wall time, fleets, memory and size against the fake with 50 ms of simulated WAN
 # latency and the documented rate limits: a table to paste into an issue. BENCH_TRACE=1 also
-# prints each fleet's request timeline on stderr; BENCH_FLEET=10,25 runs only the fleets and
-# BENCH_WINDOW=3 sets the PENDING_UPDATE window in seconds.
+# prints each fleet's request timeline on stderr; BENCH_FLEET=10,25 runs only the fleets,
+# BENCH_RUNS=5 runs each fleet five times and sums up the ratios, and BENCH_WINDOW=3 sets the
+# PENDING_UPDATE window in seconds.
 bench: static
 	cargo build --release --bin peekaboo --example bench
 	target/release/examples/bench target/release/peekaboo $(STATIC)

@@ -93,7 +93,35 @@ fn single(bin: &str, name: &str, start: Option<&str>, flags: &[&str]) {
     );
 }
 
-fn fleet(bin: &str, n: usize) {
+/// Runs each fleet BENCH_RUNS times (once unless set), then sums the ratios up: fleet times
+/// vary a lot from run to run, so one run says little.
+fn fleets(bin: &str, sizes: &[usize]) {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let mut summary = Vec::new();
+    for &n in sizes {
+        let mut ratios: Vec<f64> = (0..runs).map(|_| fleet(bin, n)).collect();
+        ratios.sort_by(f64::total_cmp);
+        let median = (ratios[(runs - 1) / 2] + ratios[runs / 2]) / 2.0;
+        summary.push(format!(
+            "fleet of {n}: ratio {:.2}-{:.2}, median {median:.2}, over {runs} runs",
+            ratios[0],
+            ratios[runs - 1]
+        ));
+    }
+    if runs > 1 {
+        println!();
+        for line in summary {
+            println!("{line}");
+        }
+    }
+}
+
+/// One fleet: prints its row and returns its ratio to the floor.
+fn fleet(bin: &str, n: usize) -> f64 {
     let f = fake();
     let t = Instant::now();
     let children: Vec<Child> = (0..n)
@@ -117,6 +145,7 @@ fn fleet(bin: &str, n: usize) {
         }
     }
     let floor = window() * n as u32;
+    let ratio = wall.as_secs_f64() / floor.as_secs_f64();
     let (reads, writes) = counts(&f);
     let nodes = f.nodes(LB);
     let mut addresses: Vec<&str> = nodes.iter().map(|n| n.address.as_str()).collect();
@@ -129,10 +158,11 @@ fn fleet(bin: &str, n: usize) {
         addresses.len(),
         wall.as_secs_f64(),
         floor.as_secs_f64(),
-        wall.as_secs_f64() / floor.as_secs_f64(),
+        ratio,
         f.rate_limited(),
         peak_gets_per_second(&f),
     );
+    ratio
 }
 
 /// The peak of this one run, from wait4: RUSAGE_CHILDREN would also count every earlier child,
@@ -156,9 +186,11 @@ fn main() {
     let static_bin = args.next();
     // BENCH_FLEET=10,25 runs just those fleets, for trying a change to the fleet pacing.
     if let Ok(sizes) = std::env::var("BENCH_FLEET") {
-        for n in sizes.split(',').filter_map(|n| n.trim().parse().ok()) {
-            fleet(&bin, n);
-        }
+        let sizes: Vec<usize> = sizes
+            .split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect();
+        fleets(&bin, &sizes);
         return;
     }
     println!(
@@ -201,9 +233,7 @@ fn main() {
     println!(
         "|---------------|-----|-------------|-----------|---------|-------|-------|--------|------|----------|"
     );
-    for n in [10, 25] {
-        fleet(&bin, n);
-    }
+    fleets(&bin, &[10, 25]);
     println!();
     println!(
         "peak resident memory of one run: {} KiB",
