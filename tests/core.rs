@@ -260,18 +260,30 @@ fn another_hosts_change_after_ours_means_ours_is_applied() {
     // In a fleet the load balancer is seldom ACTIVE: it goes from one host's change to the
     // next. It takes one change at a time, so once another node changes after ours, ours is
     // done, busy or not.
-    let f = fake();
+    // The fake itself stays PENDING_UPDATE after our change, so no test thread races the
+    // POST; and the fake records a request before it answers, so "peekaboo has looked" means
+    // a read answered, or the new node could already be in that first look.
+    let f = fake_with(Config {
+        pending: Duration::from_secs(3600),
+        ..Config::default()
+    });
     let out = std::thread::scope(|s| {
         let h = s.spawn(|| run(&f, &["-timeout", "5s"], &[]));
-        while !f.mutations().iter().any(|m| m == POST) && !h.is_finished() {
-            std::thread::yield_now();
+        let looked_after_change = || {
+            let reqs = f.requests();
+            let post = reqs
+                .iter()
+                .position(|r| r.method == "POST" && r.status == 202);
+            post.is_some_and(|p| {
+                reqs[p + 1..].iter().any(|r| {
+                    r.method == "GET" && r.path.ends_with("/loadbalancers/1") && r.status == 200
+                })
+            })
+        };
+        while !looked_after_change() && !h.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
         }
-        f.set_status(LB, "PENDING_UPDATE", None);
-        let seen = f.requests().len();
         // Once peekaboo has looked after its change, another host's node appears.
-        while f.requests().len() < seen + 1 && !h.is_finished() {
-            std::thread::yield_now();
-        }
         f.add_node(LB, "10.9.9.9", PORT, "ENABLED");
         h.join().unwrap()
     });
@@ -595,14 +607,21 @@ fn an_expired_token_is_renewed_once() {
 #[test]
 fn a_token_expired_for_real_mid_run_is_renewed() {
     let f = fake();
-    f.set_status(LB, "PENDING_UPDATE", Some(Duration::from_millis(300)));
+    // Busy until the token is gone, so the run cannot finish before the test expires it.
+    f.set_status(LB, "PENDING_UPDATE", None);
     let handle = std::thread::scope(|s| {
         let h = s.spawn(|| run(&f, &[], &[]));
         // Once peekaboo has a token and is waiting for the load balancer, expire the token.
-        while !calls(&f).iter().any(|c| c == "GET /loadbalancers/1") && !h.is_finished() {
-            std::thread::yield_now();
+        let waiting = || {
+            f.requests()
+                .iter()
+                .any(|r| r.path.ends_with("/loadbalancers/1") && r.status == 200)
+        };
+        while !waiting() && !h.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
         }
         f.expire_tokens();
+        f.set_status(LB, "ACTIVE", None);
         h.join().unwrap()
     });
     assert_eq!(handle.code, 0, "{}", handle.stderr);

@@ -19,6 +19,33 @@ fn app() -> (TcpListener, u16) {
     (l, port)
 }
 
+/// A port on 127.0.0.1 where nothing listens yet, held for the test: bound but not listening,
+/// so a connection is refused, and no other test can take the port meanwhile (a port bound
+/// and dropped may be handed to the next `bind(0)` of a test running beside it).
+/// `start_app` makes it listen later, on the same socket.
+fn closed_port() -> (OwnedFd, u16) {
+    use nix::sys::socket::{
+        AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname, socket,
+    };
+    let fd: OwnedFd = socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .unwrap();
+    let any: std::net::SocketAddrV4 = "127.0.0.1:0".parse().unwrap();
+    bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &SockaddrIn::from(any)).unwrap();
+    let bound: SockaddrIn = getsockname(std::os::fd::AsRawFd::as_raw_fd(&fd)).unwrap();
+    (fd, bound.port())
+}
+
+/// The app comes up on a port from `closed_port`.
+fn start_app(fd: OwnedFd) -> TcpListener {
+    nix::sys::socket::listen(&fd, nix::sys::socket::Backlog::new(16).unwrap()).unwrap();
+    TcpListener::from(fd)
+}
+
 /// A connection from `source` (bound before connecting, as the load balancer's would be) to
 /// `app`, accepted: both ends, so the test decides when it ends.
 fn connect_from(source: &str, app: &TcpListener) -> (TcpStream, TcpStream) {
@@ -260,8 +287,7 @@ fn a_host_without_the_node_address_says_so_and_waits_the_drain_timeout() {
 #[test]
 fn enable_wait_does_not_enable_while_nothing_listens() {
     let f = fake_with(Config::default());
-    let (app, port) = app();
-    drop(app);
+    let (_closed, port) = closed_port();
     let out = run(&f, port, &["-wait", "-timeout", "500ms"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(f.requests().is_empty(), "not even authenticated");
@@ -278,13 +304,12 @@ fn enable_wait_enables_once_the_app_listens_then_waits_for_online() {
         new_node_status: "OFFLINE".into(),
         ..Config::default()
     });
-    let (app, port) = app();
-    drop(app);
+    let (closed, port) = closed_port();
     let (out, listening_at, online_at) = std::thread::scope(|s| {
         let h = s.spawn(|| run(&f, port, &["-wait"]));
         // The app comes up a little later.
         std::thread::sleep(Duration::from_millis(200));
-        let _app = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let _app = start_app(closed);
         let listening_at = Instant::now();
         let post = wait_for(&f, |r| r.method == "POST" && r.path.ends_with("/nodes"), &h)
             .expect("enabled");
