@@ -50,9 +50,11 @@ size: static
 scratch-check: static
 	.ci/scratch-check
 
-# systemd-analyze verify on the example units.
+# systemd-analyze verify on the example units; then what the README and examples promise
+# (every hook's -timeout within its unit's timeout, docker-run.sh, make fake's output).
 check-examples: static
 	.ci/verify-units
+	.ci/check-docs
 
 # The scratch image, where a Docker engine exists: it holds only the binary `make static` built
 # (the one CI tested), so the build context is a directory holding just that file.

@@ -2,9 +2,10 @@
 //!
 //!     cargo run --example fake_rackspace [-- --pending-ms N]
 //!
-//! It prints the environment peekaboo needs (one VAR=value per line), then one `# ` line per change
-//! of load balancer 1 (status or nodes) on stdout, and each request it receives on stderr.
-//! Runs until killed.
+//! It prints the environment peekaboo needs as `export VAR=value` lines to paste into a shell
+//! (the node is 10.1.2.3:8080, an address that needs no interface), then one `# ` line per
+//! change of load balancer 1 (status or nodes) on stdout, and each request it receives on
+//! stderr. Runs until killed.
 
 #[path = "../tests/fake/mod.rs"]
 mod fake;
@@ -55,8 +56,10 @@ fn main() {
     let fake = Fake::start(cfg);
     fake.add_lb(LB, "DFW");
 
-    for (name, value) in fake.env(LB, "DFW") {
-        println!("{name}={value}");
+    let node = [("APP_PORT", "8080"), ("RAX_SERVICENET_IPV4", "10.1.2.3")];
+    let node = node.map(|(name, value)| (name, value.to_string()));
+    for (name, value) in fake.env(LB, "DFW").into_iter().chain(node) {
+        println!("export {name}={value}");
     }
     let _ = std::io::stdout().flush();
 

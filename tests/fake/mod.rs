@@ -1,7 +1,7 @@
 //! A fake Rackspace Identity v2.0 + Cloud Load Balancers v1.0 server for tests.
 //!
-//! It answers the way /work/shared/clb-api.md says the real service does (bodies, status codes,
-//! error texts), so the client can be tested against the awkward cases: PENDING_UPDATE locks,
+//! It answers the way docs/clb-api.md says the real service does (bodies, status codes, error
+//! texts), so the client can be tested against the awkward cases: PENDING_UPDATE locks,
 //! duplicate nodes, deleted LBs, expired tokens, rate limits and lost responses.
 //!
 //! The HTTP side is deliberately minimal: one request per connection, every answer carries
