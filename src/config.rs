@@ -259,14 +259,35 @@ pub struct Config {
     pub json: bool,
     /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).
     pub notes: Vec<String>,
+    /// Warnings to log at the start of the run (a value that ended with a carriage return).
+    pub warnings: Vec<String>,
 }
 
 impl Config {
-    /// Checks `args` against the environment, read through `env` so tests need not touch the
-    /// process environment. Empty variables count as unset, as they did in the original.
-    pub fn new(args: Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        // Blank counts as unset too: a stray space in an environment file is not a value.
-        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    /// Checks `args` against the environment, read through `env` (raw, as the OS holds it) so
+    /// tests need not touch the process environment. Empty variables count as unset, as they
+    /// did in the original. A variable is read only when no flag overrides it, so one that is
+    /// not used cannot fail the run.
+    pub fn new(mut args: Args, env: &dyn Fn(&str) -> Option<OsString>) -> Result<Config, Error> {
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let var = |name: &str| read_var(name, env(name), &mut warnings.borrow_mut());
+        // systemd expands ${VAR} from an EnvironmentFile into ExecStart= arguments, so a CRLF
+        // file reaches flag values too: the same rule as for variables.
+        for (flag, value) in [
+            ("-ip", &mut args.ip),
+            ("-interval", &mut args.interval),
+            ("-timeout", &mut args.timeout),
+            ("-drain-timeout", &mut args.drain_timeout),
+            ("-weight", &mut args.weight),
+            ("-type", &mut args.node_type),
+            ("-port", &mut args.port),
+            ("-lb", &mut args.lb),
+            ("-region", &mut args.region),
+        ] {
+            if let Some(v) = value.take() {
+                *value = Some(strip_cr(flag, v, &mut warnings.borrow_mut()));
+            }
+        }
         let mut notes = Vec::new();
 
         let want = if args.delete {
@@ -292,59 +313,71 @@ impl Config {
             ));
         }
 
-        let lb_ids = match (&args.lb, var("LOAD_BALANCER_ID")) {
-            (Some(v), _) => parse_lb_ids(v, "-lb")?,
-            (None, Some(v)) => parse_lb_ids(&v, "LOAD_BALANCER_ID")?,
-            (None, None) => {
-                return Err(Error::Usage(
-                    "LOAD_BALANCER_ID is not set: export the numeric id of the load balancer (or pass -lb ID)"
-                        .into(),
-                ));
-            }
+        let lb_ids = match &args.lb {
+            Some(v) => parse_lb_ids(v, "-lb")?,
+            None => match var("LOAD_BALANCER_ID")? {
+                Some(v) => parse_lb_ids(&v, "LOAD_BALANCER_ID")?,
+                None => {
+                    return Err(Error::Usage(
+                        "LOAD_BALANCER_ID is not set: export the numeric id of the load balancer (or pass -lb ID)"
+                            .into(),
+                    ));
+                }
+            },
         };
-        let username = var("OS_USERNAME").ok_or_else(|| {
+        let username = var("OS_USERNAME")?.ok_or_else(|| {
             Error::Usage("OS_USERNAME is not set: export your Rackspace user name".into())
         })?;
-        let api_key = var("OS_PASSWORD").map(Secret).ok_or_else(|| {
+        let api_key = var("OS_PASSWORD")?.map(Secret).ok_or_else(|| {
             Error::Usage(
                 "OS_PASSWORD is not set: export your Rackspace API key (or password), ideally from an EnvironmentFile"
                     .into(),
             )
         })?;
-        let region = match (&args.region, var("OS_REGION_NAME")) {
-            (Some(v), _) => Some(parse_region(v, "-region")?),
-            (None, Some(v)) => Some(parse_region(&v, "OS_REGION_NAME")?),
-            (None, None) => None,
+        let region = match &args.region {
+            Some(v) => Some(parse_region(v, "-region")?),
+            None => match var("OS_REGION_NAME")? {
+                Some(v) => Some(parse_region(&v, "OS_REGION_NAME")?),
+                None => None,
+            },
         };
-        let port = match (&args.port, var("APP_PORT")) {
-            (Some(v), _) => parse_port(v, "-port")?,
-            (None, Some(v)) => parse_port(&v, "APP_PORT")?,
-            (None, None) => {
-                notes.push("$APP_PORT not set, defaulting to 80".into());
-                80
-            }
+        let port = match &args.port {
+            Some(v) => parse_port(v, "-port")?,
+            None => match var("APP_PORT")? {
+                Some(v) => parse_port(&v, "APP_PORT")?,
+                None => {
+                    notes.push("$APP_PORT not set, defaulting to 80".into());
+                    80
+                }
+            },
         };
-        let address = match (
-            &args.ip,
-            var("RAX_SERVICENET_IPV4"),
-            var("RAX_PUBLICNET_IPV4"),
-        ) {
-            (Some(v), _, _) => Some((parse_ip(v, "-ip")?, AddressSource::Flag)),
-            (None, Some(v), _) => Some((
+        let address = if let Some(v) = &args.ip {
+            Some((parse_ip(v, "-ip")?, AddressSource::Flag))
+        } else if let Some(v) = var("RAX_SERVICENET_IPV4")? {
+            Some((
                 parse_ip(&v, "RAX_SERVICENET_IPV4")?,
                 AddressSource::Servicenet,
-            )),
-            (None, None, Some(v)) => Some((
+            ))
+        } else if let Some(v) = var("RAX_PUBLICNET_IPV4")? {
+            Some((
                 parse_ip(&v, "RAX_PUBLICNET_IPV4")?,
                 AddressSource::Publicnet,
-            )),
-            (None, None, None) => None,
+            ))
+        } else {
+            None
         };
-        let auth_url = match var("OS_AUTH_URL") {
+        let auth_url = match var("OS_AUTH_URL")? {
             Some(v) => {
                 let v = v.trim().trim_end_matches('/').to_string();
                 crate::http::check_url(&v, args.allow_http)
                     .map_err(|why| Error::Usage(format!("OS_AUTH_URL '{v}' {why}")))?;
+                // ureq would refuse it on every try until the deadline: say so now.
+                if !url_parses(&v) {
+                    return Err(Error::Usage(format!(
+                        "OS_AUTH_URL '{}' is not a valid URL: use the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}",
+                        printable(&v)
+                    )));
+                }
                 v
             }
             None => DEFAULT_AUTH_URL.to_string(),
@@ -357,13 +390,13 @@ impl Config {
             Some(v) => parse_duration_flag(v, "-timeout", Duration::from_secs(24 * 3600))?,
             None => DEFAULT_TIMEOUT,
         };
-        let request_timeout = match var("PEEKABOO_REQUEST_TIMEOUT") {
+        let request_timeout = match var("PEEKABOO_REQUEST_TIMEOUT")? {
             Some(v) => {
                 parse_duration_flag(&v, "PEEKABOO_REQUEST_TIMEOUT", Duration::from_secs(600))?
             }
             None => DEFAULT_REQUEST_TIMEOUT,
         };
-        let ca_certs = match var("OS_CACERT") {
+        let ca_certs = match var("OS_CACERT")? {
             Some(path) => Some(crate::http::load_ca(&path).map_err(|why| {
                 Error::Usage(format!(
                     "OS_CACERT '{path}' {why}: point it at a PEM file of CA certificates, or unset it to trust the built-in roots"
@@ -466,8 +499,69 @@ impl Config {
             dry_run: args.dry_run,
             json: args.json,
             notes,
+            warnings: warnings.into_inner(),
         })
     }
+}
+
+/// One variable as the OS holds it, made a value: None when unset or blank (a stray space in
+/// an environment file is not a value), an error naming it when it is not UTF-8. A trailing
+/// carriage return (a CRLF environment file) is stripped with a warning, since a secret with
+/// one fails authentication with no hint why. Neither message shows the value: it may be a
+/// secret.
+fn read_var(
+    name: &str,
+    raw: Option<OsString>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<String>, Error> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let value = raw.into_string().map_err(|_| {
+        Error::Usage(format!(
+            "{name} is set but is not valid UTF-8: write it as plain text (check the encoding of the file that sets it), or unset it"
+        ))
+    })?;
+    let value = strip_cr(name, value, warnings);
+    Ok(Some(value).filter(|v| !v.trim().is_empty()))
+}
+
+/// `value` without a trailing `\r` or `\r\n`, with a warning naming `what` if it had one.
+fn strip_cr(what: &str, mut value: String, warnings: &mut Vec<String>) -> String {
+    let kept = value.trim_end_matches('\n').trim_end_matches('\r').len();
+    if kept < value.trim_end_matches('\n').len() {
+        value.truncate(kept);
+        warnings.push(format!(
+            "Warning: {what} ends with a carriage return (a CRLF environment file?): ignoring it"
+        ));
+    }
+    value
+}
+
+/// Whether ureq can send a request to `url` at all: an http(s) URL with a host and a valid
+/// port. Anything else fails the same way on every try.
+pub fn url_parses(url: &str) -> bool {
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+        return false;
+    };
+    let scheme_ok = uri
+        .scheme_str()
+        .is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    // `Uri` accepts `host:99999` and just reports no port.
+    let port_ok = uri.authority().is_none_or(|a| {
+        let host_port = a.as_str().rsplit('@').next().unwrap_or("");
+        match host_port.rsplit_once(':') {
+            Some((_, p)) if !p.contains(']') => p.parse::<u16>().is_ok(),
+            _ => true,
+        }
+    });
+    scheme_ok && host_ok && port_ok
+}
+
+/// `text` fit for a one-line message: no control characters, bounded in length.
+pub fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
 /// `12345`, or several as `1,2,3`: each once, in the order given.
@@ -676,7 +770,8 @@ Waiting:
 
 Connection:
   -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
-                      then cross the network in clear)
+                      then cross the network in clear), and a plain http:// load balancer
+                      endpoint in the catalog (the token then crosses in clear)
 
   -h, -help           show this help
   -version            show the version
@@ -761,10 +856,10 @@ mod tests {
         assert!(usage_err(&["-ip", "1.2.3.4", "-ip=5.6.7.8"]).contains("-ip is given twice"));
     }
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let map: HashMap<String, OsString> = pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
         move |k| map.get(k).cloned()
     }
@@ -1015,6 +1110,129 @@ mod tests {
         assert!(config_err(&["-status", "-weight", "3"], &[]).contains("drop -weight"));
         assert!(
             config_err(&["-dry-run", "-wait"], &[]).starts_with("-dry-run shows the one change")
+        );
+    }
+
+    #[test]
+    fn variables_that_are_not_utf8_are_named_not_called_unset() {
+        use std::os::unix::ffi::OsStringExt;
+        for name in [
+            "LOAD_BALANCER_ID",
+            "OS_USERNAME",
+            "OS_PASSWORD",
+            "OS_REGION_NAME",
+            "APP_PORT",
+            "RAX_SERVICENET_IPV4",
+            "OS_AUTH_URL",
+            "PEEKABOO_REQUEST_TIMEOUT",
+            "OS_CACERT",
+        ] {
+            let base = env(BASE);
+            let bad = |k: &str| {
+                if k == name {
+                    Some(OsString::from_vec(b"s3cr\xffet".to_vec()))
+                } else {
+                    base(k)
+                }
+            };
+            match Config::new(Args::default(), &bad) {
+                Err(Error::Usage(m)) => {
+                    assert_eq!(
+                        m,
+                        format!(
+                            "{name} is set but is not valid UTF-8: write it as plain text (check the encoding of the file that sets it), or unset it"
+                        )
+                    );
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        // A variable that a flag overrides is not read, so it cannot fail the run.
+        let base = env(BASE);
+        let bad_port = |k: &str| {
+            if k == "APP_PORT" {
+                Some(OsString::from_vec(vec![0xff]))
+            } else {
+                base(k)
+            }
+        };
+        let c = Config::new(args(&["-port", "81"]).unwrap(), &bad_port).unwrap();
+        assert_eq!(c.port, 81);
+    }
+
+    #[test]
+    fn a_trailing_carriage_return_is_stripped_with_a_warning() {
+        let c = config(
+            &["-port", "8080\r", "-region", "iad\r\n"],
+            &[
+                ("OS_PASSWORD", "k3y\r\n"),
+                ("OS_USERNAME", "alice\r"),
+                ("LOAD_BALANCER_ID", "7\r"),
+                ("RAX_SERVICENET_IPV4", "10.1.1.1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.api_key, Secret("k3y".into()));
+        assert_eq!(
+            (c.username.as_str(), c.lb_ids.as_slice()),
+            ("alice", &[7][..])
+        );
+        assert_eq!((c.port, c.region.as_deref()), (8080, Some("IAD")));
+        let warned = |what: &str| {
+            format!(
+                "Warning: {what} ends with a carriage return (a CRLF environment file?): ignoring it"
+            )
+        };
+        assert_eq!(
+            c.warnings,
+            [
+                warned("-port"),
+                warned("-region"),
+                warned("LOAD_BALANCER_ID"),
+                warned("OS_USERNAME"),
+                warned("OS_PASSWORD"),
+            ]
+        );
+        // Only a carriage return: other trailing characters are the value's.
+        let c = config(&[], &[("OS_PASSWORD", "k3y\n"), ("OS_USERNAME", "bob ")]).unwrap();
+        assert_eq!(c.api_key, Secret("k3y\n".into()));
+        assert_eq!(c.username, "bob ");
+        assert!(c.warnings.is_empty());
+        // Nothing but a carriage return is blank, so unset, and still worth the warning.
+        let c = config(&[], &[("APP_PORT", "\r")]).unwrap();
+        assert_eq!(c.port, 80);
+        assert_eq!(c.warnings, [warned("APP_PORT")]);
+    }
+
+    #[test]
+    fn urls_ureq_cannot_send_to() {
+        for good in [
+            "https://identity.api.rackspacecloud.com/v2.0",
+            "http://127.0.0.1:4000/v2.0",
+            "https://[2001:db8::1]:8443/v1.0/1",
+            "HTTPS://iad.loadbalancers.api.rackspacecloud.com/v1.0/123456",
+        ] {
+            assert!(url_parses(good), "{good}");
+        }
+        for bad in [
+            "https://bad host/v1.0",
+            "https://[::1/v1.0",
+            "lb.example.com/v1.0",
+            "ftp://lb.example.com/",
+            "https:///v1.0",
+            "https://h:99999/v1.0",
+            "https://h:/v1.0",
+            "https://h\n/v1.0",
+            "",
+        ] {
+            assert!(!url_parses(bad), "{bad:?}");
+        }
+        assert_eq!(
+            config_err(
+                &[],
+                &[("OS_AUTH_URL", "https://ident ity.example.com/v2.0")]
+            ),
+            "OS_AUTH_URL 'https://ident ity.example.com/v2.0' is not a valid URL: use the Identity v2.0 base, e.g. https://identity.api.rackspacecloud.com/v2.0"
         );
     }
 

@@ -8,10 +8,13 @@ use std::time::Duration;
 pub enum Error {
     /// The command line or an environment variable is wrong. Nothing was sent. Exit 2.
     Usage(String),
-    /// The API says the configuration cannot work: credentials rejected, region not in the
-    /// catalog, load balancer unknown or deleted. Retrying will not help. Exit 2.
+    /// The API says the configuration cannot work: credentials rejected, OS_AUTH_URL not the
+    /// Identity v2.0 base, region not in the catalog, load balancer unknown or deleted.
+    /// Retrying will not help. Exit 2.
     Config(String),
-    /// The API refused or failed the change for good (node limit, validation). Exit 1.
+    /// The API refused or failed the change for good (node limit, validation), or answered
+    /// what no retry can change (identity's answer oversized or no token answer, a catalog
+    /// endpoint that is not a URL). Exit 1.
     Failed(String),
     /// `-timeout` passed before the node reached the wanted state. Exit 3.
     Deadline {

@@ -213,8 +213,8 @@ fn command_lines() {
             .collect();
         if let Ok(a) = crate::config::parse_args(args) {
             let env = |name: &str| match name {
-                "LOAD_BALANCER_ID" => Some("1".to_string()),
-                "OS_USERNAME" | "OS_PASSWORD" => Some("x".to_string()),
+                "LOAD_BALANCER_ID" => Some("1".into()),
+                "OS_USERNAME" | "OS_PASSWORD" => Some("x".into()),
                 _ => None,
             };
             let _ = crate::config::Config::new(a, &env);

@@ -133,6 +133,12 @@ fn describe(e: &ureq::Error, url: &str) -> String {
     }
 }
 
+/// Whether `send`'s error says the answer was over the body limit, for callers to whom that
+/// cannot change on a retry.
+pub fn is_over_limit(error: &str) -> bool {
+    error.ends_with(&format!(" sent an answer over {BODY_LIMIT} bytes"))
+}
+
 /// Why host names may not resolve here, if it can be seen up front: a scratch container without
 /// `--net=host` has no /etc/resolv.conf, and musl then asks 127.0.0.1, where usually nobody is.
 pub fn dns_hint(url: &str) -> Option<String> {

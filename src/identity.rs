@@ -1,13 +1,14 @@
 //! Identity v2.0: trade the user name and API key for a token, and find the load balancer
 //! endpoint for the region in the service catalog.
 
-use serde::Deserialize;
-use serde_json::json;
+use std::sync::Once;
 
-use crate::clb::{ApiError, classify, now_unix};
-use crate::config::{Config, Secret};
+use serde_json::{Value, json};
+
+use crate::clb::{ApiError, classify, message, now_unix};
+use crate::config::{Config, DEFAULT_AUTH_URL, Secret, printable, url_parses};
 use crate::error::Error;
-use crate::http::{Http, check_url};
+use crate::http::{Http, Reply, check_url, is_over_limit, is_remote_http};
 use crate::retry::Deadline;
 
 pub struct Session {
@@ -16,38 +17,14 @@ pub struct Session {
     pub region: String,
 }
 
-#[derive(Deserialize)]
-struct AuthReply {
-    access: Access,
-}
-
-#[derive(Deserialize)]
-struct Access {
-    token: Token,
-    #[serde(rename = "serviceCatalog", default)]
-    catalog: Vec<Service>,
-}
-
-#[derive(Deserialize)]
-struct Token {
-    id: String,
-}
-
-#[derive(Deserialize)]
 pub struct Service {
-    #[serde(default)]
     pub name: String,
-    #[serde(rename = "type", default)]
     pub kind: String,
-    #[serde(default)]
     pub endpoints: Vec<Endpoint>,
 }
 
-#[derive(Deserialize)]
 pub struct Endpoint {
-    #[serde(default)]
     pub region: Option<String>,
-    #[serde(rename = "publicURL", default)]
     pub public_url: Option<String>,
 }
 
@@ -65,37 +42,154 @@ pub fn authenticate(http: &Http, cfg: &Config, deadline: &Deadline) -> Result<Se
     if matches!(&reply, Ok(r) if r.status == 401) {
         reply = http.send("POST", &url, None, Some(&by_password), deadline);
     }
-    let reply = reply.map_err(ApiError::Transport)?;
+    let reply = reply.map_err(|m| transport_failure(m, &cfg.auth_url))?;
     if !(200..300).contains(&reply.status) {
-        return Err(match classify(&reply, now_unix()) {
-            ApiError::Unauthorized => ApiError::Final(Error::Config(format!(
-                "identity at {} rejected user '{user}' with the OS_PASSWORD given (tried as API key and as password): check OS_USERNAME and OS_PASSWORD",
-                cfg.auth_url
-            ))),
-            ApiError::Refused(m) | ApiError::NotFound(m) | ApiError::Gone(m) => {
-                ApiError::Final(Error::Config(format!(
-                    "identity at {} refused to authenticate user '{user}': {m}",
-                    cfg.auth_url
-                )))
-            }
-            other => other,
-        });
+        return Err(refusal(&reply, &cfg.auth_url, user));
     }
-    // The body holds the token: never echo it, nor serde's description of it.
-    let access = serde_json::from_slice::<AuthReply>(&reply.body)
-        .map_err(|_| ApiError::Transport("identity sent an unreadable answer".into()))?
-        .access;
-    let (endpoint, region) = pick_endpoint(&access.catalog, cfg.region.as_deref())
+    let (token, catalog) = read_access(&reply.body).map_err(|e| match e {
+        // Unreadable is what a cut-off answer looks like: worth another try.
+        Unfit::NotJson => ApiError::Transport("identity sent an unreadable answer".into()),
+        Unfit::NotIdentity(what) => ApiError::Final(Error::Failed(format!(
+            "identity at {} answered with JSON that is not an Identity v2.0 token answer ({what}): check that OS_AUTH_URL is the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}",
+            cfg.auth_url
+        ))),
+    })?;
+    let (endpoint, region) = pick_endpoint(&catalog, cfg.region.as_deref())
         .map_err(|m| ApiError::Final(Error::Config(m)))?;
-    check_url(&endpoint, cfg.allow_http).map_err(|why| {
+    check_endpoint(&endpoint, cfg.allow_http)?;
+    if let Some(warning) = clear_text_warning(&endpoint) {
+        // Once per run: authenticating again after a 401 names the same endpoint.
+        static WARNED: Once = Once::new();
+        WARNED.call_once(|| crate::log::warn(&warning));
+    }
+    Ok(Session {
+        token: Secret(token),
+        endpoint,
+        region,
+    })
+}
+
+/// What a failed request means: an answer over the size limit would be the same on every try
+/// (a token answer is a few KiB; identity's catalog does not change within a run), unlike the
+/// load balancer's, which is read again anyway as its state moves. The rest may pass.
+fn transport_failure(error: String, auth_url: &str) -> ApiError {
+    if is_over_limit(&error) {
+        ApiError::Final(Error::Failed(format!(
+            "authenticating: {error} (a token answer is a few KiB): check that OS_AUTH_URL ({auth_url}) is the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}"
+        )))
+    } else {
+        ApiError::Transport(error)
+    }
+}
+
+/// What identity's refusal means. Credentials get "authentication failed:" first, since that
+/// is what people search logs for; a path that is not Identity v2.0 is the configuration's
+/// fault and will not change; 5xx (but 501) and rate limits are for retrying.
+fn refusal(reply: &Reply, auth_url: &str, user: &str) -> ApiError {
+    let final_config = |m: String| ApiError::Final(Error::Config(m));
+    match reply.status {
+        401 => final_config(format!(
+            "authentication failed: identity at {auth_url} rejected user '{user}' with the OS_PASSWORD given (tried as API key and as password): check OS_USERNAME and OS_PASSWORD"
+        )),
+        // Rackspace's 403: a disabled user, or one that must use multi-factor authentication.
+        403 => final_config(format!(
+            "authentication failed: identity at {auth_url} refused user '{user}': {}: check in the control panel that the user is enabled and may use the API",
+            message(&reply.body).unwrap_or_else(|| "HTTP 403".into())
+        )),
+        // No such resource, method or feature: POST {auth_url}/tokens is not Identity v2.0.
+        404 | 405 | 501 => final_config(format!(
+            "POST {auth_url}/tokens answered HTTP {}: OS_AUTH_URL must be the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}",
+            reply.status
+        )),
+        _ => match classify(reply, now_unix()) {
+            ApiError::Refused(m) | ApiError::NotFound(m) | ApiError::Gone(m) => final_config(
+                format!("identity at {auth_url} refused to authenticate user '{user}': {m}"),
+            ),
+            other => other,
+        },
+    }
+}
+
+/// Why a 2xx answer cannot be used.
+#[derive(Debug, PartialEq)]
+enum Unfit {
+    /// Not JSON at all: cut off, or a proxy's page.
+    NotJson,
+    /// JSON, but not a token answer: what is wrong with it, never what it holds.
+    NotIdentity(&'static str),
+}
+
+/// The token and the catalog from identity's answer. Strict about what a token answer must
+/// have, liberal about the catalog's entries (other services' entries may hold anything).
+/// The body holds the token: errors describe its shape, never its content.
+fn read_access(body: &[u8]) -> Result<(String, Vec<Service>), Unfit> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| Unfit::NotJson)?;
+    let access = v
+        .get("access")
+        .filter(|a| a.is_object())
+        .ok_or(Unfit::NotIdentity("no access object"))?;
+    let token = access
+        .get("token")
+        .and_then(|t| t.get("id"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or(Unfit::NotIdentity("no access.token.id"))?;
+    let entries = match access.get("serviceCatalog") {
+        // Missing: an account with no services, which pick_endpoint explains.
+        None => &[][..],
+        Some(Value::Array(list)) => list.as_slice(),
+        Some(_) => return Err(Unfit::NotIdentity("serviceCatalog is not a list")),
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let catalog = entries
+        .iter()
+        .map(|s| Service {
+            name: text(s, "name").unwrap_or_default(),
+            kind: text(s, "type").unwrap_or_default(),
+            endpoints: s
+                .get("endpoints")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|e| Endpoint {
+                    region: text(e, "region"),
+                    public_url: text(e, "publicURL"),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok((token.to_string(), catalog))
+}
+
+/// The catalog's endpoint must be a URL ureq can use (else every try fails the same way: the
+/// catalog is broken, exit 1) and keep the token private unless -allow-http (exit 2: the
+/// user's choice).
+fn check_endpoint(endpoint: &str, allow_http: bool) -> Result<(), ApiError> {
+    if !url_parses(endpoint) {
+        return Err(ApiError::Final(Error::Failed(format!(
+            "the catalog's load balancer endpoint '{}' is not a valid http(s) URL: identity's catalog is broken; report it to whoever runs the identity service",
+            printable(endpoint)
+        ))));
+    }
+    check_url(endpoint, allow_http).map_err(|why| {
         ApiError::Final(Error::Config(format!(
             "the catalog's load balancer endpoint '{endpoint}' {why}"
         )))
-    })?;
-    Ok(Session {
-        token: Secret(access.token.id),
-        endpoint,
-        region,
+    })
+}
+
+/// The warning for a load balancer endpoint that -allow-http let through as plain http to
+/// another machine: the token crosses the network in clear on every call. None otherwise.
+pub fn clear_text_warning(endpoint: &str) -> Option<String> {
+    let host = endpoint
+        .parse::<ureq::http::Uri>()
+        .ok()?
+        .host()?
+        .to_string();
+    is_remote_http(endpoint).then(|| {
+        format!(
+            "Warning: -allow-http: the token goes to the load balancer endpoint at {host} in clear text"
+        )
     })
 }
 
@@ -259,6 +353,179 @@ mod tests {
             pick_endpoint(&c, Some("hkg")),
             Ok(("https://any".into(), "HKG".into()))
         );
+    }
+
+    fn refused(status: u16, body: &str) -> ApiError {
+        let r = Reply {
+            status,
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        };
+        refusal(&r, "https://id.example.com/v2.0", "alice")
+    }
+
+    fn config_message(e: ApiError) -> String {
+        match e {
+            ApiError::Final(Error::Config(m)) => m,
+            other => panic!("expected a final configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refusals_about_credentials_say_authentication_failed() {
+        let m = config_message(refused(401, ""));
+        assert_eq!(
+            m,
+            "authentication failed: identity at https://id.example.com/v2.0 rejected user 'alice' with the OS_PASSWORD given (tried as API key and as password): check OS_USERNAME and OS_PASSWORD"
+        );
+        let disabled = r#"{"forbidden":{"code":403,"message":"User 'alice' is disabled."}}"#;
+        let m = config_message(refused(403, disabled));
+        assert!(
+            m.starts_with("authentication failed: identity at https://id.example.com/v2.0 refused user 'alice': User 'alice' is disabled.: "),
+            "{m}"
+        );
+        assert!(config_message(refused(403, "")).contains("'alice': HTTP 403: "));
+    }
+
+    #[test]
+    fn a_path_that_is_not_identity_v2_is_configuration() {
+        for status in [404, 405, 501] {
+            let m = config_message(refused(status, "<html>nope</html>"));
+            assert_eq!(
+                m,
+                format!(
+                    "POST https://id.example.com/v2.0/tokens answered HTTP {status}: OS_AUTH_URL must be the Identity v2.0 base, e.g. https://identity.api.rackspacecloud.com/v2.0"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn other_refusals_keep_their_meaning() {
+        let bad = r#"{"badRequest":{"code":400,"message":"Invalid json request body"}}"#;
+        assert_eq!(
+            config_message(refused(400, bad)),
+            "identity at https://id.example.com/v2.0 refused to authenticate user 'alice': Invalid json request body"
+        );
+        // Passing trouble is retried by the caller.
+        assert_eq!(refused(503, ""), ApiError::Server("HTTP 503".into()));
+        assert_eq!(refused(500, ""), ApiError::Server("HTTP 500".into()));
+        let over = r#"{"overLimit":{"code":413,"message":"OverLimit Retry..."}}"#;
+        assert_eq!(refused(413, over), ApiError::RateLimited(None));
+    }
+
+    #[test]
+    fn an_oversized_answer_is_final_other_transport_failures_are_not() {
+        let m = match transport_failure(
+            "127.0.0.1 sent an answer over 1048576 bytes".into(),
+            "http://127.0.0.1:9/v2.0",
+        ) {
+            ApiError::Final(Error::Failed(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            m.starts_with("authenticating: 127.0.0.1 sent an answer over 1048576 bytes"),
+            "{m}"
+        );
+        let reset = "request to 127.0.0.1 failed: connection reset";
+        assert_eq!(
+            transport_failure(reset.into(), "http://127.0.0.1:9/v2.0"),
+            ApiError::Transport(reset.into())
+        );
+    }
+
+    #[test]
+    fn answers_that_are_not_token_answers() {
+        let read = |body: &str| read_access(body.as_bytes()).map(|(t, c)| (t, c.len()));
+        let unfit = |what| Err(Unfit::NotIdentity(what));
+        assert_eq!(read(r#"{"access":{"token":"#), Err(Unfit::NotJson));
+        assert_eq!(read("<html>proxy</html>"), Err(Unfit::NotJson));
+        assert_eq!(read("[]"), unfit("no access object"));
+        assert_eq!(read(r#"{"access":null}"#), unfit("no access object"));
+        assert_eq!(read(r#"{"access":{}}"#), unfit("no access.token.id"));
+        assert_eq!(
+            read(r#"{"access":{"token":{"id":7}}}"#),
+            unfit("no access.token.id")
+        );
+        for catalog in ["null", "{}", r#""x""#] {
+            assert_eq!(
+                read(&format!(
+                    r#"{{"access":{{"token":{{"id":"t"}},"serviceCatalog":{catalog}}}}}"#
+                )),
+                unfit("serviceCatalog is not a list"),
+                "{catalog}"
+            );
+        }
+        // Missing means no services; odd entries of other services do not spoil the rest.
+        assert_eq!(
+            read(r#"{"access":{"token":{"id":"t"}}}"#),
+            Ok(("t".into(), 0))
+        );
+        let (_, c) = read_access(
+            br#"{"access":{"token":{"id":"t"},"serviceCatalog":[7,{"name":1,"endpoints":null},
+            {"name":"cloudLoadBalancers","endpoints":[{"region":"DFW","publicURL":"https://dfw"},3]}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            pick_endpoint(&c, Some("dfw")),
+            Ok(("https://dfw".into(), "DFW".into()))
+        );
+    }
+
+    #[test]
+    fn catalog_endpoints_that_cannot_work() {
+        let check = |u: &str, allow| match check_endpoint(u, allow) {
+            Ok(()) => "ok".to_string(),
+            Err(ApiError::Final(Error::Failed(m))) => format!("1 {m}"),
+            Err(ApiError::Final(Error::Config(m))) => format!("2 {m}"),
+            Err(other) => panic!("{other:?}"),
+        };
+        assert_eq!(check("https://iad.example.com/v1.0/1", false), "ok");
+        assert_eq!(check("http://127.0.0.1:9/v1.0/1", false), "ok");
+        assert_eq!(check("http://10.0.0.1/v1.0/1", true), "ok");
+        for broken in [
+            "https://bad host/v1.0",
+            "iad.example.com/v1.0",
+            "ftp://iad.example.com/",
+        ] {
+            assert_eq!(
+                check(broken, false),
+                format!(
+                    "1 the catalog's load balancer endpoint '{broken}' is not a valid http(s) URL: identity's catalog is broken; report it to whoever runs the identity service"
+                )
+            );
+        }
+        assert!(
+            check("https://a\nb/", false)
+                .starts_with("1 the catalog's load balancer endpoint 'https://ab/'")
+        );
+        assert!(
+            check("http://10.0.0.1/v1.0/1", false)
+                .starts_with("2 the catalog's load balancer endpoint 'http://10.0.0.1/v1.0/1' uses plain http to 10.0.0.1")
+        );
+    }
+
+    #[test]
+    fn plain_http_to_another_machine_is_warned_about() {
+        let warns = |u: &str| clear_text_warning(u);
+        let about = |host: &str| {
+            Some(format!(
+                "Warning: -allow-http: the token goes to the load balancer endpoint at {host} in clear text"
+            ))
+        };
+        assert_eq!(warns("http://10.0.0.1/v1.0/1"), about("10.0.0.1"));
+        assert_eq!(
+            warns("HTTP://lb.example.com:8080/v1.0/1"),
+            about("lb.example.com")
+        );
+        assert_eq!(
+            warns("http://[2001:db8::1]:80/v1.0"),
+            about("[2001:db8::1]")
+        );
+        assert_eq!(warns("https://lb.example.com/v1.0/1"), None);
+        assert_eq!(warns("http://127.0.0.1:4000/dfw/v1.0/1"), None);
+        assert_eq!(warns("http://[::1]:4000/v1.0"), None);
+        assert_eq!(warns("http://localhost/v1.0"), None);
     }
 
     #[test]

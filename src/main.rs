@@ -43,7 +43,7 @@ fn real_main(journal: bool) -> Result<i32, Error> {
         println!("peekaboo {}", env!("CARGO_PKG_VERSION"));
         return Ok(0);
     }
-    let cfg = Config::new(args, &|name| std::env::var(name).ok())?;
+    let cfg = Config::new(args, &|name| std::env::var_os(name))?;
     log::init(journal, cfg.quiet);
     let outcomes = run::run(&cfg)?;
     Ok(report::report(&cfg, &outcomes))

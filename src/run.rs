@@ -132,6 +132,9 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
     for note in &cfg.notes {
         log(note);
     }
+    for warning in &cfg.warnings {
+        warn(warning);
+    }
     if let Some(hint) = crate::http::dns_hint(&cfg.auth_url) {
         warn(&hint);
     }

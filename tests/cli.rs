@@ -265,3 +265,94 @@ fn app_port_default_is_logged_like_the_original() {
     );
     assert_eq!(f.nodes(1)[0].port, 80);
 }
+
+#[test]
+fn a_variable_that_is_not_utf8_is_named_not_called_unset() {
+    use std::os::unix::ffi::OsStrExt;
+    for name in [
+        "LOAD_BALANCER_ID",
+        "OS_USERNAME",
+        "OS_PASSWORD",
+        "OS_REGION_NAME",
+        "APP_PORT",
+        "RAX_SERVICENET_IPV4",
+        "RAX_PUBLICNET_IPV4",
+        "OS_AUTH_URL",
+        "OS_CACERT",
+        "PEEKABOO_REQUEST_TIMEOUT",
+    ] {
+        let f = Fake::start(Config::default());
+        f.add_lb(1, "DFW");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
+        cmd.env_clear()
+            .envs(f.env(support::LB, "DFW"))
+            .env("APP_PORT", support::PORT.to_string())
+            .env("RAX_SERVICENET_IPV4", support::ADDR)
+            .env(name, std::ffi::OsStr::from_bytes(b"s3cr\xffet"));
+        if name == "RAX_PUBLICNET_IPV4" {
+            cmd.env_remove("RAX_SERVICENET_IPV4");
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(f.requests().is_empty(), "{name}: nothing is sent");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{name}: one line: {stderr}");
+        assert_eq!(
+            &lines[0][20..],
+            format!(
+                "Error: {name} is set but is not valid UTF-8: write it as plain text (check the encoding of the file that sets it), or unset it"
+            )
+        );
+        assert!(
+            !stderr.contains("s3cr") && !stderr.contains("et\n"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_trailing_carriage_return_is_stripped_with_a_warning_and_the_secret_works() {
+    let f = Fake::start(Config::default());
+    f.add_lb(1, "DFW");
+    let cfg = Config::default();
+    let key = format!("{}\r\n", cfg.api_key);
+    let user = format!("{}\r", cfg.username);
+    let out = run(
+        &f,
+        &["-interval=20ms", "-lb", "1\r"],
+        &[
+            ("OS_PASSWORD", &key),
+            ("OS_USERNAME", &user),
+            ("APP_PORT", "8080\r"),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The key was sent as it is meant, once: it did not need the password retry.
+    let reqs = f.requests();
+    assert!(
+        reqs[0]
+            .body
+            .contains(&format!(r#""apiKey":"{}""#, cfg.api_key)),
+        "{}",
+        reqs[0].body
+    );
+    assert_eq!(
+        reqs.iter().filter(|r| r.path.ends_with("/tokens")).count(),
+        1
+    );
+    assert_eq!(f.nodes(1)[0].condition, "ENABLED");
+    assert_eq!(f.nodes(1)[0].port, 8080);
+    for what in ["-lb", "APP_PORT", "OS_USERNAME", "OS_PASSWORD"] {
+        let warning = format!(
+            "Warning: {what} ends with a carriage return (a CRLF environment file?): ignoring it"
+        );
+        assert_eq!(
+            out.stderr.lines().filter(|l| l.ends_with(&warning)).count(),
+            1,
+            "{what}:\n{}",
+            out.stderr
+        );
+    }
+    assert!(!out.stderr.contains('\r'), "{:?}", out.stderr);
+}
