@@ -177,14 +177,25 @@ fn lexopt_error(e: &lexopt::Error) -> Error {
 }
 
 fn unknown_flag(name: &str) -> Error {
-    let known = BOOL_FLAGS.iter().chain(VALUE_FLAGS);
-    let close = known
-        .map(|k| (edit_distance(name, k), k))
-        .filter(|(d, _)| *d <= 2)
+    let known = || BOOL_FLAGS.iter().chain(VALUE_FLAGS);
+    let lower = name.to_ascii_lowercase();
+    // A flag cut short (-v, -stat) means the flags it begins; a typo means the nearest flag,
+    // but only when it is nearer than the name is long: -v is not a typo of -ip.
+    let begun: Vec<String> = known()
+        .filter(|k| k.starts_with(&lower))
+        .map(|k| format!("-{k}"))
+        .collect();
+    let close = known()
+        .map(|k| (edit_distance(&lower, k), k))
+        .filter(|(d, _)| *d <= 2 && *d < name.chars().count())
         .min();
-    let hint = match close {
-        Some((_, k)) => format!("did you mean -{k}?"),
-        None => "see peekaboo -help for the list".to_string(),
+    let hint = match (begun.as_slice(), close) {
+        ([one], _) => format!("did you mean {one}?"),
+        ([rest @ .., last], _) if rest.len() < 5 => {
+            format!("did you mean {} or {last}?", rest.join(", "))
+        }
+        (_, Some((_, k))) => format!("did you mean -{k}?"),
+        _ => "see peekaboo -help for the list".to_string(),
     };
     Error::Usage(format!("unknown flag -{name}: {hint}"))
 }
@@ -773,8 +784,8 @@ Connection:
                       then cross the network in clear), and a plain http:// load balancer
                       endpoint in the catalog (the token then crosses in clear)
 
-  -h, -help           show this help
-  -version            show the version
+  -h, -help, --help   show this help
+  -version, --version show the version
 
 Flags are written -name or --name, with -name value or -name=value.
 

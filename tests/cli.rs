@@ -39,6 +39,15 @@ fn bad_flags() {
             &["-verbose"],
             "unknown flag -verbose: see peekaboo -help for the list",
         ),
+        // Cut short: the flags it begins, never a far one such as -ip.
+        (&["-v"], "unknown flag -v: did you mean -version?"),
+        (&["-V"], "unknown flag -V: did you mean -version?"),
+        (&["-stat"], "unknown flag -stat: did you mean -status?"),
+        (
+            &["-dr"],
+            "unknown flag -dr: did you mean -drain, -dry-run or -drain-timeout?",
+        ),
+        (&["-x"], "unknown flag -x: see peekaboo -help for the list"),
         (&["-ip"], "flag -ip needs a value, e.g. -ip 10.1.2.3"),
         (
             &["-ip", "10.1.2"],
@@ -203,6 +212,8 @@ fn flags_are_checked_before_the_environment_is_needed() {
             "-timeout DURATION",
             "-interval DURATION",
             "-version",
+            "--version",
+            "--help",
             "LOAD_BALANCER_ID",
             "OS_USERNAME",
             "OS_PASSWORD",
