@@ -259,6 +259,8 @@ pub struct Config {
     pub json: bool,
     /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).
     pub notes: Vec<String>,
+    /// The proxy variables, read with curl's rules (see `proxy`).
+    pub proxy: crate::proxy::ProxyEnv,
 }
 
 impl Config {
@@ -466,6 +468,7 @@ impl Config {
             dry_run: args.dry_run,
             json: args.json,
             notes,
+            proxy: crate::proxy::ProxyEnv::from_env(env),
         })
     }
 }

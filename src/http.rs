@@ -6,15 +6,25 @@ use std::time::Duration;
 use ureq::http;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, parse_pem};
 
+use crate::clb::ApiError;
 use crate::config::Secret;
+use crate::error::Error;
+use crate::proxy::{ProxyEnv, proxy_for};
 use crate::retry::Deadline;
+
+mod tls;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// API answers are a few KiB; anything far larger is not an answer we want to hold.
 const BODY_LIMIT: u64 = 1 << 20;
 
 pub struct Http {
-    agent: ureq::Agent,
+    direct: ureq::Agent,
+    /// One agent per usable proxy, in `ProxyEnv::usable` order.
+    proxied: Vec<(String, ureq::Agent)>,
+    proxies: ProxyEnv,
+    /// Whether OS_CACERT replaced the built-in roots, for the wording of TLS failures.
+    private_roots: bool,
     request_timeout: Duration,
     /// Requests sent so far, for -json.
     sent: std::cell::Cell<usize>,
@@ -28,9 +38,38 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
+/// No answer, or an unreadable one, worded for the log. `final_` when trying again cannot help
+/// (a certificate that does not verify, a proxy variable that cannot be used): the run must
+/// stop with the message instead of retrying until -timeout.
+#[derive(Debug, PartialEq)]
+pub struct Failure {
+    pub msg: String,
+    pub final_: bool,
+}
+
+impl Failure {
+    fn transient(msg: String) -> Failure {
+        Failure { msg, final_: false }
+    }
+}
+
+impl From<Failure> for ApiError {
+    fn from(f: Failure) -> ApiError {
+        if f.final_ {
+            ApiError::Final(Error::Config(f.msg))
+        } else {
+            ApiError::Transport(f.msg)
+        }
+    }
+}
+
 impl Http {
     /// `roots`: the CAs to trust instead of the compiled-in Mozilla roots (OS_CACERT).
-    pub fn new(request_timeout: Duration, roots: Option<&[Certificate<'static>]>) -> Http {
+    pub fn new(
+        request_timeout: Duration,
+        roots: Option<&[Certificate<'static>]>,
+        proxies: &ProxyEnv,
+    ) -> Http {
         let connect = CONNECT_TIMEOUT.min(request_timeout);
         let tls = match roots {
             Some(certs) => TlsConfig::builder()
@@ -38,18 +77,29 @@ impl Http {
                 .build(),
             None => TlsConfig::default(),
         };
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .http_status_as_error(false)
-            // A redirect would carry X-Auth-Token wherever it points: treat it as an answer.
-            .max_redirects(0)
-            .timeout_resolve(Some(connect))
-            .timeout_connect(Some(connect))
-            .user_agent(concat!("peekaboo/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+        let agent = |proxy: Option<ureq::Proxy>| {
+            ureq::Agent::config_builder()
+                .tls_config(tls.clone())
+                // Never ureq's own reading of the environment: `proxy_for` decides, per URL.
+                .proxy(proxy)
+                .http_status_as_error(false)
+                // A redirect would carry X-Auth-Token wherever it points: treat it as an answer.
+                .max_redirects(0)
+                .timeout_resolve(Some(connect))
+                .timeout_connect(Some(connect))
+                .user_agent(concat!("peekaboo/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .new_agent()
+        };
         Http {
-            agent,
+            direct: agent(None),
+            proxied: proxies
+                .usable()
+                .into_iter()
+                .map(|p| (p.shown.clone(), agent(Some(p.proxy.clone()))))
+                .collect(),
+            proxies: proxies.clone(),
+            private_roots: roots.is_some(),
             request_timeout,
             sent: std::cell::Cell::new(0),
         }
@@ -69,10 +119,20 @@ impl Http {
         token: Option<&Secret>,
         body: Option<&serde_json::Value>,
         deadline: &Deadline,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, Failure> {
+        let via = proxy_for(url, &self.proxies).map_err(|msg| Failure { msg, final_: true })?;
+        let agent = match via {
+            None => &self.direct,
+            Some(p) => self
+                .proxied
+                .iter()
+                .find(|(shown, _)| *shown == p.shown)
+                .map_or(&self.direct, |(_, a)| a),
+        };
+        let via = via.map(|p| p.shown.as_str());
         let limit = self.request_timeout.min(deadline.remaining());
         if limit.is_zero() {
-            return Err("no time left".into());
+            return Err(Failure::transient("no time left".into()));
         }
         let mut req = http::Request::builder()
             .method(method)
@@ -90,14 +150,14 @@ impl Http {
         };
         let req = req
             .body(payload)
-            .map_err(|e| format!("bad request to {url}: {e}"))?;
+            .map_err(|e| Failure::transient(format!("bad request to {url}: {e}")))?;
         self.sent.set(self.sent.get() + 1);
-        let req = self
-            .agent
+        let req = agent
             .configure_request(req)
             .timeout_global(Some(limit))
             .build();
-        let mut resp = self.agent.run(req).map_err(|e| describe(&e, url))?;
+        let fail = |e: ureq::Error| describe(&e, url, via, self.private_roots);
+        let mut resp = agent.run(req).map_err(fail)?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -109,7 +169,7 @@ impl Http {
             .with_config()
             .limit(BODY_LIMIT)
             .read_to_vec()
-            .map_err(|e| describe(&e, url))?;
+            .map_err(fail)?;
         Ok(Reply {
             status,
             retry_after,
@@ -118,19 +178,72 @@ impl Http {
     }
 }
 
-fn describe(e: &ureq::Error, url: &str) -> String {
+/// Words a transport failure: whom it concerns (the host, and the proxy it went through), what
+/// went wrong, and whether it is final.
+fn describe(e: &ureq::Error, url: &str, via: Option<&str>, private_roots: bool) -> Failure {
     let host = host_of(url).unwrap_or("the server");
-    match e {
-        ureq::Error::HostNotFound => format!(
+    let through = via.map(|p| format!(" via proxy {p}")).unwrap_or_default();
+    if let Some(problem) = tls::problem(e) {
+        let msg = tls::explain(&problem, host, private_roots);
+        return Failure {
+            msg: format!("{msg}{through}"),
+            final_: problem.is_final(),
+        };
+    }
+    let msg = match (e, via) {
+        (ureq::Error::ConnectProxyFailed(reason), Some(p)) => {
+            return proxy_refused(reason, host, p);
+        }
+        (ureq::Error::HostNotFound, Some(p)) => {
+            format!("cannot resolve the proxy's host in {p} (for {host}): check the proxy variable")
+        }
+        (ureq::Error::HostNotFound, None) => format!(
             "cannot resolve {host}: no DNS (in a container, run with --net=host or give it /etc/resolv.conf)"
         ),
-        ureq::Error::Timeout(ureq::Timeout::Resolve) => format!("DNS lookup of {host} timed out"),
-        ureq::Error::Timeout(t) => format!("{host} did not answer in time ({t} timeout)"),
-        ureq::Error::BodyExceedsLimit(_) => {
-            format!("{host} sent an answer over {BODY_LIMIT} bytes")
+        (ureq::Error::Timeout(ureq::Timeout::Resolve), _) => {
+            format!("DNS lookup of {host} timed out{through}")
         }
-        other => format!("request to {host} failed: {other}"),
-    }
+        (ureq::Error::Timeout(t), _) => {
+            format!("{host} did not answer in time ({t} timeout){through}")
+        }
+        (ureq::Error::BodyExceedsLimit(_), _) => {
+            format!("{host} sent an answer over {BODY_LIMIT} bytes{through}")
+        }
+        (other, _) => format!("request to {host} failed{through}: {other}"),
+    };
+    Failure::transient(msg)
+}
+
+/// A proxy that answered CONNECT with something other than 200. 403 and 407 are its policy
+/// and will not change on retry; anything else (502, 503, no answer) may be passing trouble.
+fn proxy_refused(reason: &str, host: &str, proxy: &str) -> Failure {
+    let code = reason
+        .strip_prefix("proxy server responded ")
+        .and_then(|r| r.get(..3))
+        .and_then(|c| c.parse::<u16>().ok());
+    let (msg, final_) = match code {
+        Some(407) => (
+            format!(
+                "proxy {proxy} wants credentials (407) to reach {host}: put them in the proxy URL (http://USER:PASS@HOST:PORT), or add {host} to NO_PROXY"
+            ),
+            true,
+        ),
+        Some(403) => (
+            format!(
+                "proxy {proxy} refused to connect to {host} (403): ask for it to be allowed, or add {host} to NO_PROXY"
+            ),
+            true,
+        ),
+        Some(c) => (
+            format!("proxy {proxy} could not connect to {host} (it answered {c})"),
+            false,
+        ),
+        None => (
+            format!("proxy {proxy} did not answer the CONNECT to {host}"),
+            false,
+        ),
+    };
+    Failure { msg, final_ }
 }
 
 /// Why host names may not resolve here, if it can be seen up front: a scratch container without

@@ -65,7 +65,7 @@ pub fn authenticate(http: &Http, cfg: &Config, deadline: &Deadline) -> Result<Se
     if matches!(&reply, Ok(r) if r.status == 401) {
         reply = http.send("POST", &url, None, Some(&by_password), deadline);
     }
-    let reply = reply.map_err(ApiError::Transport)?;
+    let reply = reply.map_err(ApiError::from)?;
     if !(200..300).contains(&reply.status) {
         return Err(match classify(&reply, now_unix()) {
             ApiError::Unauthorized => ApiError::Final(Error::Config(format!(

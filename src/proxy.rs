@@ -1,0 +1,466 @@
+//! Which proxy a request goes through, decided the way curl decides it, so a host set up for
+//! curl behaves the same here. ureq would read the variables itself with other rules (ALL_PROXY
+//! first, HTTP_PROXY for https, loopback proxied too); `Http` turns that off and asks
+//! `proxy_for` instead.
+//!
+//! - an https URL: `https_proxy`, else `HTTPS_PROXY`; an http URL: `http_proxy` only (curl
+//!   ignores `HTTP_PROXY`, which a CGI server fills from a request's `Proxy:` header); then
+//!   `all_proxy`, else `ALL_PROXY`. Lower case wins over upper case, as in curl.
+//! - `no_proxy` (else `NO_PROXY`): a comma list of `*`, host names matching themselves and
+//!   their subdomains (with or without a leading dot), IP addresses and CIDR ranges.
+//! - loopback (127.0.0.0/8, ::1, localhost) is never proxied: the tests and the demo talk to a
+//!   fake on this machine, and a proxy elsewhere cannot reach it anyway.
+//!
+//! A variable is checked when a URL would use it, not before: `ALL_PROXY=socks5://…` set for
+//! other tools must not stop a run that never needs it.
+
+use std::fmt;
+use std::net::IpAddr;
+
+/// A proxy that can be used: `http://` or `https://` (ureq speaks CONNECT over either).
+#[derive(Clone)]
+pub struct ProxyUrl {
+    /// `host:port`, safe to print (never the credentials).
+    pub shown: String,
+    pub proxy: ureq::Proxy,
+}
+
+impl fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProxyUrl({})", self.shown)
+    }
+}
+
+/// One proxy variable that is set: what it holds, or why it cannot be used.
+#[derive(Clone, Debug)]
+struct Setting {
+    parsed: Result<ProxyUrl, String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Bypass {
+    All,
+    /// A host name, lower case, without leading or trailing dots.
+    Suffix(String),
+    Net(IpAddr, u8),
+}
+
+/// The proxy variables as read at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct ProxyEnv {
+    https: Option<Setting>,
+    http: Option<Setting>,
+    all: Option<Setting>,
+    no_proxy: Vec<Bypass>,
+}
+
+impl ProxyEnv {
+    /// Reads the variables through `env`, as `Config::new` reads the rest. Empty counts as unset.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> ProxyEnv {
+        let var = |name: &'static str| {
+            env(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (name, v))
+        };
+        let setting = |found: Option<(&'static str, String)>| {
+            found.map(|(var, value)| Setting {
+                parsed: parse_proxy(var, value.trim()),
+            })
+        };
+        let no_proxy = var("no_proxy")
+            .or_else(|| var("NO_PROXY"))
+            .map(|(_, v)| v.split(',').filter_map(parse_bypass).collect())
+            .unwrap_or_default();
+        ProxyEnv {
+            https: setting(var("https_proxy").or_else(|| var("HTTPS_PROXY"))),
+            http: setting(var("http_proxy")),
+            all: setting(var("all_proxy").or_else(|| var("ALL_PROXY"))),
+            no_proxy,
+        }
+    }
+
+    /// Every usable proxy, each once, in a fixed order: `Http` builds one agent for each.
+    pub fn usable(&self) -> Vec<&ProxyUrl> {
+        [&self.https, &self.http, &self.all]
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.parsed.as_ref().ok())
+            .collect()
+    }
+}
+
+/// The proxy a request to `url` goes through: `Ok(None)` for a direct connection, `Err` (one
+/// line naming the variable and the fix) when the variable that applies cannot be used.
+pub fn proxy_for<'a>(url: &str, env: &'a ProxyEnv) -> Result<Option<&'a ProxyUrl>, String> {
+    let Some((scheme, host)) = scheme_and_host(url) else {
+        return Ok(None);
+    };
+    if is_loopback(&host) || bypassed(&host, &env.no_proxy) {
+        return Ok(None);
+    }
+    let specific = match scheme.as_str() {
+        "https" => env.https.as_ref(),
+        "http" => env.http.as_ref(),
+        _ => None,
+    };
+    match specific.or(env.all.as_ref()) {
+        None => Ok(None),
+        Some(s) => s.parsed.as_ref().map(Some).map_err(Clone::clone),
+    }
+}
+
+fn parse_proxy(var: &str, value: &str) -> Result<ProxyUrl, String> {
+    let shown = redact(value);
+    let (scheme, rest) = match value.split_once("://") {
+        Some((s, r)) => (s.to_ascii_lowercase(), r),
+        // curl reads a bare `host:port` as an http proxy.
+        None => ("http".to_string(), value),
+    };
+    let fix = format!("use http://HOST:PORT, or unset {var}");
+    match scheme.as_str() {
+        "http" | "https" => {}
+        "socks" | "socks4" | "socks4a" | "socks5" | "socks5h" => {
+            return Err(format!(
+                "{var} '{shown}' is a SOCKS proxy, which peekaboo does not support: use an http:// proxy, or unset {var}"
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "{var} '{shown}' is not an http:// or https:// proxy URL: {fix}"
+            ));
+        }
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let (host, port) = split_host_port(hostport)
+        .ok_or_else(|| format!("{var} '{shown}' has no usable host and port: {fix}"))?;
+    // curl's defaults: 1080 for an http proxy without a port, 443 for an https one.
+    let port = match port {
+        Some(p) => p,
+        None if scheme == "https" => 443,
+        None => 1080,
+    };
+    let user = userinfo.map(|u| format!("{u}@")).unwrap_or_default();
+    let proxy = ureq::Proxy::new(&format!("{scheme}://{user}{host}:{port}"))
+        .map_err(|_| format!("{var} '{shown}' is not a valid proxy URL: {fix}"))?;
+    Ok(ProxyUrl {
+        shown: format!("{host}:{port}"),
+        proxy,
+    })
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`; None when the host is empty or the port is not
+/// a number.
+fn split_host_port(s: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        let (h, after) = rest.split_once(']')?;
+        (&s[..h.len() + 2], after.strip_prefix(':'))
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        }
+    };
+    let port = match port {
+        None | Some("") => None,
+        Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p != 0)?),
+    };
+    (!host.is_empty() && host != "[]").then_some((host, port))
+}
+
+/// The proxy URL without its credentials, for messages.
+fn redact(value: &str) -> String {
+    let (scheme, rest) = match value.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), value),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}…@{}", &rest[at + 1..]),
+        None => value.to_string(),
+    }
+}
+
+fn parse_bypass(entry: &str) -> Option<Bypass> {
+    let entry = entry.trim();
+    if entry == "*" {
+        return Some(Bypass::All);
+    }
+    let bare = entry.trim_start_matches('[');
+    let (addr, bits) = match bare.split_once('/') {
+        Some((a, b)) => (a.trim_end_matches(']'), Some(b)),
+        None => (bare.trim_end_matches(']'), None),
+    };
+    if let Ok(ip) = addr.parse::<IpAddr>() {
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        let bits = match bits {
+            None => max,
+            Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max)?,
+        };
+        return Some(Bypass::Net(ip, bits));
+    }
+    // curl ignores a port here; so do we, rather than never matching.
+    let name = entry.split(':').next().unwrap_or("");
+    let name = name.trim_matches('.').to_ascii_lowercase();
+    (!name.is_empty()).then_some(Bypass::Suffix(name))
+}
+
+fn bypassed(host: &str, list: &[Bypass]) -> bool {
+    let ip = host.parse::<IpAddr>().ok();
+    list.iter().any(|b| match (b, ip) {
+        (Bypass::All, _) => true,
+        (Bypass::Net(net, bits), Some(ip)) => in_net(ip, *net, *bits),
+        (Bypass::Suffix(name), None) => {
+            host == name
+                || host
+                    .strip_suffix(name.as_str())
+                    .is_some_and(|h| h.ends_with('.'))
+        }
+        _ => false,
+    })
+}
+
+fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    let (ip, net, width) = match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a).into(), u32::from(b).into(), 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    let shift = width - u32::from(bits);
+    // A shift by the full width is zero bits of prefix: everything matches.
+    shift >= 128 || (ip >> shift) == (net >> shift)
+}
+
+/// The scheme (lower case) and host (lower case, no brackets, no trailing dot) of a URL.
+fn scheme_and_host(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit('@').next()?;
+    let (host, _) = split_host_port(hostport)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Some((
+        scheme.to_ascii_lowercase(),
+        host.trim_end_matches('.').to_ascii_lowercase(),
+    ))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> ProxyEnv {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ProxyEnv::from_env(&move |k| map.get(k).cloned())
+    }
+
+    /// The `host:port` a request to `url` goes through, "direct", or the error.
+    fn route(url: &str, pairs: &[(&str, &str)]) -> String {
+        match proxy_for(url, &env(pairs)) {
+            Ok(Some(p)) => p.shown.clone(),
+            Ok(None) => "direct".into(),
+            Err(e) => e,
+        }
+    }
+
+    const HTTPS: &str = "https://lb.example.com/v1.0/1";
+    const HTTP: &str = "http://lb.example.com/v1.0/1";
+
+    #[test]
+    fn precedence_is_curls() {
+        let table: &[(&str, &[(&str, &str)], &str)] = &[
+            (HTTPS, &[], "direct"),
+            (HTTPS, &[("HTTPS_PROXY", "http://up:1")], "up:1"),
+            (HTTPS, &[("https_proxy", "http://low:1")], "low:1"),
+            (
+                HTTPS,
+                &[
+                    ("https_proxy", "http://low:1"),
+                    ("HTTPS_PROXY", "http://up:1"),
+                ],
+                "low:1",
+            ),
+            (HTTPS, &[("ALL_PROXY", "http://all:1")], "all:1"),
+            (
+                HTTPS,
+                &[("all_proxy", "http://low:1"), ("ALL_PROXY", "http://up:1")],
+                "low:1",
+            ),
+            // The scheme's own variable wins over ALL_PROXY, socks or not.
+            (
+                HTTPS,
+                &[("HTTPS_PROXY", "http://s:1"), ("ALL_PROXY", "socks5://a:1")],
+                "s:1",
+            ),
+            // http_proxy is for http URLs only, and HTTP_PROXY is never read.
+            (HTTPS, &[("http_proxy", "http://h:1")], "direct"),
+            (HTTP, &[("http_proxy", "http://h:1")], "h:1"),
+            (HTTP, &[("HTTP_PROXY", "http://h:1")], "direct"),
+            (
+                HTTP,
+                &[("HTTP_PROXY", "http://h:1"), ("ALL_PROXY", "http://a:1")],
+                "a:1",
+            ),
+            (HTTP, &[("HTTPS_PROXY", "http://s:1")], "direct"),
+            // Blank is unset.
+            (
+                HTTPS,
+                &[("https_proxy", " "), ("HTTPS_PROXY", "http://up:1")],
+                "up:1",
+            ),
+        ];
+        for (url, pairs, want) in table {
+            assert_eq!(route(url, pairs), *want, "{url} {pairs:?}");
+        }
+    }
+
+    #[test]
+    fn loopback_is_never_proxied() {
+        let all: &[(&str, &str)] = &[
+            ("HTTPS_PROXY", "http://p:1"),
+            ("http_proxy", "http://p:1"),
+            ("ALL_PROXY", "socks5://p:1"),
+        ];
+        for url in [
+            "http://127.0.0.1:4000/v2.0",
+            "https://127.9.9.9/x",
+            "http://[::1]:80/x",
+            "https://localhost:8443/x",
+            "https://LOCALHOST./x",
+            "http://api.localhost/x",
+        ] {
+            assert_eq!(route(url, all), "direct", "{url}");
+        }
+        assert_eq!(route("https://localhost.evil.com/", all), "p:1");
+        assert_eq!(route("https://[::2]/", all), "p:1");
+    }
+
+    #[test]
+    fn no_proxy_suffixes_addresses_and_ranges() {
+        let p = ("HTTPS_PROXY", "http://p:1");
+        let table: &[(&str, &str, &str)] = &[
+            ("https://api.example.com/", "example.com", "direct"),
+            ("https://example.com/", "example.com", "direct"),
+            ("https://api.example.com/", ".example.com", "direct"),
+            ("https://example.com/", ".example.com", "direct"),
+            ("https://API.Example.COM./", "example.com", "direct"),
+            ("https://badexample.com/", "example.com", "p:1"),
+            ("https://example.com.evil/", "example.com", "p:1"),
+            ("https://a.b.c/", "x, b.c ,y", "direct"),
+            ("https://any.where/", "*", "direct"),
+            ("https://a.b.c/", "x,*", "direct"),
+            ("https://a.b.c/", "a.b.c:443", "direct"),
+            ("https://10.1.2.3/", "10.0.0.0/8", "direct"),
+            ("https://11.1.2.3/", "10.0.0.0/8", "p:1"),
+            ("https://10.1.2.3/", "10.1.2.3", "direct"),
+            ("https://10.1.2.4/", "10.1.2.3", "p:1"),
+            ("https://10.1.2.3/", "0.0.0.0/0", "direct"),
+            ("https://[2001:db8::5]/", "2001:db8::/32", "direct"),
+            ("https://[2001:db9::5]/", "2001:db8::/32", "p:1"),
+            ("https://[2001:db8::5]/", "[2001:db8::5]", "direct"),
+            ("https://[2001:db8::5]/", "::/0", "direct"),
+            // A range never matches a name: nothing is resolved to decide.
+            ("https://ten.example/", "10.0.0.0/8", "p:1"),
+            ("https://10.1.2.3/", "10.0.0.0/99", "p:1"),
+            ("https://10.1.2.3/", "", "p:1"),
+        ];
+        for (url, no_proxy, want) in table {
+            assert_eq!(
+                route(url, &[p, ("NO_PROXY", no_proxy)]),
+                *want,
+                "{url} {no_proxy}"
+            );
+        }
+        // Lower case wins.
+        assert_eq!(
+            route(
+                HTTPS,
+                &[p, ("no_proxy", "other"), ("NO_PROXY", "example.com")]
+            ),
+            "p:1"
+        );
+        assert_eq!(
+            route(
+                HTTPS,
+                &[p, ("no_proxy", "example.com"), ("NO_PROXY", "other")]
+            ),
+            "direct"
+        );
+    }
+
+    #[test]
+    fn proxy_urls() {
+        let shown = |v: &str| route(HTTPS, &[("HTTPS_PROXY", v)]);
+        assert_eq!(shown("http://proxy.corp:3128"), "proxy.corp:3128");
+        assert_eq!(shown("proxy.corp:3128"), "proxy.corp:3128");
+        assert_eq!(shown("http://proxy.corp"), "proxy.corp:1080");
+        assert_eq!(shown("https://proxy.corp"), "proxy.corp:443");
+        assert_eq!(shown("HTTP://proxy.corp:8080/"), "proxy.corp:8080");
+        assert_eq!(shown("http://[fd00::1]:3128"), "[fd00::1]:3128");
+        // Credentials are used, never shown.
+        assert_eq!(
+            shown("http://bob:s3cret@proxy.corp:3128"),
+            "proxy.corp:3128"
+        );
+        for socks in [
+            "socks5://p:1080",
+            "socks5h://p",
+            "SOCKS4://p",
+            "socks4a://p",
+            "socks://p",
+        ] {
+            let e = shown(socks);
+            assert!(
+                e.starts_with("HTTPS_PROXY '") && e.contains("is a SOCKS proxy, which peekaboo does not support: use an http:// proxy, or unset HTTPS_PROXY"),
+                "{e}"
+            );
+        }
+        let e = shown("socks5://bob:s3cret@p:1080");
+        assert!(
+            !e.contains("s3cret") && e.contains("'socks5://…@p:1080'"),
+            "{e}"
+        );
+        for bad in [
+            "ftp://p:21",
+            "http://",
+            "http://p:notaport",
+            "http://p:0",
+            "http://p:99999",
+        ] {
+            let e = shown(bad);
+            assert!(e.starts_with(&format!("HTTPS_PROXY '{bad}'")), "{bad}: {e}");
+            assert!(e.ends_with("unset HTTPS_PROXY"), "{bad}: {e}");
+        }
+        assert!(route(HTTPS, &[("all_proxy", "socks5://p:1")]).starts_with("all_proxy 'socks5://"));
+    }
+
+    #[test]
+    fn an_unusable_variable_matters_only_where_it_applies() {
+        let e = env(&[
+            ("ALL_PROXY", "socks5://p:1"),
+            ("https_proxy", "http://ok:1"),
+        ]);
+        assert_eq!(e.usable().len(), 1);
+        assert!(proxy_for("http://127.0.0.1/", &e).unwrap().is_none());
+        assert_eq!(proxy_for(HTTPS, &e).unwrap().unwrap().shown, "ok:1");
+        assert!(proxy_for(HTTP, &e).is_err());
+    }
+
+    #[test]
+    fn debug_hides_credentials() {
+        let e = env(&[("HTTPS_PROXY", "http://bob:s3cret@p:1")]);
+        assert!(!format!("{e:?}").contains("s3cret"), "{e:?}");
+    }
+}
