@@ -89,7 +89,8 @@ fn classify(debug: &str) -> Option<Problem> {
     None
 }
 
-/// The `presented: ["a", "b"]` names of a `NotValidForNameContext`, if given.
+/// The names in a `NotValidForNameContext`'s `presented: [..]`, which webpki writes as
+/// `DnsName("a.example")` and `IpAddress(127.0.0.1)` (escaped once more by `Debug`).
 fn presented_names(debug: &str) -> Vec<String> {
     let Some(start) = debug.find("presented: [") else {
         return Vec::new();
@@ -97,7 +98,17 @@ fn presented_names(debug: &str) -> Vec<String> {
     let list = &debug[start + "presented: [".len()..];
     let list = list.split(']').next().unwrap_or("");
     list.split(", ")
-        .map(|n| n.trim_matches('"').to_string())
+        .map(|item| {
+            let item = item.trim_matches('"').replace("\\\"", "\"");
+            let bare = item
+                .strip_prefix("DnsName(\"")
+                .and_then(|r| r.strip_suffix("\")"))
+                .or_else(|| {
+                    item.strip_prefix("IpAddress(")
+                        .and_then(|r| r.strip_suffix(')'))
+                });
+            bare.unwrap_or(&item).to_string()
+        })
         .filter(|n| !n.is_empty())
         .collect()
 }
@@ -123,6 +134,9 @@ pub fn explain(problem: &Problem, host: &str, private_roots: bool) -> String {
         Problem::WrongName(names) => format!(
             "TLS: the certificate of {host} is not valid for that name, only for {}: use one of those as the URL's host (OS_AUTH_URL)",
             names.join(", ")
+        ),
+        Problem::BadSignature if private_roots => format!(
+            "TLS: the certificate of {host} has a bad signature: a CA in OS_CACERT has the name of its issuer but not its key; put the issuer's own CA certificate in that file"
         ),
         Problem::BadSignature => format!(
             "TLS: the certificate of {host} has a bad signature: the server's certificate chain is broken, or something in between rewrites it"
@@ -185,7 +199,10 @@ mod tests {
             (
                 R::InvalidCertificate(C::NotValidForNameContext {
                     expected: name.to_owned(),
-                    presented: vec!["other.example".into(), "127.0.0.1".into()],
+                    presented: vec![
+                        "DnsName(\"other.example\")".into(),
+                        "IpAddress(127.0.0.1)".into(),
+                    ],
                 }),
                 Problem::WrongName(vec!["other.example".into(), "127.0.0.1".into()]),
                 true,
