@@ -22,6 +22,8 @@ use std::net::IpAddr;
 pub struct ProxyUrl {
     /// `host:port`, safe to print (never the credentials).
     pub shown: String,
+    /// The variable it came from, for the fix in an error.
+    pub var: &'static str,
     pub proxy: ureq::Proxy,
 }
 
@@ -109,7 +111,7 @@ pub fn proxy_for<'a>(url: &str, env: &'a ProxyEnv) -> Result<Option<&'a ProxyUrl
     }
 }
 
-fn parse_proxy(var: &str, value: &str) -> Result<ProxyUrl, String> {
+fn parse_proxy(var: &'static str, value: &str) -> Result<ProxyUrl, String> {
     let shown = redact(value);
     let (scheme, rest) = match value.split_once("://") {
         Some((s, r)) => (s.to_ascii_lowercase(), r),
@@ -148,6 +150,7 @@ fn parse_proxy(var: &str, value: &str) -> Result<ProxyUrl, String> {
         .map_err(|_| format!("{var} '{shown}' is not a valid proxy URL: {fix}"))?;
     Ok(ProxyUrl {
         shown: format!("{host}:{port}"),
+        var,
         proxy,
     })
 }
