@@ -701,6 +701,13 @@ Environment:
                       (default: the built-in Mozilla roots)
   PEEKABOO_REQUEST_TIMEOUT
                       the limit for one HTTP request, within -timeout (default 30s)
+  https_proxy, HTTPS_PROXY
+                      proxy for https URLs, http://[USER:PASS@]HOST[:PORT] (default: none)
+  http_proxy          proxy for http URLs; HTTP_PROXY is ignored, as curl does
+  all_proxy, ALL_PROXY
+                      proxy when the scheme's own variable is unset; lower case wins
+  no_proxy, NO_PROXY  hosts to reach directly: *, names with their subdomains, addresses,
+                      CIDR ranges; loopback is never proxied. SOCKS proxies are refused
   JOURNAL_STREAM      set by systemd: when it names stderr, logs carry journald priorities
                       (<3> errors, <4> warnings, <6> information) instead of time stamps
 

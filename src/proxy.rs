@@ -283,7 +283,8 @@ mod tests {
 
     #[test]
     fn precedence_is_curls() {
-        let table: &[(&str, &[(&str, &str)], &str)] = &[
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let table: &[(&str, Vars, &str)] = &[
             (HTTPS, &[], "direct"),
             (HTTPS, &[("HTTPS_PROXY", "http://up:1")], "up:1"),
             (HTTPS, &[("https_proxy", "http://low:1")], "low:1"),

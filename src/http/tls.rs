@@ -82,9 +82,10 @@ fn classify(debug: &str) -> Option<Problem> {
             _ => Problem::OtherCertificate(name),
         });
     }
-    if debug.starts_with("PeerIncompatible(") {
-        let what = debug["PeerIncompatible(".len()..].trim_end_matches(')');
-        return Some(Problem::Incompatible(what.to_string()));
+    if let Some(what) = debug.strip_prefix("PeerIncompatible(") {
+        return Some(Problem::Incompatible(
+            what.trim_end_matches(')').to_string(),
+        ));
     }
     None
 }
