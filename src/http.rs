@@ -23,7 +23,7 @@ const BODY_LIMIT: u64 = 1 << 20;
 pub struct Http {
     direct: ureq::Agent,
     /// One agent per usable proxy, in `ProxyEnv::usable` order.
-    proxied: Vec<(String, ureq::Agent)>,
+    proxied: Vec<(ureq::Proxy, ureq::Agent)>,
     proxies: ProxyEnv,
     /// Whether OS_CACERT replaced the built-in roots, for the wording of TLS failures.
     private_roots: bool,
@@ -73,7 +73,7 @@ impl Http {
             proxied: proxies
                 .usable()
                 .into_iter()
-                .map(|p| (p.shown.clone(), agent(Some(p.proxy.clone()))))
+                .map(|p| (p.proxy.clone(), agent(Some(p.proxy.clone()))))
                 .collect(),
             proxies: proxies.clone(),
             private_roots: roots.is_some(),
@@ -87,8 +87,9 @@ impl Http {
         self.sent.get()
     }
 
-    /// Sends one request. `Err` is a transport failure (no answer, or an unreadable one), worded
-    /// for the log; the request may or may not have reached the server.
+    /// Sends one request, through the proxy `proxy_for` picks. `Err` is a transport failure (no
+    /// answer, or an unreadable one), worded for the log; the request may or may not have
+    /// reached the server, unless the failure is final.
     pub fn send(
         &self,
         method: &str,
@@ -100,11 +101,16 @@ impl Http {
         let via = proxy_for(url, &self.proxies).map_err(|msg| Failure { msg, final_: true })?;
         let agent = match via {
             None => &self.direct,
-            Some(p) => self
-                .proxied
-                .iter()
-                .find(|(shown, _)| *shown == p.shown)
-                .map_or(&self.direct, |(_, a)| a),
+            // Every usable proxy has its agent; never fall back to going direct.
+            Some(p) => match self.proxied.iter().find(|(proxy, _)| *proxy == p.proxy) {
+                Some((_, a)) => a,
+                None => {
+                    return Err(Failure {
+                        msg: format!("no agent for proxy {} ({})", p.shown, p.var),
+                        final_: true,
+                    });
+                }
+            },
         };
         let limit = self.request_timeout.min(deadline.remaining());
         if limit.is_zero() {

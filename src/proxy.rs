@@ -24,6 +24,8 @@ pub struct ProxyUrl {
     pub shown: String,
     /// The variable it came from, for the fix in an error.
     pub var: &'static str,
+    /// `https://`: the connection to the proxy is TLS too, verified like any other.
+    pub tls: bool,
     pub proxy: ureq::Proxy,
 }
 
@@ -151,6 +153,7 @@ fn parse_proxy(var: &'static str, value: &str) -> Result<ProxyUrl, String> {
     Ok(ProxyUrl {
         shown: format!("{host}:{port}"),
         var,
+        tls: scheme == "https",
         proxy,
     })
 }

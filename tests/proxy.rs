@@ -45,6 +45,27 @@ impl Proxy {
         }
     }
 
+    /// The same, spoken to over TLS with `pki`'s certificate (an `https://` proxy).
+    fn start_tls(pki: &tls_front::Pki) -> Proxy {
+        let config = tls_front::server_config(pki);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let backend = Arc::new(OnceLock::new());
+        let (log, to) = (seen.clone(), backend.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (log, to, config) = (log.clone(), to.clone(), config.clone());
+                std::thread::spawn(move || tls_tunnel(client, config, &log, &to));
+            }
+        });
+        Proxy {
+            port,
+            seen,
+            backend,
+        }
+    }
+
     fn forward_to(&self, port: u16) -> &Proxy {
         self.backend.set(format!("127.0.0.1:{port}")).unwrap();
         self
@@ -192,6 +213,52 @@ fn https_goes_through_the_proxy_with_the_certificate_checked_end_to_end() {
     );
 }
 
+/// ureq speaks CONNECT inside TLS to an `https://` proxy, and verifies the proxy's certificate
+/// against the same roots (OS_CACERT here).
+#[test]
+fn an_https_proxy_is_spoken_to_over_verified_tls() {
+    let pki = pki_for(&["127.0.0.1"], false);
+    let ca = write_temp("tls-proxy-ca.pem", &pki.ca_pem);
+    for trusted in [true, false] {
+        let f = Fake::start(Config {
+            lb_base: Some("http://lb.test:8080".into()),
+            ..Config::default()
+        });
+        f.add_lb(LB, "DFW");
+        let proxy = Proxy::start_tls(&pki);
+        proxy.forward_to(fake_port(&f));
+        let mut env = vec![
+            ("OS_AUTH_URL", "http://identity.test:8080/v2.0".to_string()),
+            ("http_proxy", format!("https://127.0.0.1:{}", proxy.port)),
+        ];
+        if trusted {
+            env.push(("OS_CACERT", ca.clone()));
+        }
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = peekaboo(
+            &f,
+            &["-allow-http", "-interval", "40ms", "-timeout", "5s"],
+            &env,
+        );
+        let seen = proxy.seen();
+        if trusted {
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            assert_eq!(f.nodes(LB).len(), 1);
+            assert_eq!(seen.len(), f.requests().len(), "{seen:?}");
+            assert_eq!(seen[0], "CONNECT identity.test:8080");
+        } else {
+            assert_eq!(out.code, 2, "{}", out.stderr);
+            let line = error_line(&out);
+            let want = format!(
+                "TLS: the certificate of proxy 127.0.0.1:{} is not signed by a trusted CA (unknown issuer)",
+                proxy.port
+            );
+            assert!(line.contains(&want), "{line}");
+            assert!(seen.is_empty() && f.requests().is_empty(), "{seen:?}");
+        }
+    }
+}
+
 #[test]
 fn loopback_is_never_proxied() {
     let proxy = Proxy::start(None);
@@ -251,6 +318,59 @@ fn no_proxy_bypasses_addresses_and_ranges() {
         };
         assert_eq!(proxy.seen(), want, "NO_PROXY={no_proxy}");
     }
+}
+
+/// A CONNECT tunnel inside TLS. A rustls stream cannot be split across threads, so one thread
+/// takes turns, with short read timeouts, between the two directions.
+fn tls_tunnel(
+    client: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    log: &Mutex<Vec<String>>,
+    backend: &OnceLock<String>,
+) {
+    use std::io::ErrorKind::{TimedOut, WouldBlock};
+    let conn = rustls::ServerConnection::new(config).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, client);
+    let Some(head) = tls_front::read_request(&mut tls) else {
+        return;
+    };
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let line = head.lines().next().unwrap_or("");
+    log.lock()
+        .unwrap()
+        .push(line.rsplit_once(' ').map_or(line, |(l, _)| l).to_string());
+    let Some(Ok(mut server)) = backend.get().map(TcpStream::connect) else {
+        return;
+    };
+    let _ = tls.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+    let tick = Some(std::time::Duration::from_millis(5));
+    tls.sock.set_read_timeout(tick).unwrap();
+    server.set_read_timeout(tick).unwrap();
+    let mut buf = [0u8; 8192];
+    loop {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if server.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), WouldBlock | TimedOut) => {}
+            Err(_) => break,
+        }
+        match server.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tls.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), WouldBlock | TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
 }
 
 /// A port on 127.0.0.1 where nothing listens, held for as long as the socket lives so no other

@@ -44,7 +44,21 @@ pub(super) fn describe(
         .map(|p| format!(" via proxy {} ({})", p.shown, p.var))
         .unwrap_or_default();
     if let Some(problem) = tls::problem(e) {
-        let msg = tls::explain(&problem, host, private_roots);
+        // With an https proxy there are two certificates; for a plain http URL only the
+        // proxy's, for an https one either (ureq does not say which handshake failed).
+        let whose = match via {
+            Some(p)
+                if p.tls
+                    && url
+                        .get(..5)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("http:")) =>
+            {
+                format!("proxy {}", p.shown)
+            }
+            Some(p) if p.tls => format!("{host} (or of proxy {})", p.shown),
+            _ => host.to_string(),
+        };
+        let msg = tls::explain(&problem, &whose, private_roots);
         return Failure {
             msg: format!("{msg}{through}"),
             final_: problem.is_final(),

@@ -82,8 +82,8 @@ pub fn tls_front(fake: &Fake, pki: &Pki) -> Front {
     front
 }
 
-/// A TLS front that forwards once `forward_to` has been called.
-pub fn tls_front_unbound(pki: &Pki) -> Front {
+/// A rustls server configuration presenting `pki`'s certificate.
+pub fn server_config(pki: &Pki) -> Arc<rustls::ServerConfig> {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -95,7 +95,12 @@ pub fn tls_front_unbound(pki: &Pki) -> Front {
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key_der.clone())),
         )
         .unwrap();
-    let config = Arc::new(config);
+    Arc::new(config)
+}
+
+/// A TLS front that forwards once `forward_to` has been called.
+pub fn tls_front_unbound(pki: &Pki) -> Front {
+    let config = server_config(pki);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let backend = Arc::new(OnceLock::<String>::new());
