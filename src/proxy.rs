@@ -254,9 +254,13 @@ fn scheme_and_host(url: &str) -> Option<(String, String)> {
 }
 
 fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    let loopback = |ip: IpAddr| match ip {
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        IpAddr::V4(v4) => v4.is_loopback(),
+    };
+    host == "localhost" || host.ends_with(".localhost") || host.parse().is_ok_and(loopback)
 }
 
 #[cfg(test)]

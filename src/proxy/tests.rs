@@ -86,11 +86,13 @@ fn loopback_is_never_proxied() {
         "https://localhost:8443/x",
         "https://LOCALHOST./x",
         "http://api.localhost/x",
+        "http://[::ffff:127.0.0.1]:80/x",
     ] {
         assert_eq!(route(url, all), "direct", "{url}");
     }
     assert_eq!(route("https://localhost.evil.com/", all), "p:1");
     assert_eq!(route("https://[::2]/", all), "p:1");
+    assert_eq!(route("https://[::ffff:10.0.0.1]/", all), "p:1");
 }
 
 #[test]
