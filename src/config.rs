@@ -702,7 +702,7 @@ Environment:
   PEEKABOO_REQUEST_TIMEOUT
                       the limit for one HTTP request, within -timeout (default 30s)
   https_proxy, HTTPS_PROXY
-                      proxy for https URLs, http://[USER:PASS@]HOST[:PORT] (default: none)
+                      proxy for https URLs, http[s]://[USER:PASS@]HOST[:PORT] (default: none)
   http_proxy          proxy for http URLs; HTTP_PROXY is ignored, as curl does
   all_proxy, ALL_PROXY
                       proxy when the scheme's own variable is unset; lower case wins
