@@ -188,7 +188,7 @@ impl Clb<'_> {
         let reply = self
             .http
             .send(method, &url, Some(self.token), body, self.deadline)
-            .map_err(ApiError::Transport)?;
+            .map_err(ApiError::from)?;
         if (200..300).contains(&reply.status) {
             Ok(reply.body)
         } else {

@@ -272,6 +272,8 @@ pub struct Config {
     pub notes: Vec<String>,
     /// Warnings to log at the start of the run (a value that ended with a carriage return).
     pub warnings: Vec<String>,
+    /// The proxy variables, read with curl's rules (see `proxy`).
+    pub proxy: crate::proxy::ProxyEnv,
 }
 
 impl Config {
@@ -488,6 +490,20 @@ impl Config {
                 format_duration(timeout)
             )));
         }
+        // Read like every other variable (not UTF-8 is an error, a CR is stripped with a
+        // warning); whether a proxy value is usable is for `proxy` to say when one is needed.
+        let mut proxy_vars = Vec::new();
+        for name in crate::proxy::VARIABLES {
+            if let Some(v) = var(name)? {
+                proxy_vars.push((*name, v));
+            }
+        }
+        let proxy = crate::proxy::ProxyEnv::from_env(&|name| {
+            proxy_vars
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        });
         Ok(Config {
             want,
             lb_ids,
@@ -511,6 +527,7 @@ impl Config {
             json: args.json,
             notes,
             warnings: warnings.into_inner(),
+            proxy,
         })
     }
 }
@@ -804,6 +821,13 @@ Environment:
                       (default: the built-in Mozilla roots)
   PEEKABOO_REQUEST_TIMEOUT
                       the limit for one HTTP request, within -timeout (default 30s)
+  https_proxy, HTTPS_PROXY
+                      proxy for https URLs, http[s]://[USER:PASS@]HOST[:PORT] (default: none)
+  http_proxy          proxy for http URLs; HTTP_PROXY is ignored, as curl does
+  all_proxy, ALL_PROXY
+                      proxy when the scheme's own variable is unset; lower case wins
+  no_proxy, NO_PROXY  hosts to reach directly: *, names with their subdomains, addresses,
+                      CIDR ranges; loopback is never proxied. SOCKS proxies are refused
   JOURNAL_STREAM      set by systemd: when it names stderr, logs carry journald priorities
                       (<3> errors, <4> warnings, <6> information) instead of time stamps
 

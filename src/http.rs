@@ -7,14 +7,26 @@ use ureq::http;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, parse_pem};
 
 use crate::config::Secret;
+use crate::proxy::{ProxyEnv, proxy_for};
 use crate::retry::Deadline;
+
+mod failure;
+mod tls;
+
+pub use failure::Failure;
+use failure::describe;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// API answers are a few KiB; anything far larger is not an answer we want to hold.
 const BODY_LIMIT: u64 = 1 << 20;
 
 pub struct Http {
-    agent: ureq::Agent,
+    direct: ureq::Agent,
+    /// One agent per usable proxy, in `ProxyEnv::usable` order.
+    proxied: Vec<(ureq::Proxy, ureq::Agent)>,
+    proxies: ProxyEnv,
+    /// Whether OS_CACERT replaced the built-in roots, for the wording of TLS failures.
+    private_roots: bool,
     request_timeout: Duration,
     /// Requests sent so far, for -json.
     sent: std::cell::Cell<usize>,
@@ -30,7 +42,11 @@ pub struct Reply {
 
 impl Http {
     /// `roots`: the CAs to trust instead of the compiled-in Mozilla roots (OS_CACERT).
-    pub fn new(request_timeout: Duration, roots: Option<&[Certificate<'static>]>) -> Http {
+    pub fn new(
+        request_timeout: Duration,
+        roots: Option<&[Certificate<'static>]>,
+        proxies: &ProxyEnv,
+    ) -> Http {
         let connect = CONNECT_TIMEOUT.min(request_timeout);
         let tls = match roots {
             Some(certs) => TlsConfig::builder()
@@ -38,18 +54,29 @@ impl Http {
                 .build(),
             None => TlsConfig::default(),
         };
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .http_status_as_error(false)
-            // A redirect would carry X-Auth-Token wherever it points: treat it as an answer.
-            .max_redirects(0)
-            .timeout_resolve(Some(connect))
-            .timeout_connect(Some(connect))
-            .user_agent(concat!("peekaboo/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+        let agent = |proxy: Option<ureq::Proxy>| {
+            ureq::Agent::config_builder()
+                .tls_config(tls.clone())
+                // Never ureq's own reading of the environment: `proxy_for` decides, per URL.
+                .proxy(proxy)
+                .http_status_as_error(false)
+                // A redirect would carry X-Auth-Token wherever it points: treat it as an answer.
+                .max_redirects(0)
+                .timeout_resolve(Some(connect))
+                .timeout_connect(Some(connect))
+                .user_agent(concat!("peekaboo/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .new_agent()
+        };
         Http {
-            agent,
+            direct: agent(None),
+            proxied: proxies
+                .usable()
+                .into_iter()
+                .map(|p| (p.proxy.clone(), agent(Some(p.proxy.clone()))))
+                .collect(),
+            proxies: proxies.clone(),
+            private_roots: roots.is_some(),
             request_timeout,
             sent: std::cell::Cell::new(0),
         }
@@ -60,8 +87,9 @@ impl Http {
         self.sent.get()
     }
 
-    /// Sends one request. `Err` is a transport failure (no answer, or an unreadable one), worded
-    /// for the log; the request may or may not have reached the server.
+    /// Sends one request, through the proxy `proxy_for` picks. `Err` is a transport failure (no
+    /// answer, or an unreadable one), worded for the log; the request may or may not have
+    /// reached the server, unless the failure is final.
     pub fn send(
         &self,
         method: &str,
@@ -69,10 +97,24 @@ impl Http {
         token: Option<&Secret>,
         body: Option<&serde_json::Value>,
         deadline: &Deadline,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, Failure> {
+        let via = proxy_for(url, &self.proxies).map_err(Failure::fatal)?;
+        let agent = match via {
+            None => &self.direct,
+            // Every usable proxy has its agent; never fall back to going direct.
+            Some(p) => match self.proxied.iter().find(|(proxy, _)| *proxy == p.proxy) {
+                Some((_, a)) => a,
+                None => {
+                    return Err(Failure::fatal(format!(
+                        "no agent for proxy {} ({})",
+                        p.shown, p.var
+                    )));
+                }
+            },
+        };
         let limit = self.request_timeout.min(deadline.remaining());
         if limit.is_zero() {
-            return Err("no time left".into());
+            return Err(Failure::transient("no time left".into()));
         }
         let mut req = http::Request::builder()
             .method(method)
@@ -90,14 +132,14 @@ impl Http {
         };
         let req = req
             .body(payload)
-            .map_err(|e| format!("bad request to {url}: {e}"))?;
+            .map_err(|e| Failure::transient(format!("bad request to {url}: {e}")))?;
         self.sent.set(self.sent.get() + 1);
-        let req = self
-            .agent
+        let req = agent
             .configure_request(req)
             .timeout_global(Some(limit))
             .build();
-        let mut resp = self.agent.run(req).map_err(|e| describe(&e, url))?;
+        let fail = |e: ureq::Error| describe(&e, url, via, self.private_roots);
+        let mut resp = agent.run(req).map_err(fail)?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -109,34 +151,13 @@ impl Http {
             .with_config()
             .limit(BODY_LIMIT)
             .read_to_vec()
-            .map_err(|e| describe(&e, url))?;
+            .map_err(fail)?;
         Ok(Reply {
             status,
             retry_after,
             body,
         })
     }
-}
-
-fn describe(e: &ureq::Error, url: &str) -> String {
-    let host = host_of(url).unwrap_or("the server");
-    match e {
-        ureq::Error::HostNotFound => format!(
-            "cannot resolve {host}: no DNS (in a container, run with --net=host or give it /etc/resolv.conf)"
-        ),
-        ureq::Error::Timeout(ureq::Timeout::Resolve) => format!("DNS lookup of {host} timed out"),
-        ureq::Error::Timeout(t) => format!("{host} did not answer in time ({t} timeout)"),
-        ureq::Error::BodyExceedsLimit(_) => {
-            format!("{host} sent an answer over {BODY_LIMIT} bytes")
-        }
-        other => format!("request to {host} failed: {other}"),
-    }
-}
-
-/// Whether `send`'s error says the answer was over the body limit, for callers to whom that
-/// cannot change on a retry.
-pub fn is_over_limit(error: &str) -> bool {
-    error.ends_with(&format!(" sent an answer over {BODY_LIMIT} bytes"))
 }
 
 /// Why host names may not resolve here, if it can be seen up front: a scratch container without

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::clb::{ApiError, classify, message, now_unix};
 use crate::config::{Config, DEFAULT_AUTH_URL, Secret, printable, url_parses};
 use crate::error::Error;
-use crate::http::{Http, Reply, check_url, is_over_limit, is_remote_http};
+use crate::http::{Failure, Http, Reply, check_url, is_remote_http};
 use crate::retry::Deadline;
 
 pub struct Session {
@@ -72,13 +72,14 @@ pub fn authenticate(http: &Http, cfg: &Config, deadline: &Deadline) -> Result<Se
 /// What a failed request means: an answer over the size limit would be the same on every try
 /// (a token answer is a few KiB; identity's catalog does not change within a run), unlike the
 /// load balancer's, which is read again anyway as its state moves. The rest may pass.
-fn transport_failure(error: String, auth_url: &str) -> ApiError {
-    if is_over_limit(&error) {
+fn transport_failure(failure: Failure, auth_url: &str) -> ApiError {
+    if failure.oversized {
         ApiError::Final(Error::Failed(format!(
-            "authenticating: {error} (a token answer is a few KiB): check that OS_AUTH_URL ({auth_url}) is the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}"
+            "authenticating: {} (a token answer is a few KiB): check that OS_AUTH_URL ({auth_url}) is the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}",
+            failure.msg
         )))
     } else {
-        ApiError::Transport(error)
+        ApiError::from(failure)
     }
 }
 
@@ -416,10 +417,13 @@ mod tests {
 
     #[test]
     fn an_oversized_answer_is_final_other_transport_failures_are_not() {
-        let m = match transport_failure(
-            "127.0.0.1 sent an answer over 1048576 bytes".into(),
-            "http://127.0.0.1:9/v2.0",
-        ) {
+        let failure = |msg: &str, oversized| Failure {
+            msg: msg.into(),
+            final_: false,
+            oversized,
+        };
+        let over = failure("127.0.0.1 sent an answer over 1048576 bytes", true);
+        let m = match transport_failure(over, "http://127.0.0.1:9/v2.0") {
             ApiError::Final(Error::Failed(m)) => m,
             other => panic!("{other:?}"),
         };
@@ -429,7 +433,7 @@ mod tests {
         );
         let reset = "request to 127.0.0.1 failed: connection reset";
         assert_eq!(
-            transport_failure(reset.into(), "http://127.0.0.1:9/v2.0"),
+            transport_failure(failure(reset, false), "http://127.0.0.1:9/v2.0"),
             ApiError::Transport(reset.into())
         );
     }

@@ -9,6 +9,7 @@ mod error;
 mod http;
 mod identity;
 mod log;
+mod proxy;
 mod reconcile;
 mod report;
 mod retry;

@@ -147,7 +147,7 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
     let address = resolve_address(cfg)?;
     let mut run = Run {
         cfg,
-        http: Http::new(cfg.request_timeout, cfg.ca_certs.as_deref()),
+        http: Http::new(cfg.request_timeout, cfg.ca_certs.as_deref(), &cfg.proxy),
         deadline,
         address,
         lb_id: 0,

@@ -1,115 +1,27 @@
 //! TLS is always verified: against the built-in roots by default, against OS_CACERT when it is
-//! set. The identity endpoint here is a real TLS server on loopback (a front that decrypts and
-//! hands each request to the fake), with a CA and certificate made for the test.
+//! set. The identity endpoint (or the catalog's load balancer endpoint) here is a real TLS
+//! server on loopback in front of the fake, with a CA and certificate made for the test.
+//! A certificate that does not verify will not verify on the next try either: the run stops
+//! at once with exit 2 and one line saying what is wrong and what to do.
 
 mod fake;
 mod support;
-
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+#[path = "support/tls_front.rs"]
+mod tls_front;
 
 use fake::{Config, Fake};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use support::{LB, peekaboo};
+use support::{LB, Out, peekaboo};
+use tls_front::{pki, pki_for, pki_named, tls_front, tls_front_unbound, write_temp};
 
-struct Pki {
-    ca_pem: String,
-    cert_der: Vec<u8>,
-    key_der: Vec<u8>,
-}
-
-/// A CA, and a certificate it signed for 127.0.0.1 and localhost.
-fn pki() -> Pki {
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "peekaboo test CA");
-    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
-    Pki {
-        ca_pem: ca.pem(),
-        cert_der: leaf.der().to_vec(),
-        key_der: key.serialize_der(),
-    }
-}
-
-/// A TLS front on 127.0.0.1 for `fake`: each connection's request is decrypted, sent to the
-/// fake over plain loopback, and its answer (the fake closes after each) sent back.
-fn tls_front(fake: &Fake, pki: &Pki) -> u16 {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![CertificateDer::from(pki.cert_der.clone())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key_der.clone())),
-        )
-        .unwrap();
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let backend = fake
-        .auth_url()
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
-    std::thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let (config, backend) = (config.clone(), backend.clone());
-            std::thread::spawn(move || {
-                let conn = rustls::ServerConnection::new(config).unwrap();
-                let mut tls = rustls::StreamOwned::new(conn, tcp);
-                let Some(request) = read_request(&mut tls) else {
-                    return;
-                };
-                let mut plain = TcpStream::connect(backend).unwrap();
-                plain.write_all(&request).unwrap();
-                let mut answer = Vec::new();
-                let _ = plain.read_to_end(&mut answer);
-                let _ = tls.write_all(&answer);
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            });
-        }
-    });
-    port
-}
-
-/// One HTTP request, head and Content-Length body; None if the client gave up (a failed
-/// handshake included).
-fn read_request(r: &mut impl Read) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") {
-        if r.read(&mut byte).ok()? == 0 {
-            return None;
-        }
-        buf.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
-    let len = head
+/// The one `Error:` line, after checking there is exactly one.
+fn error_line(out: &Out) -> &str {
+    let errors: Vec<&str> = out
+        .stderr
         .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse().unwrap_or(0));
-    let mut body = vec![0; len];
-    r.read_exact(&mut body).ok()?;
-    buf.extend(body);
-    Some(buf)
-}
-
-fn write_temp(name: &str, text: &str) -> String {
-    let path = std::env::temp_dir().join(format!("peekaboo-tls-{}-{name}", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
+        .filter(|l| l.contains("Error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    errors[0]
 }
 
 #[test]
@@ -117,9 +29,9 @@ fn os_cacert_trusts_a_private_ca() {
     let pki = pki();
     let f = Fake::start(Config::default());
     f.add_lb(LB, "DFW");
-    let port = tls_front(&f, &pki);
+    let front = tls_front(&f, &pki);
     let ca = write_temp("ca.pem", &pki.ca_pem);
-    let url = format!("https://127.0.0.1:{port}/v2.0");
+    let url = format!("https://127.0.0.1:{}/v2.0", front.port);
     let out = peekaboo(
         &f,
         &["-interval", "40ms"],
@@ -133,28 +45,46 @@ fn os_cacert_trusts_a_private_ca() {
     );
 }
 
-#[test]
-fn an_unknown_ca_is_refused_and_nothing_is_sent_in_clear() {
-    let pki = pki();
-    let other = pki_other_ca();
+/// Runs against an identity endpoint behind a TLS front presenting `pki`'s certificate, with
+/// a deadline a retry loop would fill with dozens of attempts.
+fn run_against(pki: &tls_front::Pki, cacert: Option<&str>) -> (Out, usize, Fake) {
     let f = Fake::start(Config::default());
     f.add_lb(LB, "DFW");
-    let port = tls_front(&f, &pki);
-    let url = format!("https://127.0.0.1:{port}/v2.0");
-    for (what, env) in [
-        ("built-in roots", vec![("OS_AUTH_URL", url.as_str())]),
+    let front = tls_front(&f, pki);
+    let url = format!("https://127.0.0.1:{}/v2.0", front.port);
+    let mut env = vec![("OS_AUTH_URL", url.as_str())];
+    if let Some(ca) = cacert {
+        env.push(("OS_CACERT", ca));
+    }
+    let out = peekaboo(&f, &["-interval", "40ms", "-timeout", "5s"], &env);
+    (out, front.connections(), f)
+}
+
+#[test]
+fn an_unknown_ca_fails_at_once_naming_the_host_and_the_fix() {
+    let pki = pki();
+    let other = write_temp("other-ca.pem", &tls_front::pki().ca_pem);
+    for (what, cacert, says) in [
+        (
+            "built-in roots",
+            None,
+            "is not signed by a trusted CA (unknown issuer): for a private CA or a TLS-inspecting proxy, set OS_CACERT",
+        ),
         (
             "another CA",
-            vec![("OS_AUTH_URL", url.as_str()), ("OS_CACERT", other.as_str())],
+            Some(other.as_str()),
+            "is not signed by a CA in OS_CACERT (unknown issuer): add the CA that issued it",
         ),
     ] {
-        let out = peekaboo(&f, &["-interval", "40ms", "-timeout", "500ms"], &env);
-        assert_eq!(out.code, 3, "{what}: {}", out.stderr);
+        let (out, connections, f) = run_against(&pki, cacert);
+        assert_eq!(out.code, 2, "{what}: {}", out.stderr);
+        let line = error_line(&out);
         assert!(
-            out.stderr.contains("Error: gave up after -timeout 500ms: authenticating failed: request to 127.0.0.1 failed: io: invalid peer certificate"),
-            "{what}: {}",
-            out.stderr
+            line.contains("TLS: the certificate of 127.0.0.1 ") && line.contains(says),
+            "{what}: {line}"
         );
+        assert!(!line.contains("io:"), "{what}: no raw rustls text: {line}");
+        assert_eq!(connections, 1, "{what}: tried once, not until -timeout");
         assert!(
             f.requests().is_empty(),
             "{what}: the credentials never reached the server"
@@ -162,6 +92,80 @@ fn an_unknown_ca_is_refused_and_nothing_is_sent_in_clear() {
     }
 }
 
-fn pki_other_ca() -> String {
-    write_temp("other-ca.pem", &pki().ca_pem)
+#[test]
+fn an_expired_certificate_fails_at_once() {
+    let pki = pki_for(&["127.0.0.1"], true);
+    let ca = write_temp("expired-ca.pem", &pki.ca_pem);
+    let (out, connections, f) = run_against(&pki, Some(&ca));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let line = error_line(&out);
+    assert!(
+        line.contains("TLS: the certificate of 127.0.0.1 has expired: it must be renewed"),
+        "{line}"
+    );
+    assert_eq!(connections, 1);
+    assert!(f.requests().is_empty());
+}
+
+#[test]
+fn a_certificate_for_another_name_fails_at_once() {
+    let pki = pki_for(&["other.example"], false);
+    let ca = write_temp("name-ca.pem", &pki.ca_pem);
+    let (out, connections, f) = run_against(&pki, Some(&ca));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let line = error_line(&out);
+    assert!(
+        line.contains("TLS: the certificate of 127.0.0.1 is not valid for that name, only for other.example: use one of those as the URL's host"),
+        "{line}"
+    );
+    assert_eq!(connections, 1);
+    assert!(f.requests().is_empty());
+}
+
+#[test]
+fn a_bad_signature_fails_at_once() {
+    // OS_CACERT holds a CA of the issuer's name but another key.
+    let pki = pki_named("peekaboo impostor CA", &["127.0.0.1"], false);
+    let impostor = pki_named("peekaboo impostor CA", &["127.0.0.1"], false);
+    let ca = write_temp("impostor-ca.pem", &impostor.ca_pem);
+    let (out, connections, f) = run_against(&pki, Some(&ca));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let line = error_line(&out);
+    assert!(
+        line.contains("TLS: the certificate of 127.0.0.1 has a bad signature: a CA in OS_CACERT has the name of its issuer but not its key"),
+        "{line}"
+    );
+    assert_eq!(connections, 1);
+    assert!(f.requests().is_empty());
+}
+
+/// The catalog names the load balancer endpoint: the same verification, the same final error,
+/// after a successful authentication and before any node is touched.
+#[test]
+fn the_catalogs_endpoint_is_verified_the_same_way() {
+    let pki = pki();
+    let front = tls_front_unbound(&pki);
+    let f = Fake::start(Config {
+        lb_base: Some(format!("https://127.0.0.1:{}", front.port)),
+        ..Config::default()
+    });
+    front.forward_to(&f);
+    f.add_lb(LB, "DFW");
+    let out = peekaboo(&f, &["-interval", "40ms", "-timeout", "5s"], &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let line = error_line(&out);
+    assert!(
+        line.contains(
+            "TLS: the certificate of 127.0.0.1 is not signed by a trusted CA (unknown issuer)"
+        ) && line.contains("set OS_CACERT"),
+        "{line}"
+    );
+    assert_eq!(front.connections(), 1, "tried once, not until -timeout");
+    let calls = support::calls(&f);
+    assert_eq!(
+        calls,
+        ["POST /tokens"],
+        "only the (plain loopback) token request"
+    );
+    assert!(f.nodes(LB).is_empty());
 }

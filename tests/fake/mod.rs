@@ -44,6 +44,9 @@ pub struct Config {
     /// Enforce the documented per-account rate limits on the CLB API (GET 10/s, POST 5/s,
     /// PUT 10/s, DELETE 5/s) with the rate limiter's 413 and `Retry-After: 1`.
     pub rate_limits: bool,
+    /// What the catalog's load balancer endpoints start with instead of this fake's own
+    /// `http://127.0.0.1:PORT`: a TLS front, or a made-up host a test proxy maps here.
+    pub lb_base: Option<String>,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             new_node_status: "ONLINE".into(),
             latency: Duration::ZERO,
             rate_limits: false,
+            lb_base: None,
         }
     }
 }
@@ -783,6 +787,7 @@ fn identity(sh: &Shared, req: &Request) -> Resp {
         token
     };
     let base = format!("http://127.0.0.1:{}", sh.port);
+    let lb_base = cfg.lb_base.as_deref().unwrap_or(&base);
     let t = &cfg.tenant;
     let per_region = |url: &dyn Fn(&str) -> String| -> Vec<Value> {
         let endpoint =
@@ -800,7 +805,7 @@ fn identity(sh: &Shared, req: &Request) -> Resp {
         {"name": "cloudDNS", "type": "rax:dns",
          "endpoints": [{"tenantId": t, "publicURL": format!("{base}/decoy/dns/v1.0/{t}")}]},
         {"name": "cloudLoadBalancers", "type": "rax:load-balancer",
-         "endpoints": per_region(&|r: &str| format!("{base}/{}/v1.0/{t}", r.to_lowercase()))},
+         "endpoints": per_region(&|r: &str| format!("{lb_base}/{}/v1.0/{t}", r.to_lowercase()))},
     ]);
     let body = json!({"access": {
         "token": {

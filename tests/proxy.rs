@@ -1,0 +1,481 @@
+//! Proxies are chosen with curl's rules, never for loopback, and named in errors. The proxy
+//! here is a tiny CONNECT proxy on 127.0.0.1 that sends every tunnel to 127.0.0.1 at the port
+//! asked for, and records what it was asked. The fake is on loopback, which is never proxied,
+//! so the proxied runs use made-up names (`identity.test`, `lb.test`) only the proxy
+//! understands: a run that tried them itself would fail to resolve them.
+
+mod fake;
+mod support;
+#[path = "support/tls_front.rs"]
+mod tls_front;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use fake::{Config, Fake};
+use support::{LB, Out, peekaboo};
+use tls_front::{pki_for, tls_front_unbound, write_temp};
+
+struct Proxy {
+    port: u16,
+    seen: Arc<Mutex<Vec<String>>>,
+    backend: Arc<OnceLock<String>>,
+}
+
+impl Proxy {
+    /// A proxy that tunnels every CONNECT to `forward_to`'s address, whatever host and port
+    /// it names, or answers each with `refuse` instead.
+    fn start(refuse: Option<u16>) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let backend = Arc::new(OnceLock::new());
+        let (log, to) = (seen.clone(), backend.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (log, to) = (log.clone(), to.clone());
+                std::thread::spawn(move || tunnel(client, &log, &to, refuse));
+            }
+        });
+        Proxy {
+            port,
+            seen,
+            backend,
+        }
+    }
+
+    /// The same, spoken to over TLS with `pki`'s certificate (an `https://` proxy).
+    fn start_tls(pki: &tls_front::Pki) -> Proxy {
+        let config = tls_front::server_config(pki);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let backend = Arc::new(OnceLock::new());
+        let (log, to) = (seen.clone(), backend.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (log, to, config) = (log.clone(), to.clone(), config.clone());
+                std::thread::spawn(move || tls_tunnel(client, config, &log, &to));
+            }
+        });
+        Proxy {
+            port,
+            seen,
+            backend,
+        }
+    }
+
+    fn forward_to(&self, port: u16) -> &Proxy {
+        self.backend.set(format!("127.0.0.1:{port}")).unwrap();
+        self
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// What it was asked, one "CONNECT host:port" (or other request line) per connection.
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn tunnel(
+    mut client: TcpStream,
+    log: &Mutex<Vec<String>>,
+    backend: &OnceLock<String>,
+    refuse: Option<u16>,
+) {
+    let Some(head) = tls_front::read_request(&mut client) else {
+        return;
+    };
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let line = head.lines().next().unwrap_or("").to_string();
+    let connect = line.starts_with("CONNECT ");
+    // Without the protocol version: "CONNECT host:port".
+    log.lock().unwrap().push(
+        line.rsplit_once(' ')
+            .map_or(line.clone(), |(l, _)| l.into()),
+    );
+    let (true, None) = (connect, refuse) else {
+        let code = refuse.unwrap_or(400);
+        let _ = write!(client, "HTTP/1.1 {code} No\r\nContent-Length: 0\r\n\r\n");
+        return;
+    };
+    let Some(Ok(mut server)) = backend.get().map(TcpStream::connect) else {
+        let _ = write!(
+            client,
+            "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
+        );
+        return;
+    };
+    client
+        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .unwrap();
+    let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let up = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c2, &mut s2);
+        let _ = s2.shutdown(Shutdown::Write);
+    });
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = server.read(&mut buf) {
+        if n == 0 || client.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = client.shutdown(Shutdown::Both);
+    let _ = up.join();
+}
+
+fn error_line(out: &Out) -> &str {
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    errors[0]
+}
+
+fn fake_port(f: &Fake) -> u16 {
+    let authority = f.auth_url().split('/').nth(2).unwrap().to_string();
+    authority.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_proxied_run_sends_every_request_through_the_proxy() {
+    let f = Fake::start(Config {
+        lb_base: Some("http://lb.test:8080".into()),
+        ..Config::default()
+    });
+    f.add_lb(LB, "DFW");
+    let proxy = Proxy::start(None);
+    proxy.forward_to(fake_port(&f));
+    let out = peekaboo(
+        &f,
+        &["-allow-http", "-interval", "40ms"],
+        &[
+            ("OS_AUTH_URL", "http://identity.test:8080/v2.0"),
+            ("http_proxy", &proxy.url()),
+            // As in curl: HTTP_PROXY is never read, and ALL_PROXY only without http_proxy.
+            ("HTTP_PROXY", "http://127.0.0.1:9"),
+            ("ALL_PROXY", "socks5://127.0.0.1:9"),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.nodes(LB).len(), 1);
+    let seen = proxy.seen();
+    assert_eq!(
+        seen.len(),
+        f.requests().len(),
+        "every request went through the proxy: {seen:?}"
+    );
+    assert!(seen.len() >= 3, "token, listing, add: {seen:?}");
+    assert_eq!(seen[0], "CONNECT identity.test:8080");
+    assert!(
+        seen[1..].iter().all(|s| s == "CONNECT lb.test:8080"),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn https_goes_through_the_proxy_with_the_certificate_checked_end_to_end() {
+    let pki = pki_for(&["identity.test", "lb.test"], false);
+    let ca = write_temp("proxy-ca.pem", &pki.ca_pem);
+    let front = tls_front_unbound(&pki);
+    let f = Fake::start(Config {
+        lb_base: Some("https://lb.test:8443".into()),
+        ..Config::default()
+    });
+    front.forward_to(&f);
+    f.add_lb(LB, "DFW");
+    let proxy = Proxy::start(None);
+    proxy.forward_to(front.port);
+    let out = peekaboo(
+        &f,
+        &["-interval", "40ms"],
+        &[
+            ("OS_AUTH_URL", "https://identity.test:8443/v2.0"),
+            ("OS_CACERT", &ca),
+            ("HTTPS_PROXY", &proxy.url()),
+            ("http_proxy", "http://127.0.0.1:9"),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.nodes(LB).len(), 1);
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), front.connections(), "{seen:?}");
+    assert_eq!(seen[0], "CONNECT identity.test:8443");
+    assert!(
+        seen[1..].iter().all(|s| s == "CONNECT lb.test:8443"),
+        "{seen:?}"
+    );
+}
+
+/// ureq speaks CONNECT inside TLS to an `https://` proxy, and verifies the proxy's certificate
+/// against the same roots (OS_CACERT here).
+#[test]
+fn an_https_proxy_is_spoken_to_over_verified_tls() {
+    let pki = pki_for(&["127.0.0.1"], false);
+    let ca = write_temp("tls-proxy-ca.pem", &pki.ca_pem);
+    for trusted in [true, false] {
+        let f = Fake::start(Config {
+            lb_base: Some("http://lb.test:8080".into()),
+            ..Config::default()
+        });
+        f.add_lb(LB, "DFW");
+        let proxy = Proxy::start_tls(&pki);
+        proxy.forward_to(fake_port(&f));
+        let mut env = vec![
+            ("OS_AUTH_URL", "http://identity.test:8080/v2.0".to_string()),
+            ("http_proxy", format!("https://127.0.0.1:{}", proxy.port)),
+        ];
+        if trusted {
+            env.push(("OS_CACERT", ca.clone()));
+        }
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = peekaboo(
+            &f,
+            &["-allow-http", "-interval", "40ms", "-timeout", "5s"],
+            &env,
+        );
+        let seen = proxy.seen();
+        if trusted {
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            assert_eq!(f.nodes(LB).len(), 1);
+            assert_eq!(seen.len(), f.requests().len(), "{seen:?}");
+            assert_eq!(seen[0], "CONNECT identity.test:8080");
+        } else {
+            assert_eq!(out.code, 2, "{}", out.stderr);
+            let line = error_line(&out);
+            let want = format!(
+                "TLS: the certificate of proxy 127.0.0.1:{} is not signed by a trusted CA (unknown issuer)",
+                proxy.port
+            );
+            assert!(line.contains(&want), "{line}");
+            assert!(seen.is_empty() && f.requests().is_empty(), "{seen:?}");
+        }
+    }
+}
+
+#[test]
+fn loopback_is_never_proxied() {
+    let proxy = Proxy::start(None);
+    let url = proxy.url();
+    let socks = format!("socks5://127.0.0.1:{}", proxy.port);
+    let all: &[(&str, &str)] = &[
+        ("HTTPS_PROXY", &url),
+        ("https_proxy", &url),
+        ("http_proxy", &url),
+        ("HTTP_PROXY", &url),
+        ("ALL_PROXY", &url),
+        ("all_proxy", &url),
+    ];
+    for env in [all, &[("ALL_PROXY", socks.as_str())]] {
+        let f = Fake::start(Config::default());
+        f.add_lb(LB, "DFW");
+        let out = peekaboo(&f, &["-interval", "40ms"], env);
+        assert_eq!(out.code, 0, "{env:?}: {}", out.stderr);
+        assert_eq!(f.nodes(LB).len(), 1);
+    }
+    assert!(proxy.seen().is_empty(), "{:?}", proxy.seen());
+}
+
+/// 0.0.0.0 reaches this machine's listeners but is not loopback, so it is proxied unless
+/// NO_PROXY says otherwise (host suffixes cannot be shown end to end without a name that
+/// resolves here; the table tests in src/proxy.rs cover them).
+#[test]
+fn no_proxy_bypasses_addresses_and_ranges() {
+    for (no_proxy, proxied) in [
+        ("<unset>", true),
+        ("10.0.0.0/8, example.test", true),
+        ("0.0.0.0/8", false),
+        ("example.test,0.0.0.0", false),
+        ("*", false),
+    ] {
+        let f = Fake::start(Config::default());
+        f.add_lb(LB, "DFW");
+        let port = fake_port(&f);
+        let proxy = Proxy::start(None);
+        proxy.forward_to(port);
+        let auth = format!("http://0.0.0.0:{port}/v2.0");
+        let out = peekaboo(
+            &f,
+            &["-allow-http", "-interval", "40ms"],
+            &[
+                ("OS_AUTH_URL", &auth),
+                ("http_proxy", &proxy.url()),
+                ("NO_PROXY", no_proxy),
+            ],
+        );
+        assert_eq!(out.code, 0, "NO_PROXY={no_proxy}: {}", out.stderr);
+        let want: Vec<String> = if proxied {
+            // Only the token request: the catalog's endpoints are loopback.
+            vec![format!("CONNECT 0.0.0.0:{port}")]
+        } else {
+            vec![]
+        };
+        assert_eq!(proxy.seen(), want, "NO_PROXY={no_proxy}");
+    }
+}
+
+/// A CONNECT tunnel inside TLS. A rustls stream cannot be split across threads, so one thread
+/// takes turns, with short read timeouts, between the two directions.
+fn tls_tunnel(
+    client: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    log: &Mutex<Vec<String>>,
+    backend: &OnceLock<String>,
+) {
+    use std::io::ErrorKind::{TimedOut, WouldBlock};
+    let conn = rustls::ServerConnection::new(config).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, client);
+    let Some(head) = tls_front::read_request(&mut tls) else {
+        return;
+    };
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let line = head.lines().next().unwrap_or("");
+    log.lock()
+        .unwrap()
+        .push(line.rsplit_once(' ').map_or(line, |(l, _)| l).to_string());
+    let Some(Ok(mut server)) = backend.get().map(TcpStream::connect) else {
+        return;
+    };
+    let _ = tls.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+    let tick = Some(std::time::Duration::from_millis(5));
+    tls.sock.set_read_timeout(tick).unwrap();
+    server.set_read_timeout(tick).unwrap();
+    let mut buf = [0u8; 8192];
+    loop {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if server.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), WouldBlock | TimedOut) => {}
+            Err(_) => break,
+        }
+        match server.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tls.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), WouldBlock | TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+}
+
+/// A port on 127.0.0.1 where nothing listens, held for as long as the socket lives so no other
+/// test can take it.
+fn closed_port() -> (u16, std::os::fd::OwnedFd) {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname};
+    use std::os::fd::AsRawFd;
+    let fd = nix::sys::socket::socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::empty(),
+        None,
+    )
+    .unwrap();
+    bind(fd.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, 0)).unwrap();
+    let port = getsockname::<SockaddrIn>(fd.as_raw_fd()).unwrap().port();
+    (port, fd)
+}
+
+#[test]
+fn a_proxy_that_is_down_is_named() {
+    let f = Fake::start(Config::default());
+    let (port, _held) = closed_port();
+    let out = peekaboo(
+        &f,
+        &["-allow-http", "-interval", "40ms", "-timeout", "300ms"],
+        &[
+            ("OS_AUTH_URL", "http://identity.test:8080/v2.0"),
+            ("http_proxy", &format!("http://127.0.0.1:{port}")),
+        ],
+    );
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let line = error_line(&out);
+    assert!(
+        line.contains(&format!(
+            "cannot reach identity.test via proxy 127.0.0.1:{port} (http_proxy): the proxy refused the connection"
+        )),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_proxy_refusing_the_connect_ends_the_run_at_once() {
+    for (code, says) in [
+        (
+            403,
+            "the proxy refused the CONNECT (403): have identity.test allowed on the proxy, or add it to NO_PROXY",
+        ),
+        (
+            407,
+            "the proxy wants credentials (407): put them in HTTPS_PROXY as http://USER:PASS@HOST:PORT",
+        ),
+    ] {
+        let f = Fake::start(Config::default());
+        let proxy = Proxy::start(Some(code));
+        let out = peekaboo(
+            &f,
+            &["-interval", "40ms", "-timeout", "5s"],
+            &[
+                ("OS_AUTH_URL", "https://identity.test:8443/v2.0"),
+                ("HTTPS_PROXY", &proxy.url()),
+            ],
+        );
+        assert_eq!(out.code, 2, "{code}: {}", out.stderr);
+        let line = error_line(&out);
+        let via = format!(
+            "cannot reach identity.test via proxy 127.0.0.1:{} (HTTPS_PROXY): ",
+            proxy.port
+        );
+        assert!(line.contains(&via) && line.contains(says), "{code}: {line}");
+        assert_eq!(proxy.seen(), ["CONNECT identity.test:8443"], "asked once");
+    }
+}
+
+#[test]
+fn socks_proxies_are_refused_naming_the_variable() {
+    for (var, value, shown) in [
+        (
+            "ALL_PROXY",
+            "socks5://bob:s3cret@127.0.0.1:9",
+            "socks5://…@127.0.0.1:9",
+        ),
+        (
+            "https_proxy",
+            "socks5h://127.0.0.1:9",
+            "socks5h://127.0.0.1:9",
+        ),
+    ] {
+        let f = Fake::start(Config::default());
+        let out = peekaboo(
+            &f,
+            &["-timeout", "5s"],
+            &[
+                ("OS_AUTH_URL", "https://identity.test:8443/v2.0"),
+                (var, value),
+            ],
+        );
+        assert_eq!(out.code, 2, "{var}: {}", out.stderr);
+        let line = error_line(&out);
+        assert!(
+            line.ends_with(&format!(
+                "Error: {var} '{shown}' is a SOCKS proxy, which peekaboo does not support: use an http:// proxy, or unset {var}"
+            )),
+            "{line}"
+        );
+        assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    }
+}
