@@ -102,6 +102,9 @@ pub struct LoadBalancer {
     /// perhaps otherwise: absent means "list them", never "no nodes").
     #[serde(default)]
     pub nodes: Option<Vec<Node>>,
+    /// `{"time": …}`, bumped by every change applied: the same time means no progress.
+    #[serde(default)]
+    pub updated: Option<Value>,
 }
 
 impl LoadBalancer {

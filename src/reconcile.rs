@@ -153,16 +153,35 @@ pub enum Action {
     Delete(u64),
 }
 
-/// Finds our node: same port, and the same address compared as an IP, so `::1`,
-/// `0:0:0:0:0:0:0:1` and a v4-mapped `::ffff:10.0.0.1` all match their plain forms.
-pub fn find_node(nodes: &[Node], address: IpAddr, port: u16) -> Option<&Node> {
-    nodes.iter().find(|n| {
-        n.port == port
-            && n.address
-                .trim()
-                .parse::<IpAddr>()
-                .is_ok_and(|a| a.to_canonical() == address.to_canonical())
-    })
+/// Finds our nodes, lowest id first: same port, and the same address compared as an IP, so
+/// `::1`, `0:0:0:0:0:0:0:1` and a v4-mapped `::ffff:10.0.0.1` all match their plain forms.
+/// Usually one; more when a race, a hand or two spellings of one address left duplicates.
+pub fn find_nodes(nodes: &[Node], address: IpAddr, port: u16) -> Vec<Node> {
+    let mut ours: Vec<Node> = nodes
+        .iter()
+        .filter(|n| {
+            n.port == port
+                && n.address
+                    .trim()
+                    .parse::<IpAddr>()
+                    .is_ok_and(|a| a.to_canonical() == address.to_canonical())
+        })
+        .cloned()
+        .collect();
+    ours.sort_by_key(|n| n.id);
+    ours
+}
+
+/// The next request when `ours` (as `find_nodes` returns them) must all end as wanted: the
+/// first that is not yet, lowest id first. None of ours: as `plan` says (create, or nothing).
+pub fn plan_each(ours: &[Node], want: Want, attrs: Attrs) -> Action {
+    if ours.is_empty() {
+        return plan(None, want, attrs);
+    }
+    ours.iter()
+        .map(|n| plan(Some(n), want, attrs))
+        .find(|a| *a != Action::Nothing)
+        .unwrap_or(Action::Nothing)
 }
 
 /// The next request to send. `Nothing` means no mutating request at all: changing a node to
@@ -374,7 +393,11 @@ mod tests {
             node(5, "not-an-ip", 80, "ENABLED"),
             node(6, "10.0.0.1", 80, "DRAINING"),
         ];
-        let find = |a: &str, p| find_node(&nodes, a.parse().unwrap(), p).map(|n| n.id);
+        let find = |a: &str, p| {
+            find_nodes(&nodes, a.parse().unwrap(), p)
+                .first()
+                .map(|n| n.id)
+        };
         assert_eq!(
             find("10.0.0.1", 80),
             Some(6),
@@ -384,6 +407,37 @@ mod tests {
         assert_eq!(find("2001:db8::5", 80), Some(3));
         assert_eq!(find("10.0.0.7", 80), Some(4));
         assert_eq!(find("10.0.0.2", 80), None);
+    }
+
+    #[test]
+    fn every_duplicate_ends_as_wanted_lowest_id_first() {
+        let me: IpAddr = "2001:db8::5".parse().unwrap();
+        let all = vec![
+            node(7, "2001:DB8:0:0::5", 80, "ENABLED"),
+            node(3, "2001:db8::5", 80, "DRAINING"),
+            node(5, "2001:db8::6", 80, "ENABLED"),
+        ];
+        let ours = find_nodes(&all, me, 80);
+        assert_eq!(ours.iter().map(|n| n.id).collect::<Vec<_>>(), [3, 7]);
+        let drain = Want::Present(Draining);
+        for (want, expected) in [
+            // 3 is DRAINING already: 7 is next.
+            (drain, Action::Update(7, to(Draining))),
+            (Want::Drained, Action::Update(7, to(Draining))),
+            (Want::Present(Enabled), Action::Update(3, to(Enabled))),
+            (Want::Present(Disabled), Action::Update(3, to(Disabled))),
+            (Want::Absent, Action::Delete(3)),
+        ] {
+            assert_eq!(plan_each(&ours, want, NONE), expected, "{want:?}");
+        }
+        let mut done = ours.clone();
+        done[1].condition = "DRAINING".into();
+        assert_eq!(plan_each(&done, drain, NONE), Action::Nothing);
+        assert_eq!(plan_each(&done, Want::Drained, NONE), Action::Nothing);
+        // No node of ours: create (never when one exists), or nothing.
+        assert_eq!(plan_each(&[], drain, NONE), Action::Create(Draining, NONE));
+        assert_eq!(plan_each(&[], Want::Absent, NONE), Action::Nothing);
+        assert_eq!(plan_each(&[], Want::Drained, NONE), Action::Nothing);
     }
 
     #[test]
