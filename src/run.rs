@@ -18,7 +18,9 @@ use crate::http::Http;
 use crate::identity::{Session, authenticate};
 use crate::log::{log, warn};
 use crate::pace::{Seen, busy_pace, others, progressed};
-use crate::reconcile::{Action, Condition, Node, Step, Want, find_nodes, plan_each, steps};
+use crate::reconcile::{
+    Action, Condition, Node, Step, Want, find_nodes, plan_each, steps, unapplied,
+};
 use crate::retry::{Backoff, Deadline, seed};
 use crate::watch;
 
@@ -740,14 +742,9 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Counts a change the API accepted that a fresh listing on an ACTIVE load balancer asks
-    /// for again, as not applied; any other plan is progress and starts the count afresh.
+    /// Stops once the same change was accepted and found not applied UNAPPLIED_LIMIT times.
     fn count_unapplied(&mut self, action: Action) -> Result<(), Error> {
-        if action == Action::Nothing || self.last_sent != Some(action) {
-            self.unapplied = 0;
-            return Ok(());
-        }
-        self.unapplied += 1;
+        self.unapplied = unapplied(self.unapplied, self.last_sent, action);
         if self.unapplied < UNAPPLIED_LIMIT {
             return Ok(());
         }
