@@ -83,6 +83,8 @@ pub fn message(body: &[u8]) -> Option<String> {
         Some(d) if !d.is_empty() && d != msg => format!("{msg} ({d})"),
         _ => msg.to_string(),
     };
+    // Scrubbed before it is cut short, so a secret quoted near the end leaves no piece behind.
+    let text = crate::log::scrub(&text);
     let line: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
     Some(line)
 }

@@ -323,6 +323,20 @@ fn an_error_body_quoting_the_token_is_scrubbed() {
 }
 
 #[test]
+fn a_secret_quoted_where_a_long_message_is_cut_leaves_no_piece() {
+    let f = fake();
+    let key = Config::default().api_key;
+    // The message is cut at 300 characters, in the middle of the key.
+    let message = format!("{}{key} is not valid", "x".repeat(290));
+    let body = serde_json::json!({"badRequest": {"code": 400, "message": message}});
+    f.inject(fault("POST", "/tokens", 1, respond(400, body.to_string())));
+    let out = run(&f, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!out.stderr.contains(&key[..8]), "{}", out.stderr);
+    assert!(out.stderr.contains("x[redacted]"), "{}", out.stderr);
+}
+
+#[test]
 fn a_secret_is_scrubbed_in_its_json_escaped_form_too() {
     // A key with a quote and a backslash reads differently inside a JSON string.
     let key = r#"k"ey\0123456789"#;
