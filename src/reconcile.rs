@@ -172,15 +172,27 @@ pub fn find_nodes(nodes: &[Node], address: IpAddr, port: u16) -> Vec<Node> {
     ours
 }
 
-/// The next request when `ours` (as `find_nodes` returns them) must all end as wanted: the
-/// first that is not yet, lowest id first. None of ours: as `plan` says (create, or nothing).
-pub fn plan_each(ours: &[Node], want: Want, attrs: Attrs) -> Action {
+/// Every request that would bring `ours` (as `find_nodes` returns them) to what is wanted,
+/// lowest id first; one at most per node. None of ours: as `plan` says (create, or nothing).
+pub fn plan_all(ours: &[Node], want: Want, attrs: Attrs) -> Vec<Action> {
     if ours.is_empty() {
-        return plan(None, want, attrs);
+        return vec![plan(None, want, attrs)]
+            .into_iter()
+            .filter(|a| *a != Action::Nothing)
+            .collect();
     }
     ours.iter()
         .map(|n| plan(Some(n), want, attrs))
-        .find(|a| *a != Action::Nothing)
+        .filter(|a| *a != Action::Nothing)
+        .collect()
+}
+
+/// The next request when all of `ours` must end as wanted: the first of `plan_all`, so each
+/// pass sends one (the load balancer takes one change at a time) and decides again after it.
+pub fn plan_each(ours: &[Node], want: Want, attrs: Attrs) -> Action {
+    plan_all(ours, want, attrs)
+        .first()
+        .copied()
         .unwrap_or(Action::Nothing)
 }
 
@@ -441,6 +453,13 @@ mod tests {
         ] {
             assert_eq!(plan_each(&ours, want, NONE), expected, "{want:?}");
         }
+        assert_eq!(
+            plan_all(&ours, Want::Present(Disabled), NONE),
+            [
+                Action::Update(3, to(Disabled)),
+                Action::Update(7, to(Disabled))
+            ]
+        );
         let mut done = ours.clone();
         done[1].condition = "DRAINING".into();
         assert_eq!(plan_each(&done, drain, NONE), Action::Nothing);

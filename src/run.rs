@@ -19,7 +19,7 @@ use crate::identity::{Session, authenticate};
 use crate::log::{log, warn};
 use crate::pace::{Seen, busy_pace, others, progressed};
 use crate::reconcile::{
-    Action, Condition, Node, Step, Want, find_nodes, plan_each, steps, unapplied,
+    Action, Condition, Node, Step, Want, find_nodes, plan_all, plan_each, steps, unapplied,
 };
 use crate::retry::{Backoff, Deadline, seed};
 use crate::watch;
@@ -569,7 +569,16 @@ impl Run<'_> {
                 Action::Delete(_) => Did::WouldDelete,
                 Action::Nothing => Did::Unchanged,
             };
-            let words = words(action);
+            // With duplicates, each of them would be changed in turn: say so.
+            let all: Vec<String> = if current.is_some() {
+                plan_all(&self.mine, want, self.cfg.attrs)
+                    .into_iter()
+                    .map(words)
+                    .collect()
+            } else {
+                vec![words(action)]
+            };
+            let words = all.join(", then ");
             log(&format!("Dry run: would {words}; nothing sent"));
             self.did = did;
             self.would = Some(words);

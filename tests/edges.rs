@@ -167,6 +167,15 @@ fn status_and_json_report_each_duplicate() {
     );
     assert_eq!(nodes[1]["node_id"].as_u64(), Some(b));
     assert_eq!(nodes.len(), 2);
+    // A dry run names each change it would make.
+    let out = run(&f, &["-disable", "-dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "load balancer {LB} (DFW): would update node {a} to DISABLED, then update node {b} to DISABLED\n"
+        )
+    );
     // The change reported afterwards is the state of both.
     let out = run(&f, &["-drain", "-json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
