@@ -83,6 +83,8 @@ pub fn message(body: &[u8]) -> Option<String> {
         Some(d) if !d.is_empty() && d != msg => format!("{msg} ({d})"),
         _ => msg.to_string(),
     };
+    // Scrubbed before it is cut short, so a secret quoted near the end leaves no piece behind.
+    let text = crate::log::scrub(&text);
     let line: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
     Some(line)
 }
@@ -102,6 +104,9 @@ pub struct LoadBalancer {
     /// perhaps otherwise: absent means "list them", never "no nodes").
     #[serde(default)]
     pub nodes: Option<Vec<Node>>,
+    /// `{"time": …}`, bumped by every change applied: the same time means no progress.
+    #[serde(default)]
+    pub updated: Option<Value>,
 }
 
 impl LoadBalancer {

@@ -3,13 +3,21 @@
 //! the journal (systemd sets JOURNAL_STREAM), no time stamp — journald adds its own — and
 //! each line starts with its syslog priority, as sd-daemon(3) documents: `<3>` errors, `<4>`
 //! warnings, `<6>` information.
+//!
+//! Every line peekaboo writes, on stderr or stdout, passes through `scrub` here: a server may
+//! quote the API key or the token back in an error, and no caller can be trusted to remember.
 
 use std::io::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 static JOURNAL: AtomicBool = AtomicBool::new(false);
 static QUIET: AtomicBool = AtomicBool::new(false);
+/// The texts never to write: OS_PASSWORD's value, every token, and their JSON-escaped forms.
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// The placeholder written where a secret was.
+pub const REDACTED: &str = "[redacted]";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Level {
@@ -43,6 +51,51 @@ pub fn stderr_is_journal(journal_stream: Option<&str>) -> bool {
     meta.is_ok_and(|m| dev.parse() == Ok(m.dev()) && ino.parse() == Ok(m.ino()))
 }
 
+/// Registers a secret to be scrubbed from every line written from now on. A JSON-escaped form
+/// is registered too where it differs, since `-json` writes strings escaped.
+pub fn secret(s: &str) {
+    add_secret(&mut SECRETS.lock().unwrap_or_else(|e| e.into_inner()), s);
+}
+
+fn add_secret(all: &mut Vec<String>, s: &str) {
+    if s.is_empty() {
+        return;
+    }
+    let escaped = serde_json::to_string(s).unwrap_or_default();
+    let escaped = escaped[1..escaped.len().max(2) - 1].to_string();
+    for form in [s.to_string(), escaped] {
+        if !form.is_empty() && !all.contains(&form) {
+            all.push(form);
+        }
+    }
+    // Longest first, so a secret holding another is replaced whole, not in pieces.
+    all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
+/// `text` with every registered secret replaced by `[redacted]`.
+pub fn scrub(text: &str) -> String {
+    let all = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    scrub_with(text, &all)
+}
+
+fn scrub_with(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for s in secrets {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), REDACTED);
+        }
+    }
+    out
+}
+
+/// Writes one line on stdout, scrubbed. An error (a closed pipe, a full disk) is returned, not
+/// a panic as from `println!`: the run's outcome must not depend on whether anyone reads.
+pub fn stdout_line(line: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(format!("{}\n", scrub(line)).as_bytes())?;
+    out.flush()
+}
+
 pub fn log(msg: &str) {
     write(Level::Info, msg);
 }
@@ -63,8 +116,9 @@ fn write(level: Level, msg: &str) {
     if QUIET.load(Ordering::Relaxed) && matches!(level, Level::Info | Level::Warning) {
         return;
     }
-    let line = format_line(level, msg, JOURNAL.load(Ordering::Relaxed), now());
+    let line = format_line(level, &scrub(msg), JOURNAL.load(Ordering::Relaxed), now());
     // One write per line so lines from several processes in one journal do not interleave.
+    // A closed stderr leaves nobody to tell: the exit code still says how the run ended.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
@@ -156,6 +210,37 @@ mod tests {
         assert!(!stderr_is_journal(None));
         assert!(!stderr_is_journal(Some("garbage")));
         assert!(!stderr_is_journal(Some("1:1")));
+    }
+
+    #[test]
+    fn scrub_replaces_every_secret_in_every_form() {
+        let secrets = |list: &[&str]| -> Vec<String> {
+            let mut all = Vec::new();
+            for s in list {
+                add_secret(&mut all, s);
+            }
+            all
+        };
+        let s = secrets(&["key-123", "tok-1-abc", "", "key-123"]);
+        assert_eq!(s.len(), 2, "empty and repeated secrets are not kept: {s:?}");
+        for (text, want) in [
+            ("nothing here", "nothing here"),
+            (
+                "bad key key-123 for tok-1-abc",
+                "bad key [redacted] for [redacted]",
+            ),
+            ("twice key-123key-123", "twice [redacted][redacted]"),
+        ] {
+            assert_eq!(scrub_with(text, &s), want);
+        }
+        // A secret with a quote or a backslash is written escaped in JSON: both forms go.
+        let s = secrets(&["p\"w\\d", "p"]);
+        assert_eq!(s, ["p\\\"w\\\\d", "p\"w\\d", "p"]);
+        let json = serde_json::json!({"error": "refused p\"w\\d"}).to_string();
+        assert_eq!(scrub_with(&json, &s), r#"{"error":"refused [redacted]"}"#);
+        assert_eq!(scrub_with("p\"w\\d!", &s), "[redacted]!");
+        // The longest first: a secret inside another does not leave the rest behind.
+        assert_eq!(scrub_with("pp", &s), "[redacted][redacted]");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod error;
 mod http;
 mod identity;
 mod log;
+mod pace;
 mod proxy;
 mod reconcile;
 mod report;
@@ -36,16 +37,29 @@ fn main() {
 
 fn real_main(journal: bool) -> Result<i32, Error> {
     let args = parse_args(std::env::args_os().skip(1))?;
+    // Printing is all -help and -version do: when that fails, so did they.
     if args.help {
-        print!("{USAGE}");
-        return Ok(0);
+        return Ok(printed(log::stdout_line(USAGE.trim_end())));
     }
     if args.version {
-        println!("peekaboo {}", env!("CARGO_PKG_VERSION"));
-        return Ok(0);
+        return Ok(printed(log::stdout_line(&format!(
+            "peekaboo {}",
+            env!("CARGO_PKG_VERSION")
+        ))));
     }
     let cfg = Config::new(args, &|name| std::env::var_os(name))?;
+    log::secret(&cfg.api_key.0);
     log::init(journal, cfg.quiet);
     let outcomes = run::run(&cfg)?;
     Ok(report::report(&cfg, &outcomes))
+}
+
+fn printed(result: std::io::Result<()>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            log::error(&format!("Error: could not write to stdout: {e}"));
+            1
+        }
+    }
 }

@@ -153,16 +153,47 @@ pub enum Action {
     Delete(u64),
 }
 
-/// Finds our node: same port, and the same address compared as an IP, so `::1`,
-/// `0:0:0:0:0:0:0:1` and a v4-mapped `::ffff:10.0.0.1` all match their plain forms.
-pub fn find_node(nodes: &[Node], address: IpAddr, port: u16) -> Option<&Node> {
-    nodes.iter().find(|n| {
-        n.port == port
-            && n.address
-                .trim()
-                .parse::<IpAddr>()
-                .is_ok_and(|a| a.to_canonical() == address.to_canonical())
-    })
+/// Finds our nodes, lowest id first: same port, and the same address compared as an IP, so
+/// `::1`, `0:0:0:0:0:0:0:1` and a v4-mapped `::ffff:10.0.0.1` all match their plain forms.
+/// Usually one; more when a race, a hand or two spellings of one address left duplicates.
+pub fn find_nodes(nodes: &[Node], address: IpAddr, port: u16) -> Vec<Node> {
+    let mut ours: Vec<Node> = nodes
+        .iter()
+        .filter(|n| {
+            n.port == port
+                && n.address
+                    .trim()
+                    .parse::<IpAddr>()
+                    .is_ok_and(|a| a.to_canonical() == address.to_canonical())
+        })
+        .cloned()
+        .collect();
+    ours.sort_by_key(|n| n.id);
+    ours
+}
+
+/// Every request that would bring `ours` (as `find_nodes` returns them) to what is wanted,
+/// lowest id first; one at most per node. None of ours: as `plan` says (create, or nothing).
+pub fn plan_all(ours: &[Node], want: Want, attrs: Attrs) -> Vec<Action> {
+    if ours.is_empty() {
+        return vec![plan(None, want, attrs)]
+            .into_iter()
+            .filter(|a| *a != Action::Nothing)
+            .collect();
+    }
+    ours.iter()
+        .map(|n| plan(Some(n), want, attrs))
+        .filter(|a| *a != Action::Nothing)
+        .collect()
+}
+
+/// The next request when all of `ours` must end as wanted: the first of `plan_all`, so each
+/// pass sends one (the load balancer takes one change at a time) and decides again after it.
+pub fn plan_each(ours: &[Node], want: Want, attrs: Attrs) -> Action {
+    plan_all(ours, want, attrs)
+        .first()
+        .copied()
+        .unwrap_or(Action::Nothing)
 }
 
 /// The next request to send. `Nothing` means no mutating request at all: changing a node to
@@ -196,6 +227,17 @@ pub fn plan(current: Option<&Node>, want: Want, attrs: Attrs) -> Action {
             },
         ),
         (_, Want::Drained) => Action::Nothing,
+    }
+}
+
+/// How many sends in a row of one change the API accepted without applying, after a fresh
+/// listing of an ACTIVE load balancer asks for `now` again, given the count so far and the
+/// change last accepted. Anything else asked for is progress, and starts the count afresh.
+pub fn unapplied(count: u32, last_accepted: Option<Action>, now: Action) -> u32 {
+    if now != Action::Nothing && last_accepted == Some(now) {
+        count.saturating_add(1)
+    } else {
+        0
     }
 }
 
@@ -374,7 +416,11 @@ mod tests {
             node(5, "not-an-ip", 80, "ENABLED"),
             node(6, "10.0.0.1", 80, "DRAINING"),
         ];
-        let find = |a: &str, p| find_node(&nodes, a.parse().unwrap(), p).map(|n| n.id);
+        let find = |a: &str, p| {
+            find_nodes(&nodes, a.parse().unwrap(), p)
+                .first()
+                .map(|n| n.id)
+        };
         assert_eq!(
             find("10.0.0.1", 80),
             Some(6),
@@ -384,6 +430,65 @@ mod tests {
         assert_eq!(find("2001:db8::5", 80), Some(3));
         assert_eq!(find("10.0.0.7", 80), Some(4));
         assert_eq!(find("10.0.0.2", 80), None);
+    }
+
+    #[test]
+    fn every_duplicate_ends_as_wanted_lowest_id_first() {
+        let me: IpAddr = "2001:db8::5".parse().unwrap();
+        let all = vec![
+            node(7, "2001:DB8:0:0::5", 80, "ENABLED"),
+            node(3, "2001:db8::5", 80, "DRAINING"),
+            node(5, "2001:db8::6", 80, "ENABLED"),
+        ];
+        let ours = find_nodes(&all, me, 80);
+        assert_eq!(ours.iter().map(|n| n.id).collect::<Vec<_>>(), [3, 7]);
+        let drain = Want::Present(Draining);
+        for (want, expected) in [
+            // 3 is DRAINING already: 7 is next.
+            (drain, Action::Update(7, to(Draining))),
+            (Want::Drained, Action::Update(7, to(Draining))),
+            (Want::Present(Enabled), Action::Update(3, to(Enabled))),
+            (Want::Present(Disabled), Action::Update(3, to(Disabled))),
+            (Want::Absent, Action::Delete(3)),
+        ] {
+            assert_eq!(plan_each(&ours, want, NONE), expected, "{want:?}");
+        }
+        assert_eq!(
+            plan_all(&ours, Want::Present(Disabled), NONE),
+            [
+                Action::Update(3, to(Disabled)),
+                Action::Update(7, to(Disabled))
+            ]
+        );
+        let mut done = ours.clone();
+        done[1].condition = "DRAINING".into();
+        assert_eq!(plan_each(&done, drain, NONE), Action::Nothing);
+        assert_eq!(plan_each(&done, Want::Drained, NONE), Action::Nothing);
+        // No node of ours: create (never when one exists), or nothing.
+        assert_eq!(plan_each(&[], drain, NONE), Action::Create(Draining, NONE));
+        assert_eq!(plan_each(&[], Want::Absent, NONE), Action::Nothing);
+        assert_eq!(plan_each(&[], Want::Drained, NONE), Action::Nothing);
+    }
+
+    #[test]
+    fn a_change_asked_for_again_counts_as_not_applied() {
+        let drain = Action::Update(4, to(Draining));
+        let other = Action::Update(5, to(Draining));
+        for (count, last, now, want) in [
+            (0, Some(drain), drain, 1),
+            (2, Some(drain), drain, 3),
+            // Another node next (a duplicate), or nothing left to do: progress.
+            (2, Some(drain), other, 0),
+            (2, Some(drain), Action::Nothing, 0),
+            (1, None, drain, 0),
+            (0, Some(Action::Delete(4)), Action::Delete(4), 1),
+        ] {
+            assert_eq!(
+                unapplied(count, last, now),
+                want,
+                "{count} {last:?} {now:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! What a run tells at its end: the final state in the original's words on stderr, the
 //! -status and -dry-run answers on stdout, -json objects on stdout, and the exit code.
+//! A stdout nobody reads (a closed pipe, a full disk) costs the report, never the exit code:
+//! that still says what happened to the node.
 
 use serde_json::{Value, json};
 
@@ -14,6 +16,33 @@ pub const ABSENT: i32 = 4;
 /// Prints the outcomes and returns the exit code: that of the first load balancer that failed,
 /// else 4 for -status with the node absent somewhere, else 0.
 pub fn report(cfg: &Config, outcomes: &[Outcome]) -> i32 {
+    let mut out = Stdout::default();
+    let code = report_to(cfg, outcomes, &mut out);
+    if let Some(e) = out.failed {
+        log::error(&format!(
+            "Error: could not write the report to stdout ({e}); the exit code still says how the run ended"
+        ));
+    }
+    code
+}
+
+/// Stdout, written line by line until the first failure, which is kept to be told once.
+#[derive(Default)]
+struct Stdout {
+    failed: Option<std::io::Error>,
+}
+
+impl Stdout {
+    fn line(&mut self, line: &str) {
+        if self.failed.is_none()
+            && let Err(e) = log::stdout_line(line)
+        {
+            self.failed = Some(e);
+        }
+    }
+}
+
+fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> i32 {
     let several = outcomes.len() > 1;
     for o in outcomes {
         let on = if several {
@@ -37,12 +66,12 @@ pub fn report(cfg: &Config, outcomes: &[Outcome]) -> i32 {
             (None, None) => log::outcome(&format!("Final node state{on}: Deleted")),
         }
         if !cfg.json && o.error.is_none() {
-            print_answer(cfg, o);
+            print_answer(cfg, o, out);
         }
     }
     if cfg.json {
         for o in outcomes {
-            println!("{}", to_json(o));
+            out.line(&to_json(o).to_string());
         }
     }
     let failed: Vec<String> = outcomes
@@ -67,19 +96,22 @@ pub fn report(cfg: &Config, outcomes: &[Outcome]) -> i32 {
     0
 }
 
-/// The -status and -dry-run answers, one line per load balancer on stdout.
-fn print_answer(cfg: &Config, o: &Outcome) {
+/// The -status and -dry-run answers on stdout: one line per load balancer, and for -status one
+/// per node of ours on it (duplicates are worth seeing).
+fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
     let lb = format!("load balancer {} ({})", o.lb_id, o.region);
     let target = std::net::SocketAddr::new(o.address, o.port);
     if cfg.status {
-        match &o.node {
-            Some(n) => println!("{lb}: {}", n.summary()),
-            None => println!("{lb}: {target} is absent"),
+        if o.nodes.is_empty() {
+            out.line(&format!("{lb}: {target} is absent"));
+        }
+        for n in &o.nodes {
+            out.line(&format!("{lb}: {}", n.summary()));
         }
     } else if cfg.dry_run {
         match &o.would {
-            Some(words) => println!("{lb}: would {words}"),
-            None => println!("{lb}: {target} needs no change"),
+            Some(words) => out.line(&format!("{lb}: would {words}")),
+            None => out.line(&format!("{lb}: {target} needs no change")),
         }
     }
 }
@@ -101,5 +133,12 @@ pub fn to_json(o: &Outcome) -> Value {
         "would": o.would,
         "requests": o.requests,
         "error": o.error.as_ref().map(Error::to_string),
+        "nodes": o.nodes.iter().map(|n| json!({
+            "node_id": n.id,
+            "condition": n.condition,
+            "status": n.status,
+            "weight": n.weight,
+            "type": n.node_type,
+        })).collect::<Vec<_>>(),
     })
 }

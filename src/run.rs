@@ -17,7 +17,10 @@ use crate::error::Error;
 use crate::http::Http;
 use crate::identity::{Session, authenticate};
 use crate::log::{log, warn};
-use crate::reconcile::{Action, Condition, Node, Step, Want, find_node, plan, steps};
+use crate::pace::{Seen, busy_pace, others, progressed};
+use crate::reconcile::{
+    Action, Condition, Node, Step, Want, find_nodes, plan_all, plan_each, steps, unapplied,
+};
 use crate::retry::{Backoff, Deadline, seed};
 use crate::watch;
 
@@ -78,7 +81,23 @@ struct Run<'a> {
     unlisted: bool,
     /// A create tried without a listing was refused: list before deciding from now on.
     must_list: bool,
+    /// Our nodes as last read, lowest id first: usually one, more when duplicates were left.
+    mine: Vec<Node>,
+    /// Whether the duplicates were warned about on this load balancer.
+    warned_duplicates: bool,
+    /// The last read's progress, and how many reads in a row showed none: pacing the wait
+    /// for a turn on a load balancer that stays busy.
+    last_seen: Option<Seen>,
+    quiet: u32,
+    /// The last change the API accepted in this converge step, and how many times in a row a
+    /// fresh listing on an ACTIVE load balancer then asked for the very same change again.
+    last_sent: Option<Action>,
+    unapplied: u32,
 }
+
+/// Accepted-but-never-applied sends of one change before giving up: something between us
+/// and the service (a proxy) answers for it, and sending it again will not mend that.
+const UNAPPLIED_LIMIT: u32 = 3;
 
 /// What was done on one load balancer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,8 +133,11 @@ pub struct Outcome {
     pub region: String,
     pub address: IpAddr,
     pub port: u16,
-    /// The node as last read (None: there is none).
+    /// The node as last read, the lowest id of ours (None: there is none, or no read got
+    /// that far).
     pub node: Option<Node>,
+    /// All our nodes as last read, lowest id first (more than one: duplicates).
+    pub nodes: Vec<Node>,
     pub did: Did,
     /// With -dry-run: what would be sent, in words.
     pub would: Option<String>,
@@ -163,6 +185,12 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
         seen_after_change: None,
         unlisted: false,
         must_list: false,
+        mine: Vec::new(),
+        warned_duplicates: false,
+        last_seen: None,
+        quiet: 0,
+        last_sent: None,
+        unapplied: 0,
     };
     let mut outcomes = Vec::new();
     for &lb_id in &cfg.lb_ids {
@@ -170,11 +198,16 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
         run.did = Did::Unchanged;
         run.would = None;
         run.sources.clear();
+        run.mine.clear();
+        run.warned_duplicates = false;
+        run.last_seen = None;
+        run.quiet = 0;
         let sent_before = run.http.requests();
         let result = run.one();
+        // A failure keeps the node as last read: what -json says of it is then still true.
         let (node, error) = match result {
             Ok(node) => (node, None),
-            Err(e) => (None, Some(e)),
+            Err(e) => (run.mine.first().cloned(), Some(e)),
         };
         outcomes.push(Outcome {
             lb_id,
@@ -185,6 +218,7 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
             address,
             port: cfg.port,
             node,
+            nodes: run.mine.clone(),
             did: run.did,
             would: run.would.take(),
             requests: run.http.requests() - sent_before,
@@ -255,9 +289,7 @@ impl Run<'_> {
             return Ok(retype(next));
         }
         match self.list_nodes()? {
-            Ok(nodes) => Ok(Next::Done(
-                find_node(&nodes, self.address, self.cfg.port).cloned(),
-            )),
+            Ok(_) => Ok(Next::Done(self.mine.first().cloned())),
             Err(next) => Ok(retype(next)),
         }
     }
@@ -293,7 +325,8 @@ impl Run<'_> {
                 Next::Blocked(why) => {
                     errors.reset();
                     self.crowd = (self.crowd * 0.8).max(1.0);
-                    (why, "checking again", jitter.jitter(self.pace()))
+                    let pace = busy_pace(self.pace(), self.cfg.interval, self.quiet);
+                    (why, "checking again", jitter.jitter(pace))
                 }
                 Next::Retry(why) => (why, "trying again", errors.next_delay()),
                 // A fleet told the same Retry-After must not come back in step: spread it.
@@ -359,6 +392,8 @@ impl Run<'_> {
         self.seen_after_change = None;
         self.unlisted = false;
         self.must_list = false;
+        self.last_sent = None;
+        self.unapplied = 0;
         self.drive(|run| run.converge_pass(want))
     }
 
@@ -366,7 +401,11 @@ impl Run<'_> {
     fn read_lb(&mut self) -> Result<Result<LoadBalancer, Next<()>>, Error> {
         if self.session.is_none() {
             match authenticate(&self.http, self.cfg, &self.deadline) {
-                Ok(s) => self.session = Some(s),
+                Ok(s) => {
+                    // From now on no line may hold it, whoever quotes it back.
+                    crate::log::secret(&s.token.0);
+                    self.session = Some(s);
+                }
                 Err(e) => return self.trouble(e, "authenticating").map(Err),
             }
         }
@@ -385,21 +424,62 @@ impl Run<'_> {
         }
         self.reauthenticated = false;
         self.sources = lb.sources();
+        let seen = Seen {
+            updated: lb.updated.clone(),
+            others: lb
+                .nodes
+                .as_deref()
+                .map(|n| others(n, self.address, self.cfg.port)),
+        };
+        if let Some(before) = self.last_seen.replace(seen.clone()) {
+            self.quiet = if progressed(&before, &seen) {
+                0
+            } else {
+                self.quiet.saturating_add(1)
+            };
+        }
+        if let Some(nodes) = &lb.nodes {
+            self.saw(nodes);
+        }
         let mut lb = lb;
         self.inline = lb.nodes.take();
         Ok(Ok(lb))
     }
 
+    /// Keeps our nodes from a read, and warns once per load balancer when there are several.
+    fn saw(&mut self, nodes: &[Node]) {
+        self.mine = find_nodes(nodes, self.address, self.cfg.port);
+        if self.mine.len() > 1 && !self.warned_duplicates {
+            self.warned_duplicates = true;
+            let ids = |ns: &[Node]| -> String {
+                let ids: Vec<String> = ns.iter().map(|n| n.id.to_string()).collect();
+                ids.join(", ")
+            };
+            warn(&format!(
+                "Warning: load balancer {} has {} nodes for {} (ids {}); each is handled, but one is enough: delete the extra ({}) in the control panel or through the API",
+                self.lb_id,
+                self.mine.len(),
+                self.target(),
+                ids(&self.mine),
+                ids(&self.mine[1..])
+            ));
+        }
+    }
+
     /// The nodes: those that came with the load balancer just read, else a listing.
     fn list_nodes(&mut self) -> Result<Result<Vec<Node>, Next<()>>, Error> {
         if let Some(nodes) = self.inline.take() {
+            self.saw(&nodes);
             return Ok(Ok(nodes));
         }
         let Some(clb) = self.clb() else {
             return Ok(Err(Next::Now));
         };
         match clb.nodes() {
-            Ok(nodes) => Ok(Ok(nodes)),
+            Ok(nodes) => {
+                self.saw(&nodes);
+                Ok(Ok(nodes))
+            }
             Err(e) => self.trouble(e, "listing the nodes").map(Err),
         }
     }
@@ -471,31 +551,37 @@ impl Run<'_> {
                 && !self.cfg.dry_run =>
             {
                 self.unlisted = true;
-                (plan(None, want, self.cfg.attrs), None)
+                (plan_each(&[], want, self.cfg.attrs), None)
             }
             None => {
-                let nodes = match self.list_nodes()? {
-                    Ok(nodes) => nodes,
-                    Err(next) => return Ok(retype(next)),
-                };
+                if let Err(next) = self.list_nodes()? {
+                    return Ok(retype(next));
+                }
                 self.unlisted = false;
-                let current = find_node(&nodes, self.address, self.cfg.port).cloned();
-                (plan(current.as_ref(), want, self.cfg.attrs), current)
+                let action = plan_each(&self.mine, want, self.cfg.attrs);
+                if active && self.changed {
+                    self.count_unapplied(action)?;
+                }
+                (action, self.mine.first().cloned())
             }
         };
         if self.cfg.dry_run && action != Action::Nothing {
-            let (did, words) = match action {
-                Action::Create(c, attrs) => (
-                    Did::WouldCreate,
-                    format!("create the node as {}", describe_new(c, attrs)),
-                ),
-                Action::Update(id, change) => (
-                    Did::WouldUpdate,
-                    format!("update node {id}{}", change.describe()),
-                ),
-                Action::Delete(id) => (Did::WouldDelete, format!("delete node {id}")),
-                Action::Nothing => (Did::Unchanged, String::new()),
+            let did = match action {
+                Action::Create(..) => Did::WouldCreate,
+                Action::Update(..) => Did::WouldUpdate,
+                Action::Delete(_) => Did::WouldDelete,
+                Action::Nothing => Did::Unchanged,
             };
+            // With duplicates, each of them would be changed in turn: say so.
+            let all: Vec<String> = if current.is_some() {
+                plan_all(&self.mine, want, self.cfg.attrs)
+                    .into_iter()
+                    .map(words)
+                    .collect()
+            } else {
+                vec![words(action)]
+            };
+            let words = all.join(", then ");
             log(&format!("Dry run: would {words}; nothing sent"));
             self.did = did;
             self.would = Some(words);
@@ -534,6 +620,12 @@ impl Run<'_> {
         match result {
             Ok(()) => {
                 self.changed = true;
+                self.last_sent = Some(action);
+                // What the others look like after this change, not an earlier one of ours.
+                self.seen_after_change = None;
+                // Whether a create landed is for a listing to say: an LB read without nodes
+                // does not prove the node absent, and a swallowed create must be noticed.
+                self.must_list |= matches!(action, Action::Create(..));
                 self.did = match (action, self.did) {
                     (Action::Create(..), _) => Did::Created,
                     (Action::Delete(_), _) => Did::Deleted,
@@ -592,11 +684,10 @@ impl Run<'_> {
         if let Err(next) = self.read_lb()? {
             return Ok(retype(next));
         }
-        let nodes = match self.list_nodes()? {
-            Ok(nodes) => nodes,
-            Err(next) => return Ok(retype(next)),
-        };
-        match find_node(&nodes, self.address, self.cfg.port) {
+        if let Err(next) = self.list_nodes()? {
+            return Ok(retype(next));
+        }
+        match self.mine.first() {
             Some(n) if n.status.as_deref() == Some("ONLINE") => {
                 log(&format!("Node {} is ONLINE: its health check passes", n.id));
                 Ok(Next::Done(n.clone()))
@@ -663,6 +754,20 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Stops once the same change was accepted and found not applied UNAPPLIED_LIMIT times.
+    fn count_unapplied(&mut self, action: Action) -> Result<(), Error> {
+        self.unapplied = unapplied(self.unapplied, self.last_sent, action);
+        if self.unapplied < UNAPPLIED_LIMIT {
+            return Ok(());
+        }
+        Err(Error::Failed(format!(
+            "load balancer {} accepted the change ({}) {} times but never applied it: it is ACTIVE and the node is as it was; check for a proxy or gateway between this host and the API that answers in its place",
+            self.lb_id,
+            words(action),
+            self.unapplied
+        )))
+    }
+
     /// What an API failure means for the run: retry, wait, or stop with a final error.
     fn trouble(&mut self, e: ApiError, doing: &str) -> Result<Next<()>, Error> {
         let lb_id = self.lb_id;
@@ -699,18 +804,14 @@ impl Run<'_> {
     }
 }
 
-/// The nodes other than ours, as changes leave them: without the health status, which moves
-/// by itself.
-fn others(nodes: &[Node], address: IpAddr, port: u16) -> Vec<Node> {
-    let ours = find_node(nodes, address, port).map(|n| n.id);
-    nodes
-        .iter()
-        .filter(|n| Some(n.id) != ours)
-        .map(|n| Node {
-            status: None,
-            ..n.clone()
-        })
-        .collect()
+/// A change in words: "update node 1000 to DRAINING".
+fn words(action: Action) -> String {
+    match action {
+        Action::Create(c, attrs) => format!("create the node as {}", describe_new(c, attrs)),
+        Action::Update(id, change) => format!("update node {id}{}", change.describe()),
+        Action::Delete(id) => format!("delete node {id}"),
+        Action::Nothing => "nothing".into(),
+    }
 }
 
 /// "ENABLED, weight 5, type SECONDARY"
@@ -734,42 +835,5 @@ fn retype<T>(next: Next<()>) -> Next<T> {
         Next::Blocked(w) => Next::Blocked(w),
         Next::Retry(w) => Next::Retry(w),
         Next::RetryAfter(w, d) => Next::RetryAfter(w, d),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn node(id: u64, address: &str, condition: &str, status: &str) -> Node {
-        Node {
-            id,
-            address: address.into(),
-            port: 80,
-            condition: condition.into(),
-            status: Some(status.into()),
-            weight: Some(1),
-            node_type: None,
-        }
-    }
-
-    #[test]
-    fn others_leave_out_our_node_and_the_health_status() {
-        let me: IpAddr = "10.0.0.1".parse().unwrap();
-        let before = vec![
-            node(1, "10.0.0.1", "ENABLED", "ONLINE"),
-            node(2, "10.0.0.2", "ENABLED", "ONLINE"),
-        ];
-        // Our node changing, or another's health flipping, is no sign of another change...
-        let mut later = before.clone();
-        later[0].condition = "DRAINING".into();
-        later[1].status = Some("OFFLINE".into());
-        assert_eq!(others(&before, me, 80), others(&later, me, 80));
-        // ...another node's condition changing, or a node appearing, is.
-        later[1].condition = "DRAINING".into();
-        assert_ne!(others(&before, me, 80), others(&later, me, 80));
-        let mut grown = before.clone();
-        grown.push(node(3, "10.0.0.3", "ENABLED", "ONLINE"));
-        assert_ne!(others(&before, me, 80), others(&grown, me, 80));
     }
 }

@@ -182,6 +182,9 @@ struct Lb {
     /// status from an Instant means no background thread has to flip it back.
     status: Option<(String, Option<Instant>)>,
     nodes: Vec<Node>,
+    /// Changes applied so far: the `updated` time moves on by a second with each, as the real
+    /// one moves with every change (so a client can tell a stuck load balancer from a busy one).
+    changes: u64,
 }
 
 impl Lb {
@@ -197,6 +200,7 @@ impl Lb {
 
     /// Every accepted change locks the LB for a while, as the real service does.
     fn touch(&mut self, now: Instant, pending: Duration) {
+        self.changes += 1;
         if !pending.is_zero() {
             self.status = Some(("PENDING_UPDATE".into(), Some(now + pending)));
         }
@@ -346,6 +350,7 @@ impl Fake {
             deleted: false,
             status: None,
             nodes: Vec::new(),
+            changes: 0,
         };
         self.shared.lock().lbs.insert(id, lb);
     }
@@ -1101,6 +1106,18 @@ fn node_json(n: &Node) -> Value {
     })
 }
 
+/// The real service's format, a second later for each change applied.
+fn updated_time(changes: u64) -> String {
+    let s = 36_000 + changes;
+    format!(
+        "2026-12-{:02}T{:02}:{:02}:{:02}Z",
+        1 + s / 86_400,
+        s / 3600 % 24,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 fn lb_json(id: u64, lb: &Lb, now: Instant) -> Value {
     let mut v = json!({
         "id": id,
@@ -1109,6 +1126,8 @@ fn lb_json(id: u64, lb: &Lb, now: Instant) -> Value {
         "protocol": "HTTP",
         "port": 80,
         "algorithm": "RANDOM",
+        "created": {"time": "2026-12-01T10:00:00Z"},
+        "updated": {"time": updated_time(lb.changes)},
         "sourceAddresses": {
             "ipv4Public": "127.0.0.3",
             "ipv4Servicenet": "127.0.0.2",
