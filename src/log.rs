@@ -57,8 +57,12 @@ pub fn secret(s: &str) {
     add_secret(&mut SECRETS.lock().unwrap_or_else(|e| e.into_inner()), s);
 }
 
+/// Shorter secrets are not scrubbed: no real credential is that short (API keys have 32
+/// characters, Rackspace passwords at least 8), and scrubbing `p` would blank every p of a log.
+const MIN_SECRET: usize = 6;
+
 fn add_secret(all: &mut Vec<String>, s: &str) {
-    if s.is_empty() {
+    if s.chars().count() < MIN_SECRET {
         return;
     }
     let escaped = serde_json::to_string(s).unwrap_or_default();
@@ -221,8 +225,8 @@ mod tests {
             }
             all
         };
-        let s = secrets(&["key-123", "tok-1-abc", "", "key-123"]);
-        assert_eq!(s.len(), 2, "empty and repeated secrets are not kept: {s:?}");
+        let s = secrets(&["key-123", "tok-1-abc", "", "p", "key-123"]);
+        assert_eq!(s.len(), 2, "short and repeated secrets are not kept: {s:?}");
         for (text, want) in [
             ("nothing here", "nothing here"),
             (
@@ -234,13 +238,14 @@ mod tests {
             assert_eq!(scrub_with(text, &s), want);
         }
         // A secret with a quote or a backslash is written escaped in JSON: both forms go.
-        let s = secrets(&["p\"w\\d", "p"]);
-        assert_eq!(s, ["p\\\"w\\\\d", "p\"w\\d", "p"]);
-        let json = serde_json::json!({"error": "refused p\"w\\d"}).to_string();
+        let s = secrets(&["pa\"ss\\wd", "passwd"]);
+        assert_eq!(s, ["pa\\\"ss\\\\wd", "pa\"ss\\wd", "passwd"]);
+        let json = serde_json::json!({"error": "refused pa\"ss\\wd"}).to_string();
         assert_eq!(scrub_with(&json, &s), r#"{"error":"refused [redacted]"}"#);
-        assert_eq!(scrub_with("p\"w\\d!", &s), "[redacted]!");
+        assert_eq!(scrub_with("pa\"ss\\wd!", &s), "[redacted]!");
         // The longest first: a secret inside another does not leave the rest behind.
-        assert_eq!(scrub_with("pp", &s), "[redacted][redacted]");
+        let s = secrets(&["secret", "secretsecret-2"]);
+        assert_eq!(scrub_with("secretsecret-2", &s), "[redacted]");
     }
 
     #[test]
