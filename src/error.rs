@@ -40,7 +40,7 @@ impl fmt::Display for Error {
             Error::Deadline { limit, waiting_for } => write!(
                 f,
                 "gave up after -timeout {}: {waiting_for}",
-                crate::config::format_duration(*limit)
+                crate::cli::format_duration(*limit)
             ),
         }
     }

@@ -86,12 +86,12 @@ fn durations() {
         let s = g.mutate(&[
             "5", "0.25", "90s", "1m30s", "250ms", "1.5h", "10us", "2h45m",
         ]);
-        if let Some(d) = crate::config::parse_duration(&s) {
+        if let Some(d) = crate::cli::parse_duration(&s) {
             // What parses prints in a form that parses back to nearly the same: the printed
             // form keeps tenths of a second under a minute, whole seconds above.
-            let printed = crate::config::format_duration(d);
-            let back = crate::config::parse_duration(&printed)
-                .unwrap_or_else(|| panic!("{s} -> {printed}"));
+            let printed = crate::cli::format_duration(d);
+            let back =
+                crate::cli::parse_duration(&printed).unwrap_or_else(|| panic!("{s} -> {printed}"));
             let diff = back.abs_diff(d);
             assert!(
                 diff <= std::time::Duration::from_secs(1),
@@ -112,7 +112,7 @@ fn addresses() {
             "0.0.0.0",
             "fe80::1%eth0",
         ]);
-        if let Ok(ip) = crate::config::parse_ip(&s, "-ip") {
+        if let Ok(ip) = crate::cli::parse_ip(&s, "-ip") {
             assert!(!ip.is_unspecified() && !ip.is_multicast(), "{s}");
         }
     }
@@ -128,7 +128,7 @@ fn retry_after() {
             "Thu, 01 Jan 1970 00:00:00 GMT",
         ]);
         for now in [0, 1_434_234_610, u64::MAX] {
-            let _ = crate::retry::parse_retry_after(&s, now);
+            let _ = crate::time::parse_retry_after(&s, now);
         }
     }
 }
@@ -141,7 +141,7 @@ fn proc_net_tcp_lines() {
             "   2: 0100007F:9A17 0200007F:B6B9 01 00000000:00000000 00:00000000 00000000     0        0 31061 1",
             "   1: 0000000000000000FFFF00000100007F:954D 0000000000000000FFFF00000200007F:EAFB 01 00000000:00000000",
         ]);
-        let _ = crate::watch::parse_line(&s);
+        let _ = crate::host::conns::parse_line(&s);
     }
 }
 
@@ -156,17 +156,17 @@ fn api_bodies() {
             r#"{"nodes":[{"id":1,"address":"10.0.0.1","port":80,"condition":"ENABLED","status":"ONLINE","weight":1,"type":"PRIMARY"}]}"#,
             r#"{"loadBalancer":{"id":1,"status":"ACTIVE","sourceAddresses":{"ipv4Servicenet":"10.0.0.2"}}}"#,
         ]);
-        let _ = crate::clb::message(s.as_bytes());
+        let _ = crate::backend::rackspace::clb::message(s.as_bytes());
         for status in [200, 401, 404, 410, 413, 422, 500] {
-            let reply = crate::http::Reply {
+            let reply = crate::backend::http::Reply {
                 status,
                 retry_after: Some(s.clone()),
                 body: s.as_bytes().to_vec(),
             };
-            let _ = crate::clb::classify(&reply, 0);
+            let _ = crate::backend::rackspace::clb::classify(&reply, 0);
         }
-        let _ = serde_json::from_str::<Vec<crate::reconcile::Node>>(&s);
-        if let Ok(lb) = serde_json::from_str::<crate::clb::LoadBalancer>(&s) {
+        let _ = serde_json::from_str::<Vec<crate::core::plan::Node>>(&s);
+        if let Ok(lb) = serde_json::from_str::<crate::backend::rackspace::clb::LoadBalancer>(&s) {
             let _ = lb.sources();
         }
     }
@@ -211,13 +211,13 @@ fn command_lines() {
                 }
             })
             .collect();
-        if let Ok(a) = crate::config::parse_args(args) {
+        if let Ok(a) = crate::cli::parse_args(args) {
             let env = |name: &str| match name {
                 "LOAD_BALANCER_ID" => Some("1".into()),
                 "OS_USERNAME" | "OS_PASSWORD" => Some("x".into()),
                 _ => None,
             };
-            let _ = crate::config::Config::new(a, &env);
+            let _ = crate::cli::Config::new(a, &env);
         }
     }
 }

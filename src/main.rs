@@ -1,26 +1,20 @@
 //! peekaboo: put this host into a Rackspace Cloud Load Balancer at boot, take it out at
 //! shutdown. `main` turns the result into an exit code in one place.
 
-mod addr;
-mod clb;
-mod config;
-mod drain;
+mod backend;
+mod cli;
+mod core;
+mod engine;
 mod error;
-mod http;
-mod identity;
+mod host;
 mod log;
-mod pace;
-mod proxy;
-mod reconcile;
 mod report;
-mod retry;
-mod run;
-mod watch;
+mod time;
 
 #[cfg(test)]
 mod fuzz;
 
-use config::{Config, USAGE, parse_args};
+use cli::{Config, USAGE, parse_args};
 use error::Error;
 
 fn main() {
@@ -50,7 +44,7 @@ fn real_main(journal: bool) -> Result<i32, Error> {
     let cfg = Config::new(args, &|name| std::env::var_os(name))?;
     log::secret(&cfg.api_key.0);
     log::init(journal, cfg.quiet);
-    let outcomes = run::run(&cfg)?;
+    let outcomes = engine::run(&cfg)?;
     Ok(report::report(&cfg, &outcomes))
 }
 

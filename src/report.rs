@@ -5,10 +5,10 @@
 
 use serde_json::{Value, json};
 
-use crate::config::Config;
+use crate::cli::Config;
+use crate::engine::Outcome;
 use crate::error::Error;
 use crate::log;
-use crate::run::Outcome;
 
 /// Exit code for -status when the node is absent from a load balancer.
 pub const ABSENT: i32 = 4;

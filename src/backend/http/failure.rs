@@ -2,9 +2,9 @@
 //! through), what went wrong in words, and whether trying again can help.
 
 use super::{BODY_LIMIT, host_of, tls};
-use crate::clb::ApiError;
+use crate::backend::http::proxy::ProxyUrl;
+use crate::backend::rackspace::clb::ApiError;
 use crate::error::Error;
-use crate::proxy::ProxyUrl;
 
 /// No answer, or an unreadable one, worded for the log. `final_` when trying again cannot help
 /// (a certificate that does not verify, a proxy variable that cannot be used): the run must
@@ -161,7 +161,7 @@ fn proxy_refused(reason: &str, host: &str, via: &ProxyUrl) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::{ProxyEnv, proxy_for};
+    use crate::backend::http::proxy::{ProxyEnv, proxy_for};
 
     fn via(value: &str) -> ProxyUrl {
         let env = ProxyEnv::from_env(&|k| (k == "HTTPS_PROXY").then(|| value.to_string()));

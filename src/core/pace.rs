@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::reconcile::{Node, find_nodes};
+use crate::core::plan::{Node, find_nodes};
 
 /// What one read of a busy load balancer shows of its progress.
 #[derive(Clone, Debug, PartialEq)]

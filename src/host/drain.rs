@@ -5,9 +5,9 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::config::format_duration;
+use crate::cli::format_duration;
+use crate::host::conns;
 use crate::log::{log, warn};
-use crate::watch;
 
 /// What to watch, and for how long.
 pub struct Drain<'a> {
@@ -28,7 +28,7 @@ pub struct Drain<'a> {
 pub enum Ended {
     /// No connection left, after this long.
     Drained(Duration),
-    /// Time ran out with these connections left (as `watch::describe` puts it).
+    /// Time ran out with these connections left (as `conns::describe` puts it).
     TimedOut(String),
     /// Connections could not be seen (said why in the log): the whole time was waited.
     Blind,
@@ -36,7 +36,7 @@ pub enum Ended {
 
 pub fn wait(d: &Drain) -> Ended {
     let started = Instant::now();
-    let sample = || watch::read_connections().map(|c| watch::lb_connections(&c, d.port, d.sources));
+    let sample = || conns::read_connections().map(|c| conns::lb_connections(&c, d.port, d.sources));
     if let Some(why) = cannot_watch(d, &sample) {
         warn(&format!(
             "Cannot watch connections: {why}; waiting the whole -drain-timeout {} instead",
@@ -67,13 +67,13 @@ pub fn wait(d: &Drain) -> Ended {
             return Ended::Drained(started.elapsed());
         }
         if now >= d.until {
-            return Ended::TimedOut(watch::describe(&left));
+            return Ended::TimedOut(conns::describe(&left));
         }
         if now >= next_report {
             log(&format!(
                 "Node {} is draining: {} connections left, {} to go",
                 d.node_id,
-                watch::describe(&left),
+                conns::describe(&left),
                 format_duration(d.until - now)
             ));
             next_report = now + Duration::from_secs(5);
@@ -87,7 +87,7 @@ fn cannot_watch<T>(d: &Drain, sample: &impl Fn() -> Result<T, String>) -> Option
     if d.sources.is_empty() {
         return Some("the load balancer lists no source addresses".into());
     }
-    let local = crate::addr::scan().map(|ifaces| {
+    let local = crate::host::addr::scan().map(|ifaces| {
         ifaces
             .iter()
             .any(|i| i.addr.to_canonical() == d.address.to_canonical())

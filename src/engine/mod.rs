@@ -10,19 +10,18 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use crate::clb::{ApiError, Clb, LoadBalancer};
-use crate::config::{AddressSource, Config, format_duration};
-use crate::drain::Ended;
-use crate::error::Error;
-use crate::http::Http;
-use crate::identity::{Session, authenticate};
-use crate::log::{log, warn};
-use crate::pace::{Seen, busy_pace, others, progressed};
-use crate::reconcile::{
+use crate::backend::http::Http;
+use crate::backend::rackspace::clb::{ApiError, Clb, LoadBalancer};
+use crate::backend::rackspace::identity::{Session, authenticate};
+use crate::cli::{AddressSource, Config, format_duration};
+use crate::core::pace::{Seen, busy_pace, others, progressed};
+use crate::core::plan::{
     Action, Condition, Node, Step, Want, find_nodes, plan_all, plan_each, steps, unapplied,
 };
-use crate::retry::{Backoff, Deadline, seed};
-use crate::watch;
+use crate::error::Error;
+use crate::host::drain::Ended;
+use crate::log::{log, warn};
+use crate::time::{Backoff, Deadline, seed};
 
 /// What one pass found the next pass should do.
 enum Next<T> {
@@ -157,10 +156,10 @@ pub fn run(cfg: &Config) -> Result<Vec<Outcome>, Error> {
     for warning in &cfg.warnings {
         warn(warning);
     }
-    if let Some(hint) = crate::http::dns_hint(&cfg.auth_url) {
+    if let Some(hint) = crate::backend::http::dns_hint(&cfg.auth_url) {
         warn(&hint);
     }
-    if crate::http::is_remote_http(&cfg.auth_url) {
+    if crate::backend::http::is_remote_http(&cfg.auth_url) {
         warn(&format!(
             "Warning: -allow-http: credentials go to {} in clear text",
             cfg.auth_url
@@ -238,8 +237,8 @@ fn resolve_address(cfg: &Config) -> Result<IpAddr, Error> {
         log(&format!("Using address {ip} from {from}"));
         return Ok(*ip);
     }
-    let ifaces = crate::addr::scan().map_err(Error::Usage)?;
-    let (ip, name) = crate::addr::choose(&ifaces).ok_or_else(|| {
+    let ifaces = crate::host::addr::scan().map_err(Error::Usage)?;
+    let (ip, name) = crate::host::addr::choose(&ifaces).ok_or_else(|| {
         Error::Usage(
             "no address found: no interface has a 10.x address and eth0 has no IPv4 (in a container, run it with --net=host); give one with -ip or RAX_SERVICENET_IPV4".into(),
         )
@@ -668,7 +667,7 @@ impl Run<'_> {
 
     fn app_pass(&mut self) -> Result<Next<()>, Error> {
         let limit = Duration::from_secs(1).min(self.deadline.remaining());
-        match watch::app_accepts(self.target(), limit) {
+        match crate::host::probe::app_accepts(self.target(), limit) {
             Ok(()) => {
                 log(&format!("The app accepts connections on {}", self.target()));
                 Ok(Next::Done(()))
@@ -719,7 +718,7 @@ impl Run<'_> {
             log("-drain-timeout 0: not waiting for connections to end");
             return Ok(());
         }
-        let ended = crate::drain::wait(&crate::drain::Drain {
+        let ended = crate::host::drain::wait(&crate::host::drain::Drain {
             node_id: node.id,
             address: self.address,
             port: self.cfg.port,
@@ -815,7 +814,7 @@ fn words(action: Action) -> String {
 }
 
 /// "ENABLED, weight 5, type SECONDARY"
-fn describe_new(c: Condition, attrs: crate::reconcile::Attrs) -> String {
+fn describe_new(c: Condition, attrs: crate::core::plan::Attrs) -> String {
     let mut how = c.as_str().to_string();
     if let Some(w) = attrs.weight {
         how += &format!(", weight {w}");

@@ -7,8 +7,9 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::core::plan::{Attrs, Condition, NodeType, Want};
 use crate::error::Error;
-use crate::reconcile::{Attrs, Condition, NodeType, Want};
+pub use crate::time::{format_duration, parse_duration};
 
 pub const DEFAULT_AUTH_URL: &str = "https://identity.api.rackspacecloud.com/v2.0";
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
@@ -273,7 +274,7 @@ pub struct Config {
     /// Warnings to log at the start of the run (a value that ended with a carriage return).
     pub warnings: Vec<String>,
     /// The proxy variables, read with curl's rules (see `proxy`).
-    pub proxy: crate::proxy::ProxyEnv,
+    pub proxy: crate::backend::http::proxy::ProxyEnv,
 }
 
 impl Config {
@@ -382,7 +383,7 @@ impl Config {
         let auth_url = match var("OS_AUTH_URL")? {
             Some(v) => {
                 let v = v.trim().trim_end_matches('/').to_string();
-                crate::http::check_url(&v, args.allow_http)
+                crate::backend::http::check_url(&v, args.allow_http)
                     .map_err(|why| Error::Usage(format!("OS_AUTH_URL '{v}' {why}")))?;
                 // ureq would refuse it on every try until the deadline: say so now.
                 if !url_parses(&v) {
@@ -410,7 +411,7 @@ impl Config {
             None => DEFAULT_REQUEST_TIMEOUT,
         };
         let ca_certs = match var("OS_CACERT")? {
-            Some(path) => Some(crate::http::load_ca(&path).map_err(|why| {
+            Some(path) => Some(crate::backend::http::load_ca(&path).map_err(|why| {
                 Error::Usage(format!(
                     "OS_CACERT '{path}' {why}: point it at a PEM file of CA certificates, or unset it to trust the built-in roots"
                 ))
@@ -493,12 +494,12 @@ impl Config {
         // Read like every other variable (not UTF-8 is an error, a CR is stripped with a
         // warning); whether a proxy value is usable is for `proxy` to say when one is needed.
         let mut proxy_vars = Vec::new();
-        for name in crate::proxy::VARIABLES {
+        for name in crate::backend::http::proxy::VARIABLES {
             if let Some(v) = var(name)? {
                 proxy_vars.push((*name, v));
             }
         }
-        let proxy = crate::proxy::ProxyEnv::from_env(&|name| {
+        let proxy = crate::backend::http::proxy::ProxyEnv::from_env(&|name| {
             proxy_vars
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -674,86 +675,6 @@ fn parse_duration_flag(v: &str, what: &str, max: Duration) -> Result<Duration, E
             "{what} '{v}' is not a duration: use seconds (30) or Go syntax (90s, 2m, 1m30s, 500ms)"
         ))),
     }
-}
-
-/// Parses plain seconds (`5`, `0.5`) or a Go duration (`1m30s`, `250ms`, `1.5h`). No sign.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return decimal_nanos(s, 1_000_000_000).map(nanos_to_duration);
-    }
-    let mut total: u128 = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (num, tail) = rest.split_at(num_len);
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let scale: u128 = match unit {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return None,
-        };
-        total = total.checked_add(decimal_nanos(num, scale)?)?;
-        rest = tail;
-    }
-    Some(nanos_to_duration(total))
-}
-
-fn nanos_to_duration(n: u128) -> Duration {
-    Duration::from_nanos(u64::try_from(n).unwrap_or(u64::MAX))
-}
-
-/// `digits[.digits]` times `scale`, in whole nanoseconds; None if malformed or absurdly long.
-fn decimal_nanos(num: &str, scale: u128) -> Option<u128> {
-    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-    if (int.is_empty() && frac.is_empty()) || int.len() > 20 || frac.contains('.') {
-        return None;
-    }
-    let int_val: u128 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let mut value = int_val.checked_mul(scale)?;
-    let mut place = scale;
-    for c in frac.chars().take(20) {
-        place /= 10;
-        value += u128::from(c.to_digit(10)?) * place;
-    }
-    Some(value)
-}
-
-/// Formats a duration the way people write it: `250ms`, `1.5s`, `2m`, `1m30s`, `1h`.
-pub fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    if ms < 60_000 && !ms.is_multiple_of(1000) {
-        let tenths = (ms + 50) / 100;
-        return format!("{}.{}s", tenths / 10, tenths % 10);
-    }
-    let s = d.as_secs();
-    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out += &format!("{h}h");
-    }
-    if m > 0 {
-        out += &format!("{m}m");
-    }
-    if s > 0 || out.is_empty() {
-        out += &format!("{s}s");
-    }
-    out
 }
 
 pub const USAGE: &str = "\
@@ -1275,41 +1196,5 @@ mod tests {
     fn empty_variables_count_as_unset() {
         let c = config(&[], &[("APP_PORT", ""), ("OS_REGION_NAME", "")]).unwrap();
         assert_eq!((c.port, c.region), (80, None));
-    }
-
-    #[test]
-    fn durations() {
-        let d = |s| parse_duration(s);
-        assert_eq!(d("5"), Some(Duration::from_secs(5)));
-        assert_eq!(d("0.25"), Some(Duration::from_millis(250)));
-        assert_eq!(d("90s"), Some(Duration::from_secs(90)));
-        assert_eq!(d("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(d("1m30s"), Some(Duration::from_secs(90)));
-        assert_eq!(d("1.5h"), Some(Duration::from_secs(5400)));
-        assert_eq!(d("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(d("10us"), Some(Duration::from_micros(10)));
-        for bad in [
-            "",
-            "-5",
-            "5x",
-            "m",
-            "1..5s",
-            ".",
-            "1s2",
-            "99999999999999999999999h",
-        ] {
-            assert_eq!(d(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn durations_print_as_written() {
-        let f = |ms| format_duration(Duration::from_millis(ms));
-        assert_eq!(f(250), "250ms");
-        assert_eq!(f(1500), "1.5s");
-        assert_eq!(f(5000), "5s");
-        assert_eq!(f(120_000), "2m");
-        assert_eq!(f(90_000), "1m30s");
-        assert_eq!(f(3_600_000), "1h");
     }
 }

@@ -6,11 +6,12 @@ use std::time::Duration;
 use ureq::http;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, parse_pem};
 
-use crate::config::Secret;
-use crate::proxy::{ProxyEnv, proxy_for};
-use crate::retry::Deadline;
+use crate::backend::http::proxy::{ProxyEnv, proxy_for};
+use crate::cli::Secret;
+use crate::time::Deadline;
 
 mod failure;
+pub mod proxy;
 mod tls;
 
 pub use failure::Failure;

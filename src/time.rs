@@ -119,8 +119,99 @@ fn parse_http_date(v: &str) -> Option<u64> {
     if *h > 23 || *m > 59 || *s > 60 {
         return None;
     }
-    let days = crate::log::days_from_civil(year, month, day);
+    let days = days_from_civil(year, month, day);
     Some(days as u64 * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Parses plain seconds (`5`, `0.5`) or a Go duration (`1m30s`, `250ms`, `1.5h`). No sign.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return decimal_nanos(s, 1_000_000_000).map(nanos_to_duration);
+    }
+    let mut total: u128 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(num_len);
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let scale: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        total = total.checked_add(decimal_nanos(num, scale)?)?;
+        rest = tail;
+    }
+    Some(nanos_to_duration(total))
+}
+
+fn nanos_to_duration(n: u128) -> Duration {
+    Duration::from_nanos(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
+/// `digits[.digits]` times `scale`, in whole nanoseconds; None if malformed or absurdly long.
+fn decimal_nanos(num: &str, scale: u128) -> Option<u128> {
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if (int.is_empty() && frac.is_empty()) || int.len() > 20 || frac.contains('.') {
+        return None;
+    }
+    let int_val: u128 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut value = int_val.checked_mul(scale)?;
+    let mut place = scale;
+    for c in frac.chars().take(20) {
+        place /= 10;
+        value += u128::from(c.to_digit(10)?) * place;
+    }
+    Some(value)
+}
+
+/// Formats a duration the way people write it: `250ms`, `1.5s`, `2m`, `1m30s`, `1h`.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    if ms < 60_000 && !ms.is_multiple_of(1000) {
+        let tenths = (ms + 50) / 100;
+        return format!("{}.{}s", tenths / 10, tenths % 10);
+    }
+    let s = d.as_secs();
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out += &format!("{h}h");
+    }
+    if m > 0 {
+        out += &format!("{m}m");
+    }
+    if s > 0 || out.is_empty() {
+        out += &format!("{s}s");
+    }
+    out
+}
+
+/// The inverse: (year, month, day) to days since 1970-01-01.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 } as i64;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -182,5 +273,41 @@ mod tests {
         ] {
             assert_eq!(parse_retry_after(bad, at), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn durations() {
+        let d = |s| parse_duration(s);
+        assert_eq!(d("5"), Some(Duration::from_secs(5)));
+        assert_eq!(d("0.25"), Some(Duration::from_millis(250)));
+        assert_eq!(d("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(d("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(d("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(d("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(d("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(d("10us"), Some(Duration::from_micros(10)));
+        for bad in [
+            "",
+            "-5",
+            "5x",
+            "m",
+            "1..5s",
+            ".",
+            "1s2",
+            "99999999999999999999999h",
+        ] {
+            assert_eq!(d(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_print_as_written() {
+        let f = |ms| format_duration(Duration::from_millis(ms));
+        assert_eq!(f(250), "250ms");
+        assert_eq!(f(1500), "1.5s");
+        assert_eq!(f(5000), "5s");
+        assert_eq!(f(120_000), "2m");
+        assert_eq!(f(90_000), "1m30s");
+        assert_eq!(f(3_600_000), "1h");
     }
 }

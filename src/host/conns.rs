@@ -1,10 +1,8 @@
-//! Watching this host: the TCP connections the load balancer still holds to the app (read
-//! from /proc/net/tcp and tcp6), and whether the app accepts connections at all. The parsing
-//! and counting are pure; only `read_connections` and `app_accepts` touch the system.
+//! The TCP connections the load balancer still holds to the app, read from /proc/net/tcp and
+//! tcp6. The parsing and counting are pure; only `read_connections` touches the system.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// One line of /proc/net/tcp or /proc/net/tcp6.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,19 +95,6 @@ pub fn read_connections() -> Result<Vec<Conn>, String> {
         }
     }
     Ok(conns)
-}
-
-/// Whether something accepts TCP connections on `addr` now; the error says why not.
-pub fn app_accepts(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
-    TcpStream::connect_timeout(&addr, timeout.max(Duration::from_millis(1)))
-        .map(drop)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                "no answer".to_string()
-            }
-            _ => e.to_string(),
-        })
 }
 
 #[cfg(test)]
@@ -212,18 +197,6 @@ mod tests {
             conns
                 .iter()
                 .any(|c| c.local.port() == port && c.state == LISTEN)
-        );
-        assert_eq!(
-            app_accepts(l.local_addr().unwrap(), Duration::from_secs(1)),
-            Ok(())
-        );
-        drop(l);
-        assert_eq!(
-            app_accepts(
-                SocketAddr::new([127, 0, 0, 1].into(), port),
-                Duration::from_secs(1)
-            ),
-            Err("connection refused".into())
         );
     }
 }

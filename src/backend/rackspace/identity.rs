@@ -5,11 +5,11 @@ use std::sync::Once;
 
 use serde_json::{Value, json};
 
-use crate::clb::{ApiError, classify, message, now_unix};
-use crate::config::{Config, DEFAULT_AUTH_URL, Secret, printable, url_parses};
+use crate::backend::http::{Failure, Http, Reply, check_url, is_remote_http};
+use crate::backend::rackspace::clb::{ApiError, classify, message, now_unix};
+use crate::cli::{Config, DEFAULT_AUTH_URL, Secret, printable, url_parses};
 use crate::error::Error;
-use crate::http::{Failure, Http, Reply, check_url, is_remote_http};
-use crate::retry::Deadline;
+use crate::time::Deadline;
 
 pub struct Session {
     pub token: Secret,

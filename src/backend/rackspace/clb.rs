@@ -7,11 +7,11 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::config::Secret;
+use crate::backend::http::{Http, Reply};
+use crate::cli::Secret;
+use crate::core::plan::{Attrs, Change, Condition, Node};
 use crate::error::Error;
-use crate::http::{Http, Reply};
-use crate::reconcile::{Attrs, Change, Condition, Node};
-use crate::retry::Deadline;
+use crate::time::Deadline;
 
 /// What a failed call means for the caller.
 #[derive(Debug, PartialEq)]
@@ -50,14 +50,14 @@ pub fn classify(reply: &Reply, now_unix: u64) -> ApiError {
             reply
                 .retry_after
                 .as_deref()
-                .and_then(|v| crate::retry::parse_retry_after(v, now_unix)),
+                .and_then(|v| crate::time::parse_retry_after(v, now_unix)),
         ),
         // Rate limiting is also reported as 429 by some proxies.
         429 => ApiError::RateLimited(
             reply
                 .retry_after
                 .as_deref()
-                .and_then(|v| crate::retry::parse_retry_after(v, now_unix)),
+                .and_then(|v| crate::time::parse_retry_after(v, now_unix)),
         ),
         422 if msg.contains("Duplicate nodes") => ApiError::Duplicate,
         422 if msg.contains("deleted") => ApiError::Gone(msg),

@@ -1,0 +1,6 @@
+//! This machine: its addresses, its TCP connections, the app's port, the drain watch.
+
+pub mod addr;
+pub mod conns;
+pub mod drain;
+pub mod probe;

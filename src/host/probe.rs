@@ -1,0 +1,52 @@
+//! Whether the app answers: today a TCP connect to its address and port.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// Whether something accepts TCP connections on `addr` now; the error says why not.
+pub fn app_accepts(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
+    TcpStream::connect_timeout(&addr, timeout.max(Duration::from_millis(1)))
+        .map(drop)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                "no answer".to_string()
+            }
+            _ => e.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname};
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn a_listener_accepts_and_a_port_held_without_one_refuses() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        assert_eq!(
+            app_accepts(l.local_addr().unwrap(), Duration::from_secs(1)),
+            Ok(())
+        );
+        // Bound but not listening: refused, and no other test can take the port meanwhile
+        // (one dropped could be handed to a listener of a test running beside this one).
+        let held = nix::sys::socket::socket(
+            AddressFamily::Inet,
+            SockType::Stream,
+            SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .unwrap();
+        let any: std::net::SocketAddrV4 = "127.0.0.1:0".parse().unwrap();
+        bind(held.as_raw_fd(), &SockaddrIn::from(any)).unwrap();
+        let port = getsockname::<SockaddrIn>(held.as_raw_fd()).unwrap().port();
+        assert_eq!(
+            app_accepts(
+                SocketAddr::new([127, 0, 0, 1].into(), port),
+                Duration::from_secs(1)
+            ),
+            Err("connection refused".into())
+        );
+    }
+}
