@@ -165,7 +165,7 @@ fn api_bodies() {
             };
             let _ = crate::backend::rackspace::clb::classify(&reply, 0);
         }
-        let _ = serde_json::from_str::<Vec<crate::core::plan::Node>>(&s);
+        let _ = serde_json::from_str::<Vec<crate::backend::rackspace::clb::Node>>(&s);
         if let Ok(lb) = serde_json::from_str::<crate::backend::rackspace::clb::LoadBalancer>(&s) {
             let _ = lb.sources();
         }

@@ -44,7 +44,8 @@ fn real_main(journal: bool) -> Result<i32, Error> {
     let cfg = Config::new(args, &|name| std::env::var_os(name))?;
     log::secret(&cfg.api_key.0);
     log::init(journal, cfg.quiet);
-    let outcomes = engine::run(&cfg)?;
+    let mut backend = backend::rackspace::Rackspace::new(&cfg);
+    let outcomes = engine::run(&cfg, &mut backend)?;
     Ok(report::report(&cfg, &outcomes))
 }
 

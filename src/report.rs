@@ -120,11 +120,11 @@ fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
 pub fn to_json(o: &Outcome) -> Value {
     let n = o.node.as_ref();
     json!({
-        "load_balancer": o.lb_id,
+        "load_balancer": id(&o.lb_id.0),
         "region": o.region,
         "address": o.address.to_string(),
         "port": o.port,
-        "node_id": n.map(|n| n.id),
+        "node_id": n.map(|n| id(&n.id.0)),
         "condition": n.map(|n| n.condition.as_str()),
         "status": n.and_then(|n| n.status.as_deref()),
         "weight": n.and_then(|n| n.weight),
@@ -134,11 +134,18 @@ pub fn to_json(o: &Outcome) -> Value {
         "requests": o.requests,
         "error": o.error.as_ref().map(Error::to_string),
         "nodes": o.nodes.iter().map(|n| json!({
-            "node_id": n.id,
-            "condition": n.condition,
+            "node_id": id(&n.id.0),
+            "condition": n.condition.as_str(),
             "status": n.status,
             "weight": n.weight,
             "type": n.node_type,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// An id as the service gives it: a JSON number where it is one (Cloud Load Balancers), so
+/// scripts comparing numbers keep working, else a string (a UUID).
+fn id(text: &str) -> Value {
+    text.parse::<u64>()
+        .map_or_else(|_| Value::from(text), Value::from)
 }

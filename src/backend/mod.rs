@@ -1,4 +1,81 @@
-//! The load balancer services peekaboo talks to, and the transport they share.
+//! The load balancer services peekaboo talks to, behind one trait, and the transport they
+//! share. The engine sees only `Backend`, `ApiError` and the model in `core`: a backend is the
+//! only place that knows its service's wire words.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::core::model::{Action, LbRef, Member, Snapshot};
+use crate::error::Error;
+use crate::time::Deadline;
 
 pub mod http;
 pub mod rackspace;
+
+/// What a failed call means for the caller.
+#[derive(Debug, PartialEq)]
+pub enum ApiError {
+    /// No answer, or one we could not read: the request may or may not have been applied.
+    Transport(String),
+    /// 5xx: the service is in trouble; try again later.
+    Server(String),
+    /// 413 from the rate limiter: wait as told (or back off when it does not say).
+    RateLimited(Option<Duration>),
+    /// 422: the load balancer is busy with another change.
+    Busy(String),
+    /// 422: a node with this address and port exists already.
+    Duplicate,
+    /// 401: the token is no longer valid.
+    Unauthorized,
+    /// 404: the load balancer or the node does not exist (which one depends on the call).
+    NotFound(String),
+    /// 410, or 422 "deleted": the load balancer is gone.
+    Gone(String),
+    /// Any other refusal (400, 403, the node limit): final.
+    Refused(String),
+    /// Already decided to be final by the caller.
+    Final(Error),
+}
+
+/// What the engine must tell the user in the backend's terms: which setting to check, which
+/// permission is missing.
+#[derive(Debug)]
+pub enum Fact<'a> {
+    /// The load balancer does not exist (404 on reading it); `detail` is the service's words.
+    NotFound { lb: &'a LbRef, detail: String },
+    /// The load balancer is deleted (410 and the like).
+    Deleted { lb: &'a LbRef, detail: String },
+    /// A read shows it gone or going, in the service's word for that.
+    Gone { lb: &'a LbRef, word: &'a str },
+    /// A token fresh from identity is refused by the load balancer API.
+    TokenRefused { doing: &'a str },
+}
+
+/// One load balancer service. Every call is bounded by the deadline it is given, so each change
+/// can have its own; every answer that is not a success is an `ApiError` the engine decides on.
+pub trait Backend {
+    /// Warnings worth a line before anything is sent (plain http, no DNS configuration).
+    fn preflight(&self) -> Vec<String>;
+    /// Gets a token, unless one is held.
+    fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError>;
+    /// Drops the token (the service refused it): the next `authenticate` gets a new one.
+    fn forget_token(&mut self);
+    /// The region the catalog named, else the one configured, for the report.
+    fn region(&self) -> String;
+    /// Reads the load balancer (with its members, when the service sends them along).
+    fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError>;
+    /// Lists the members.
+    fn members(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError>;
+    /// Sends one change for this host's member at `target`.
+    fn apply(
+        &self,
+        lb: &LbRef,
+        target: SocketAddr,
+        action: &Action,
+        deadline: &Deadline,
+    ) -> Result<(), ApiError>;
+    /// The words for a fact the user must act on.
+    fn explain(&self, fact: Fact<'_>) -> String;
+    /// Requests sent so far (tried, at least), for -json.
+    fn requests(&self) -> usize;
+}

@@ -7,7 +7,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::core::plan::{Attrs, Condition, NodeType, Want};
+use crate::core::model::{Attrs, Condition, NodeType, Want};
 use crate::error::Error;
 pub use crate::time::{format_duration, parse_duration};
 

@@ -8,17 +8,16 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use serde_json::Value;
-
-use crate::core::plan::{Node, find_nodes};
+use crate::core::model::Member;
+use crate::core::plan::find_nodes;
 
 /// What one read of a busy load balancer shows of its progress.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Seen {
-    /// The load balancer's `updated` (`{"time": …}`), bumped by every change applied.
-    pub updated: Option<Value>,
-    /// The nodes other than ours, as `others` leaves them; None when the read left them out.
-    pub others: Option<Vec<Node>>,
+    /// Whatever the service bumps with every change applied (CLB's `updated` time).
+    pub updated: Option<String>,
+    /// The members other than ours, as `others` leaves them; None when the read left them out.
+    pub others: Option<Vec<Member>>,
 }
 
 /// Whether anything happened between two reads: a change applied (the `updated` time moved),
@@ -46,15 +45,15 @@ pub fn busy_pace(base: Duration, interval: Duration, quiet: u32) -> Duration {
 
 /// The nodes other than ours (every one of ours, duplicates included), as changes leave them:
 /// without the health status, which moves by itself.
-pub fn others(nodes: &[Node], address: IpAddr, port: u16) -> Vec<Node> {
-    let ours: Vec<u64> = find_nodes(nodes, address, port)
-        .iter()
+pub fn others(nodes: &[Member], address: IpAddr, port: u16) -> Vec<Member> {
+    let ours: Vec<_> = find_nodes(nodes, address, port)
+        .into_iter()
         .map(|n| n.id)
         .collect();
     nodes
         .iter()
         .filter(|n| !ours.contains(&n.id))
-        .map(|n| Node {
+        .map(|n| Member {
             status: None,
             ..n.clone()
         })
@@ -66,9 +65,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn node(id: u64, address: &str, condition: &str, status: &str) -> Node {
-        Node {
-            id,
+    fn node(id: u64, address: &str, condition: &str, status: &str) -> Member {
+        Member {
+            id: id.into(),
             address: address.into(),
             port: 80,
             condition: condition.into(),
@@ -103,11 +102,11 @@ mod tests {
 
     #[test]
     fn progress_is_a_change_applied_or_another_node_changed() {
-        let t = |s: &str| Some(json!({ "time": s }));
+        let t = |s: &str| Some(json!({ "time": s }).to_string());
         let a = vec![node(2, "10.0.0.2", "ENABLED", "")];
         let mut b = a.clone();
         b[0].condition = "DRAINING".into();
-        let seen = |updated, others: Option<&Vec<Node>>| Seen {
+        let seen = |updated, others: Option<&Vec<Member>>| Seen {
             updated,
             others: others.cloned(),
         };

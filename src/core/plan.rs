@@ -3,82 +3,7 @@
 
 use std::net::IpAddr;
 
-use serde::Deserialize;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Condition {
-    Enabled,
-    Disabled,
-    Draining,
-}
-
-impl Condition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Condition::Enabled => "ENABLED",
-            Condition::Disabled => "DISABLED",
-            Condition::Draining => "DRAINING",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodeType {
-    Primary,
-    Secondary,
-}
-
-impl NodeType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodeType::Primary => "PRIMARY",
-            NodeType::Secondary => "SECONDARY",
-        }
-    }
-}
-
-/// Weight and type asked for with -weight and -type; None leaves them to the API (new nodes)
-/// or as they are (existing ones).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Attrs {
-    pub weight: Option<u32>,
-    pub node_type: Option<NodeType>,
-}
-
-/// What an update changes; None fields are left as they are.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Change {
-    pub condition: Option<Condition>,
-    pub weight: Option<u32>,
-    pub node_type: Option<NodeType>,
-}
-
-impl Change {
-    /// "to DRAINING, weight 5", or ": type SECONDARY" when the condition stays.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(w) = self.weight {
-            parts.push(format!("weight {w}"));
-        }
-        if let Some(t) = self.node_type {
-            parts.push(format!("type {}", t.as_str()));
-        }
-        match self.condition {
-            Some(c) if parts.is_empty() => format!(" to {}", c.as_str()),
-            Some(c) => format!(" to {}, {}", c.as_str(), parts.join(", ")),
-            None => format!(": {}", parts.join(", ")),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Want {
-    Present(Condition),
-    Absent,
-    /// DRAINING if the node is serving (ENABLED); left as it is otherwise, absent included.
-    /// The first half of a graceful exit: never adds a node, never revives a disabled one.
-    Drained,
-}
+use crate::core::model::{Action, Attrs, Change, Condition, Member, Want};
 
 /// One stage of a run. Without `-wait` a run is a single `Converge`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,50 +39,11 @@ pub fn steps(want: Want, wait: bool) -> Vec<Step> {
     }
 }
 
-/// A node as the API lists it. Only id, address, port and condition are sure to be there.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-pub struct Node {
-    pub id: u64,
-    pub address: String,
-    pub port: u16,
-    pub condition: String,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub weight: Option<u32>,
-    #[serde(default, rename = "type")]
-    pub node_type: Option<String>,
-}
-
-impl Node {
-    /// The original tool's `{ADDR ID PORT STATUS CONDITION WEIGHT TYPE}`.
-    pub fn summary(&self) -> String {
-        format!(
-            "{{{} {} {} {} {} {} {}}}",
-            self.address,
-            self.id,
-            self.port,
-            self.status.as_deref().unwrap_or("UNKNOWN"),
-            self.condition,
-            self.weight.map_or("-".to_string(), |w| w.to_string()),
-            self.node_type.as_deref().unwrap_or("-"),
-        )
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Nothing,
-    Create(Condition, Attrs),
-    Update(u64, Change),
-    Delete(u64),
-}
-
 /// Finds our nodes, lowest id first: same port, and the same address compared as an IP, so
 /// `::1`, `0:0:0:0:0:0:0:1` and a v4-mapped `::ffff:10.0.0.1` all match their plain forms.
 /// Usually one; more when a race, a hand or two spellings of one address left duplicates.
-pub fn find_nodes(nodes: &[Node], address: IpAddr, port: u16) -> Vec<Node> {
-    let mut ours: Vec<Node> = nodes
+pub fn find_nodes(nodes: &[Member], address: IpAddr, port: u16) -> Vec<Member> {
+    let mut ours: Vec<Member> = nodes
         .iter()
         .filter(|n| {
             n.port == port
@@ -168,13 +54,13 @@ pub fn find_nodes(nodes: &[Node], address: IpAddr, port: u16) -> Vec<Node> {
         })
         .cloned()
         .collect();
-    ours.sort_by_key(|n| n.id);
+    ours.sort_by(|a, b| a.id.cmp(&b.id));
     ours
 }
 
 /// Every request that would bring `ours` (as `find_nodes` returns them) to what is wanted,
 /// lowest id first; one at most per node. None of ours: as `plan` says (create, or nothing).
-pub fn plan_all(ours: &[Node], want: Want, attrs: Attrs) -> Vec<Action> {
+pub fn plan_all(ours: &[Member], want: Want, attrs: Attrs) -> Vec<Action> {
     if ours.is_empty() {
         return vec![plan(None, want, attrs)]
             .into_iter()
@@ -189,23 +75,23 @@ pub fn plan_all(ours: &[Node], want: Want, attrs: Attrs) -> Vec<Action> {
 
 /// The next request when all of `ours` must end as wanted: the first of `plan_all`, so each
 /// pass sends one (the load balancer takes one change at a time) and decides again after it.
-pub fn plan_each(ours: &[Node], want: Want, attrs: Attrs) -> Action {
+pub fn plan_each(ours: &[Member], want: Want, attrs: Attrs) -> Action {
     plan_all(ours, want, attrs)
-        .first()
-        .copied()
+        .into_iter()
+        .next()
         .unwrap_or(Action::Nothing)
 }
 
 /// The next request to send. `Nothing` means no mutating request at all: changing a node to
 /// what it already is still locks the load balancer for everyone. `attrs` apply to `Present`.
-pub fn plan(current: Option<&Node>, want: Want, attrs: Attrs) -> Action {
+pub fn plan(current: Option<&Member>, want: Want, attrs: Attrs) -> Action {
     match (current, want) {
         (None, Want::Absent) => Action::Nothing,
-        (Some(n), Want::Absent) => Action::Delete(n.id),
+        (Some(n), Want::Absent) => Action::Delete(n.id.clone()),
         (None, Want::Present(c)) => Action::Create(c, attrs),
         (Some(n), Want::Present(c)) => {
             let change = Change {
-                condition: Some(c).filter(|c| !n.condition.eq_ignore_ascii_case(c.as_str())),
+                condition: Some(c).filter(|c| n.condition != *c),
                 weight: attrs.weight.filter(|w| n.weight != Some(*w)),
                 node_type: attrs.node_type.filter(|t| {
                     !n.node_type
@@ -216,11 +102,11 @@ pub fn plan(current: Option<&Node>, want: Want, attrs: Attrs) -> Action {
             if change == Change::default() {
                 Action::Nothing
             } else {
-                Action::Update(n.id, change)
+                Action::Update(n.id.clone(), change)
             }
         }
-        (Some(n), Want::Drained) if n.condition.eq_ignore_ascii_case("ENABLED") => Action::Update(
-            n.id,
+        (Some(n), Want::Drained) if n.condition == Condition::Enabled => Action::Update(
+            n.id.clone(),
             Change {
                 condition: Some(Condition::Draining),
                 ..Change::default()
@@ -233,8 +119,8 @@ pub fn plan(current: Option<&Node>, want: Want, attrs: Attrs) -> Action {
 /// How many sends in a row of one change the API accepted without applying, after a fresh
 /// listing of an ACTIVE load balancer asks for `now` again, given the count so far and the
 /// change last accepted. Anything else asked for is progress, and starts the count afresh.
-pub fn unapplied(count: u32, last_accepted: Option<Action>, now: Action) -> u32 {
-    if now != Action::Nothing && last_accepted == Some(now) {
+pub fn unapplied(count: u32, last_accepted: Option<&Action>, now: &Action) -> u32 {
+    if *now != Action::Nothing && last_accepted == Some(now) {
         count.saturating_add(1)
     } else {
         0
@@ -244,11 +130,12 @@ pub fn unapplied(count: u32, last_accepted: Option<Action>, now: Action) -> u32 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::NodeType;
     use Condition::*;
 
-    fn node(id: u64, address: &str, port: u16, condition: &str) -> Node {
-        Node {
-            id,
+    fn node(id: u64, address: &str, port: u16, condition: &str) -> Member {
+        Member {
+            id: id.into(),
             address: address.into(),
             port,
             condition: condition.into(),
@@ -283,10 +170,10 @@ mod tests {
                 let expected = if have == want {
                     Action::Nothing
                 } else {
-                    Action::Update(9, to(want))
+                    Action::Update(9.into(), to(want))
                 };
                 assert_eq!(plan(Some(&n), Want::Present(want), NONE), expected);
-                assert_eq!(plan(Some(&n), Want::Absent, NONE), Action::Delete(9));
+                assert_eq!(plan(Some(&n), Want::Absent, NONE), Action::Delete(9.into()));
             }
         }
         assert_eq!(plan(None, Want::Absent, NONE), Action::Nothing);
@@ -308,7 +195,7 @@ mod tests {
         };
         assert_eq!(
             plan(Some(&n), Want::Present(Enabled), asked),
-            Action::Update(3, both)
+            Action::Update(3.into(), both)
         );
         assert_eq!(both.describe(), ": weight 5, type SECONDARY");
         let drain = Change {
@@ -317,7 +204,7 @@ mod tests {
         };
         assert_eq!(
             plan(Some(&n), Want::Present(Draining), asked),
-            Action::Update(3, drain)
+            Action::Update(3.into(), drain)
         );
         assert_eq!(drain.describe(), " to DRAINING, weight 5, type SECONDARY");
         n.weight = Some(5);
@@ -331,7 +218,7 @@ mod tests {
         assert_eq!(
             plan(Some(&n), Want::Present(Enabled), asked),
             Action::Update(
-                3,
+                3.into(),
                 Change {
                     weight: Some(5),
                     ..Change::default()
@@ -345,9 +232,12 @@ mod tests {
         // Draining and deleting never touch weight or type.
         assert_eq!(
             plan(Some(&n), Want::Drained, asked),
-            Action::Update(3, to(Draining))
+            Action::Update(3.into(), to(Draining))
         );
-        assert_eq!(plan(Some(&n), Want::Absent, asked), Action::Delete(3));
+        assert_eq!(
+            plan(Some(&n), Want::Absent, asked),
+            Action::Delete(3.into())
+        );
     }
 
     #[test]
@@ -356,7 +246,7 @@ mod tests {
         let n = |c: Condition| node(4, "10.0.0.1", 80, c.as_str());
         assert_eq!(
             plan(Some(&n(Enabled)), Want::Drained, NONE),
-            Action::Update(4, to(Draining))
+            Action::Update(4.into(), to(Draining))
         );
         assert_eq!(
             plan(Some(&n(Draining)), Want::Drained, NONE),
@@ -419,7 +309,7 @@ mod tests {
         let find = |a: &str, p| {
             find_nodes(&nodes, a.parse().unwrap(), p)
                 .first()
-                .map(|n| n.id)
+                .map(|n| n.id.0.parse::<u64>().unwrap())
         };
         assert_eq!(
             find("10.0.0.1", 80),
@@ -441,23 +331,30 @@ mod tests {
             node(5, "2001:db8::6", 80, "ENABLED"),
         ];
         let ours = find_nodes(&all, me, 80);
-        assert_eq!(ours.iter().map(|n| n.id).collect::<Vec<_>>(), [3, 7]);
+        let ids: Vec<String> = ours.iter().map(|n| n.id.to_string()).collect();
+        assert_eq!(ids, ["3", "7"]);
         let drain = Want::Present(Draining);
         for (want, expected) in [
             // 3 is DRAINING already: 7 is next.
-            (drain, Action::Update(7, to(Draining))),
-            (Want::Drained, Action::Update(7, to(Draining))),
-            (Want::Present(Enabled), Action::Update(3, to(Enabled))),
-            (Want::Present(Disabled), Action::Update(3, to(Disabled))),
-            (Want::Absent, Action::Delete(3)),
+            (drain, Action::Update(7.into(), to(Draining))),
+            (Want::Drained, Action::Update(7.into(), to(Draining))),
+            (
+                Want::Present(Enabled),
+                Action::Update(3.into(), to(Enabled)),
+            ),
+            (
+                Want::Present(Disabled),
+                Action::Update(3.into(), to(Disabled)),
+            ),
+            (Want::Absent, Action::Delete(3.into())),
         ] {
             assert_eq!(plan_each(&ours, want, NONE), expected, "{want:?}");
         }
         assert_eq!(
             plan_all(&ours, Want::Present(Disabled), NONE),
             [
-                Action::Update(3, to(Disabled)),
-                Action::Update(7, to(Disabled))
+                Action::Update(3.into(), to(Disabled)),
+                Action::Update(7.into(), to(Disabled))
             ]
         );
         let mut done = ours.clone();
@@ -472,19 +369,24 @@ mod tests {
 
     #[test]
     fn a_change_asked_for_again_counts_as_not_applied() {
-        let drain = Action::Update(4, to(Draining));
-        let other = Action::Update(5, to(Draining));
+        let drain = Action::Update(4.into(), to(Draining));
+        let other = Action::Update(5.into(), to(Draining));
         for (count, last, now, want) in [
-            (0, Some(drain), drain, 1),
-            (2, Some(drain), drain, 3),
+            (0, Some(drain.clone()), drain.clone(), 1),
+            (2, Some(drain.clone()), drain.clone(), 3),
             // Another node next (a duplicate), or nothing left to do: progress.
-            (2, Some(drain), other, 0),
-            (2, Some(drain), Action::Nothing, 0),
+            (2, Some(drain.clone()), other, 0),
+            (2, Some(drain.clone()), Action::Nothing, 0),
             (1, None, drain, 0),
-            (0, Some(Action::Delete(4)), Action::Delete(4), 1),
+            (
+                0,
+                Some(Action::Delete(4.into())),
+                Action::Delete(4.into()),
+                1,
+            ),
         ] {
             assert_eq!(
-                unapplied(count, last, now),
+                unapplied(count, last.as_ref(), &now),
                 want,
                 "{count} {last:?} {now:?}"
             );

@@ -11,7 +11,7 @@ use crate::log::{log, warn};
 
 /// What to watch, and for how long.
 pub struct Drain<'a> {
-    pub node_id: u64,
+    pub node_id: &'a str,
     pub address: IpAddr,
     pub port: u16,
     pub sources: &'a [IpAddr],

@@ -2,8 +2,8 @@
 //! through), what went wrong in words, and whether trying again can help.
 
 use super::{BODY_LIMIT, host_of, tls};
+use crate::backend::ApiError;
 use crate::backend::http::proxy::ProxyUrl;
-use crate::backend::rackspace::clb::ApiError;
 use crate::error::Error;
 
 /// No answer, or an unreadable one, worded for the log. `final_` when trying again cannot help

@@ -2,41 +2,14 @@
 //! The status code alone does not say what to do (422 is "busy", "deleted" or "duplicate";
 //! 413 is "slow down" or "full"), so `classify` reads the body too.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::backend::ApiError;
 use crate::backend::http::{Http, Reply};
 use crate::cli::Secret;
-use crate::core::plan::{Attrs, Change, Condition, Node};
-use crate::error::Error;
+use crate::core::model::{Attrs, Change, Condition, LbPhase, Member, MemberId, Snapshot};
 use crate::time::Deadline;
-
-/// What a failed call means for the caller.
-#[derive(Debug, PartialEq)]
-pub enum ApiError {
-    /// No answer, or one we could not read: the request may or may not have been applied.
-    Transport(String),
-    /// 5xx: the service is in trouble; try again later.
-    Server(String),
-    /// 413 from the rate limiter: wait as told (or back off when it does not say).
-    RateLimited(Option<Duration>),
-    /// 422: the load balancer is busy with another change.
-    Busy(String),
-    /// 422: a node with this address and port exists already.
-    Duplicate,
-    /// 401: the token is no longer valid.
-    Unauthorized,
-    /// 404: the load balancer or the node does not exist (which one depends on the call).
-    NotFound(String),
-    /// 410, or 422 "deleted": the load balancer is gone.
-    Gone(String),
-    /// Any other refusal (400, 403, the node limit): final.
-    Refused(String),
-    /// Already decided to be final by the caller.
-    Final(Error),
-}
 
 /// Reads an error answer. `now_unix` is for `Retry-After` given as a date.
 pub fn classify(reply: &Reply, now_unix: u64) -> ApiError {
@@ -93,6 +66,49 @@ fn json_has(body: &[u8], key: &str) -> bool {
     serde_json::from_slice::<Value>(body).is_ok_and(|v| v.get(key).is_some())
 }
 
+/// A node as the API lists it. Only id, address, port and condition are sure to be there.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Node {
+    pub id: u64,
+    pub address: String,
+    pub port: u16,
+    pub condition: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub weight: Option<u32>,
+    #[serde(default, rename = "type")]
+    pub node_type: Option<String>,
+}
+
+impl Node {
+    /// The node in peekaboo's terms; None for a condition the API does not document.
+    fn member(self) -> Option<Member> {
+        Some(Member {
+            id: MemberId(self.id.to_string()),
+            condition: Condition::from_word(&self.condition)?,
+            address: self.address,
+            port: self.port,
+            status: self.status,
+            weight: self.weight,
+            node_type: self.node_type,
+        })
+    }
+}
+
+/// Nodes as members: a condition the API does not document makes the answer unreadable,
+/// which is retried (it is not what the API sends).
+fn members(nodes: Vec<Node>) -> Result<Vec<Member>, ApiError> {
+    nodes
+        .into_iter()
+        .map(|n| n.member().ok_or_else(unreadable))
+        .collect()
+}
+
+fn unreadable() -> ApiError {
+    ApiError::Transport("the load balancer API sent an unreadable answer".into())
+}
+
 /// The load balancer, as far as peekaboo cares.
 #[derive(Debug, Deserialize)]
 pub struct LoadBalancer {
@@ -110,6 +126,23 @@ pub struct LoadBalancer {
 }
 
 impl LoadBalancer {
+    /// The read in peekaboo's terms.
+    pub fn snapshot(self) -> Result<Snapshot, ApiError> {
+        let sources = self.sources();
+        let phase = match self.status.as_str() {
+            "ACTIVE" => LbPhase::Active,
+            "DELETED" | "PENDING_DELETE" => LbPhase::Gone(self.status),
+            // BUILD, PENDING_UPDATE, SUSPENDED, ERROR and any word yet unknown: not now.
+            _ => LbPhase::Busy(self.status),
+        };
+        Ok(Snapshot {
+            phase,
+            sources,
+            progress: self.updated.map(|u| u.to_string()),
+            members: self.nodes.map(members).transpose()?,
+        })
+    }
+
     /// The addresses the load balancer connects to nodes from (unparsable entries skipped).
     pub fn sources(&self) -> Vec<std::net::IpAddr> {
         self.source_addresses
@@ -126,7 +159,7 @@ pub struct Clb<'a> {
     pub http: &'a Http,
     pub endpoint: &'a str,
     pub token: &'a Secret,
-    pub lb: u64,
+    pub lb: &'a str,
     pub deadline: &'a Deadline,
 }
 
@@ -141,13 +174,13 @@ impl Clb<'_> {
         parse::<Wrap>(&body).map(|w| w.load_balancer)
     }
 
-    pub fn nodes(&self) -> Result<Vec<Node>, ApiError> {
+    pub fn nodes(&self) -> Result<Vec<Member>, ApiError> {
         #[derive(Deserialize)]
         struct Wrap {
             nodes: Vec<Node>,
         }
         let body = self.call("GET", "/nodes", None)?;
-        parse::<Wrap>(&body).map(|w| w.nodes)
+        members(parse::<Wrap>(&body)?.nodes)
     }
 
     pub fn create(
@@ -169,7 +202,7 @@ impl Clb<'_> {
     }
 
     /// Sends only what changes.
-    pub fn update(&self, id: u64, change: Change) -> Result<(), ApiError> {
+    pub fn update(&self, id: &MemberId, change: Change) -> Result<(), ApiError> {
         let mut node = serde_json::Map::new();
         if let Some(c) = change.condition {
             node.insert("condition".into(), c.as_str().into());
@@ -184,7 +217,7 @@ impl Clb<'_> {
             .map(drop)
     }
 
-    pub fn delete(&self, id: u64) -> Result<(), ApiError> {
+    pub fn delete(&self, id: &MemberId) -> Result<(), ApiError> {
         self.call("DELETE", &format!("/nodes/{id}"), None).map(drop)
     }
 
@@ -203,8 +236,7 @@ impl Clb<'_> {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|_| ApiError::Transport("the load balancer API sent an unreadable answer".into()))
+    serde_json::from_slice(body).map_err(|_| unreadable())
 }
 
 pub fn now_unix() -> u64 {
@@ -217,6 +249,7 @@ pub fn now_unix() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn reply(status: u16, body: &str, retry_after: Option<&str>) -> ApiError {
         let r = Reply {

@@ -5,8 +5,9 @@ use std::sync::Once;
 
 use serde_json::{Value, json};
 
+use crate::backend::ApiError;
 use crate::backend::http::{Failure, Http, Reply, check_url, is_remote_http};
-use crate::backend::rackspace::clb::{ApiError, classify, message, now_unix};
+use crate::backend::rackspace::clb::{classify, message, now_unix};
 use crate::cli::{Config, DEFAULT_AUTH_URL, Secret, printable, url_parses};
 use crate::error::Error;
 use crate::time::Deadline;

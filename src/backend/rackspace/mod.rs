@@ -1,5 +1,141 @@
 //! Rackspace: Identity v2.0 and Cloud Load Balancers v1.0, the only place that knows their
 //! wire words.
 
+use std::net::SocketAddr;
+
+use crate::backend::http::{Http, dns_hint, is_remote_http};
+use crate::backend::{ApiError, Backend, Fact};
+use crate::cli::Config;
+use crate::core::model::{Action, LbRef, Member, Snapshot, describe_new};
+use crate::log::log;
+use crate::time::Deadline;
+
 pub mod clb;
 pub mod identity;
+
+use clb::Clb;
+use identity::Session;
+
+/// The Rackspace backend: one token for every load balancer of the run.
+pub struct Rackspace<'a> {
+    cfg: &'a Config,
+    http: Http,
+    session: Option<Session>,
+}
+
+impl<'a> Rackspace<'a> {
+    pub fn new(cfg: &'a Config) -> Rackspace<'a> {
+        Rackspace {
+            cfg,
+            http: Http::new(cfg.request_timeout, cfg.ca_certs.as_deref(), &cfg.proxy),
+            session: None,
+        }
+    }
+
+    /// The load balancer API for `lb`, with the current token; None before authenticating.
+    fn clb<'s>(&'s self, lb: &'s LbRef, deadline: &'s Deadline) -> Result<Clb<'s>, ApiError> {
+        // The engine authenticates before any call; a call without a token is its bug, worded
+        // as the 401 the service would answer.
+        let session = self.session.as_ref().ok_or(ApiError::Unauthorized)?;
+        Ok(Clb {
+            http: &self.http,
+            endpoint: &session.endpoint,
+            token: &session.token,
+            lb: &lb.0,
+            deadline,
+        })
+    }
+}
+
+impl Backend for Rackspace<'_> {
+    fn preflight(&self) -> Vec<String> {
+        let url = &self.cfg.auth_url;
+        let mut warnings: Vec<String> = dns_hint(url).into_iter().collect();
+        if is_remote_http(url) {
+            warnings.push(format!(
+                "Warning: -allow-http: credentials go to {url} in clear text"
+            ));
+        }
+        warnings
+    }
+
+    fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {
+        if self.session.is_none() {
+            let session = identity::authenticate(&self.http, self.cfg, deadline)?;
+            // From now on no line may hold it, whoever quotes it back.
+            crate::log::secret(&session.token.0);
+            self.session = Some(session);
+        }
+        Ok(())
+    }
+
+    fn forget_token(&mut self) {
+        self.session = None;
+    }
+
+    fn region(&self) -> String {
+        match &self.session {
+            Some(s) => s.region.clone(),
+            None => self.cfg.region.clone().unwrap_or_default(),
+        }
+    }
+
+    fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
+        self.clb(lb, deadline)?.load_balancer()?.snapshot()
+    }
+
+    fn members(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
+        self.clb(lb, deadline)?.nodes()
+    }
+
+    fn apply(
+        &self,
+        lb: &LbRef,
+        target: SocketAddr,
+        action: &Action,
+        deadline: &Deadline,
+    ) -> Result<(), ApiError> {
+        let clb = self.clb(lb, deadline)?;
+        match action {
+            Action::Nothing => Ok(()),
+            Action::Create(c, attrs) => {
+                log(&format!(
+                    "Creating new node as {}",
+                    describe_new(*c, *attrs)
+                ));
+                clb.create(&target.ip().to_string(), target.port(), *c, *attrs)
+            }
+            Action::Update(id, change) => {
+                log(&format!("Updating node {id}{}", change.describe()));
+                clb.update(id, *change)
+            }
+            Action::Delete(id) => {
+                log(&format!("Deleting node {id}"));
+                clb.delete(id)
+            }
+        }
+    }
+
+    fn explain(&self, fact: Fact<'_>) -> String {
+        match fact {
+            Fact::NotFound { lb, detail } => format!(
+                "load balancer {lb} was not found in region {} ({detail}): check LOAD_BALANCER_ID and OS_REGION_NAME",
+                self.session.as_ref().map_or("", |s| s.region.as_str())
+            ),
+            Fact::Deleted { lb, detail } => {
+                format!("load balancer {lb} is deleted ({detail}): check LOAD_BALANCER_ID")
+            }
+            Fact::Gone { lb, word } => {
+                format!("load balancer {lb} is {word}: check LOAD_BALANCER_ID")
+            }
+            Fact::TokenRefused { doing } => format!(
+                "{doing}: the load balancer API refused a fresh token (401): check that user '{}' may manage load balancers",
+                self.cfg.username
+            ),
+        }
+    }
+
+    fn requests(&self) -> usize {
+        self.http.requests()
+    }
+}

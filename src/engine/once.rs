@@ -1,0 +1,279 @@
+//! The job on one load balancer: its steps (`plan::steps`) and the pass each step repeats
+//! until it is done.
+
+use std::time::{Duration, Instant};
+
+use crate::backend::ApiError;
+use crate::core::converge::{AfterRead, AfterSend, Answer, Converge, Did};
+use crate::core::model::{Action, Condition, LbPhase, Member, Want};
+use crate::core::plan::{Step, plan_all, plan_each, steps};
+use crate::engine::Run;
+use crate::engine::drive::Pause;
+use crate::error::Error;
+use crate::host::drain::{Drain, Ended};
+use crate::log::{log, warn};
+use crate::time::{Deadline, format_duration};
+
+impl Run<'_> {
+    /// The whole job on load balancer `self.lb.id`.
+    pub(super) fn one(&mut self, deadline: &Deadline) -> Result<Option<Member>, Error> {
+        if self.cfg.status {
+            return self.drive(deadline, Run::status_pass);
+        }
+        if self.cfg.dry_run {
+            let want = self.cfg.want;
+            let mut step = Converge::default();
+            return self.drive(deadline, |run, d| run.converge_pass(&mut step, want, d));
+        }
+        let mut member = None;
+        for step in steps(self.cfg.want, self.cfg.wait) {
+            match step {
+                Step::WaitForApp => {
+                    log(&format!(
+                        "Waiting for the app to accept connections on {} before enabling it",
+                        self.target()
+                    ));
+                    self.drive(deadline, Run::app_pass)?;
+                }
+                Step::Converge(want) => member = self.converge(want, deadline)?,
+                Step::WatchDrain => self.watch_drain(member.as_ref(), deadline)?,
+                Step::WaitOnline => member = Some(self.drive(deadline, Run::online_pass)?),
+            }
+        }
+        Ok(member)
+    }
+
+    fn status_pass(&mut self, deadline: &Deadline) -> Result<Option<Member>, Pause> {
+        self.read_lb(deadline)?;
+        self.list_members(deadline)?;
+        Ok(self.lb.mine.first().cloned())
+    }
+
+    fn converge(&mut self, want: Want, deadline: &Deadline) -> Result<Option<Member>, Error> {
+        let (target, lb) = (self.target(), &self.lb.id);
+        log(&match want {
+            Want::Present(c) => format!(
+                "Setting {target} to be {} on load balancer {lb}",
+                c.as_str()
+            ),
+            Want::Absent => format!("Deleting {target} from load balancer {lb}"),
+            Want::Drained => format!("Draining {target} on load balancer {lb}"),
+        });
+        let mut step = Converge::default();
+        self.drive(deadline, |run, d| run.converge_pass(&mut step, want, d))
+    }
+
+    /// One look at the load balancer, and at most one change.
+    fn converge_pass(
+        &mut self,
+        step: &mut Converge,
+        want: Want,
+        deadline: &Deadline,
+    ) -> Result<Option<Member>, Pause> {
+        let snapshot = self.read_lb(deadline)?;
+        let lb = self.lb.id.clone();
+        let active = snapshot.phase == LbPhase::Active;
+        let status = snapshot.phase.word().to_string();
+        let others = self
+            .lb
+            .inline
+            .as_deref()
+            .map(|m| crate::core::pace::others(m, self.address, self.cfg.port));
+        let attrs = self.cfg.attrs;
+        let (action, current) = match step.after_read(active, others, want, !self.cfg.dry_run) {
+            // While the load balancer is busy with our change, or one we wait to make, a look
+            // is one GET: the whole fleet shares 10 GET/s per account.
+            AfterRead::Applying => {
+                return Err(Pause::Poll(format!(
+                    "load balancer {lb} is {status} while it applies the change, waiting for ACTIVE"
+                )));
+            }
+            AfterRead::WaitTurn => return Err(self.wait_turn(&status)),
+            AfterRead::Send(action) => (action, None),
+            // A load balancer without members: ours can be created without listing them,
+            // which saves a fleet starting on a new pool a GET per host in its first burst.
+            AfterRead::DecideUnlisted => (plan_each(&[], want, attrs), None),
+            AfterRead::Decide { applied } => {
+                if applied {
+                    log(&format!(
+                        "Load balancer {lb} has applied the change: another has started since"
+                    ));
+                }
+                self.list_members(deadline)?;
+                let action = step
+                    .decide(active, &self.lb.mine, want, attrs)
+                    .map_err(|times| {
+                        self.unapplied_error(&plan_each(&self.lb.mine, want, attrs), times)
+                    })?;
+                (action, self.lb.mine.first().cloned())
+            }
+        };
+        if self.cfg.dry_run && action != Action::Nothing {
+            self.would(&action, current.is_some(), want);
+            return Ok(current);
+        }
+        match action {
+            Action::Nothing => {
+                if !step.changed {
+                    log("Node is already in that state: nothing to change");
+                }
+                return Ok(current);
+            }
+            _ if !active => {
+                step.hold(action);
+                return Err(self.wait_turn(&status));
+            }
+            _ => {}
+        }
+        let result = self.backend.apply(&lb, self.target(), &action, deadline);
+        let answer = match &result {
+            Ok(()) => Answer::Accepted,
+            Err(ApiError::NotFound(_)) => Answer::Gone,
+            Err(ApiError::Busy(_)) => Answer::Busy,
+            Err(ApiError::Duplicate) => Answer::Duplicate,
+            Err(ApiError::Refused(_)) => Answer::Refused,
+            Err(_) => Answer::Other,
+        };
+        let unlisted = step.unlisted;
+        match (step.after_send(&action, answer), result) {
+            (AfterSend::Accepted, _) => {
+                self.lb.did = self.lb.did.after(&action);
+                Err(Pause::Changed(format!(
+                    "load balancer {lb} accepted the change, waiting for it to be ACTIVE again"
+                )))
+            }
+            (AfterSend::WaitTurn, Err(ApiError::Busy(m))) => {
+                Err(Pause::Blocked(format!("changing the node: {m}")))
+            }
+            (AfterSend::Relist, Err(ApiError::Duplicate)) => {
+                log(
+                    "The node exists already (an earlier try landed, or another host added it): listing again",
+                );
+                Err(Pause::Now)
+            }
+            (AfterSend::Relist, Err(ApiError::Refused(m))) if unlisted => {
+                log(&format!(
+                    "Creating the node was refused ({m}): listing the nodes before deciding"
+                ));
+                Err(Pause::Now)
+            }
+            // The member went away under us: the next listing says what to do instead.
+            (AfterSend::Relist, _) => Err(Pause::Now),
+            (_, Err(e)) => Err(self.trouble(e, "changing the node")),
+            (_, Ok(())) => Err(Pause::Now),
+        }
+    }
+
+    fn wait_turn(&self, status: &str) -> Pause {
+        Pause::Blocked(format!(
+            "load balancer {} is {status}, waiting for ACTIVE before changing it",
+            self.lb.id
+        ))
+    }
+
+    /// -dry-run: says what would be sent, and sends nothing.
+    fn would(&mut self, action: &Action, listed: bool, want: Want) {
+        // With duplicates, each of them would be changed in turn: say so.
+        let all: Vec<String> = if listed {
+            plan_all(&self.lb.mine, want, self.cfg.attrs)
+                .iter()
+                .map(Action::words)
+                .collect()
+        } else {
+            vec![action.words()]
+        };
+        let words = all.join(", then ");
+        log(&format!("Dry run: would {words}; nothing sent"));
+        self.lb.did = Did::would(action);
+        self.lb.would = Some(words);
+    }
+
+    fn unapplied_error(&self, action: &Action, times: u32) -> Pause {
+        Pause::Fail(Error::Failed(format!(
+            "load balancer {} accepted the change ({}) {times} times but never applied it: it is ACTIVE and the node is as it was; check for a proxy or gateway between this host and the API that answers in its place",
+            self.lb.id,
+            action.words(),
+        )))
+    }
+
+    fn app_pass(&mut self, deadline: &Deadline) -> Result<(), Pause> {
+        let limit = Duration::from_secs(1).min(deadline.remaining());
+        match crate::host::probe::app_accepts(self.target(), limit) {
+            Ok(()) => {
+                log(&format!("The app accepts connections on {}", self.target()));
+                Ok(())
+            }
+            Err(why) => Err(Pause::Poll(format!(
+                "the app does not accept connections on {} yet ({why}), waiting before enabling it",
+                self.target()
+            ))),
+        }
+    }
+
+    fn online_pass(&mut self, deadline: &Deadline) -> Result<Member, Pause> {
+        self.read_lb(deadline)?;
+        self.list_members(deadline)?;
+        match self.lb.mine.first() {
+            Some(m) if m.is_online() => {
+                log(&format!("Node {} is ONLINE: its health check passes", m.id));
+                Ok(m.clone())
+            }
+            Some(m) => Err(Pause::Poll(format!(
+                "node {} is {}, waiting for the load balancer's health check to pass",
+                m.id,
+                m.status.as_deref().unwrap_or("without a status")
+            ))),
+            None => Err(Pause::Fail(Error::Failed(format!(
+                "node {} disappeared from load balancer {} while waiting for it to be ONLINE",
+                self.target(),
+                self.lb.id
+            )))),
+        }
+    }
+
+    /// Waits until the load balancer's connections to the app have ended, or -drain-timeout.
+    fn watch_drain(&mut self, member: Option<&Member>, deadline: &Deadline) -> Result<(), Error> {
+        let Some(member) = member.filter(|m| m.condition == Condition::Draining) else {
+            log("Node is not serving: no connections to wait for");
+            return Ok(());
+        };
+        let drain = self.cfg.drain_timeout;
+        if drain.is_zero() {
+            log("-drain-timeout 0: not waiting for connections to end");
+            return Ok(());
+        }
+        let ended = crate::host::drain::wait(&Drain {
+            node_id: &member.id.0,
+            address: self.address,
+            port: self.cfg.port,
+            sources: &self.lb.sources,
+            limit: drain,
+            until: Instant::now() + drain.min(deadline.remaining()),
+            pace: (self.cfg.interval / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)),
+        });
+        if deadline.remaining().is_zero() {
+            let left = match &ended {
+                Ended::TimedOut(n) => n.as_str(),
+                _ => "unknown",
+            };
+            return Err(self.deadline_error(format!(
+                "connections to end ({left} left) before finishing the drain"
+            )));
+        }
+        match ended {
+            Ended::Drained(after) => log(&format!(
+                "All connections ended after {}",
+                format_duration(after)
+            )),
+            Ended::TimedOut(n) => warn(&format!(
+                "-drain-timeout {} passed: cutting {n} connections",
+                format_duration(drain)
+            )),
+            Ended::Blind => warn(&format!(
+                "-drain-timeout {} passed: going on without knowing whether connections remain",
+                format_duration(drain)
+            )),
+        }
+        Ok(())
+    }
+}
