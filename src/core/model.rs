@@ -28,7 +28,7 @@ impl PartialOrd for MemberId {
     }
 }
 
-/// A load balancer as the user named it (`LOAD_BALANCER_ID`, `-lb`).
+/// A load balancer as the user named it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LbRef(pub String);
 

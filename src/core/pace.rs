@@ -26,7 +26,7 @@ pub fn progressed(before: &Seen, now: &Seen) -> bool {
     before != now
 }
 
-/// Polls that see no progress before slowing down: a normal PENDING_UPDATE window (1 to 3 s)
+/// Polls that see no progress before slowing down: a normal busy window after a change (1 to 3 s)
 /// ends within them, and is still noticed within one base pace.
 const GRACE: u32 = 3;
 /// How much slower each further poll without progress gets.

@@ -34,11 +34,23 @@ pub struct Http {
 }
 
 /// An HTTP answer of any status: what it means is for the caller to decide.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Reply {
     pub status: u16,
-    pub retry_after: Option<String>,
+    /// Names in lower case, in the order received (a service may put what matters in one:
+    /// `Retry-After`, Keystone v3's `X-Subject-Token`).
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The first value of header `name` (any case), if it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl Http {
@@ -142,11 +154,11 @@ impl Http {
         let fail = |e: ureq::Error| describe(&e, url, via, self.private_roots);
         let mut resp = agent.run(req).map_err(fail)?;
         let status = resp.status().as_u16();
-        let retry_after = resp
+        let headers = resp
             .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
         let body = resp
             .body_mut()
             .with_config()
@@ -155,7 +167,7 @@ impl Http {
             .map_err(fail)?;
         Ok(Reply {
             status,
-            retry_after,
+            headers,
             body,
         })
     }

@@ -14,23 +14,18 @@ use crate::time::Deadline;
 /// Reads an error answer. `now_unix` is for `Retry-After` given as a date.
 pub fn classify(reply: &Reply, now_unix: u64) -> ApiError {
     let msg = message(&reply.body).unwrap_or_else(|| format!("HTTP {}", reply.status));
-    let over_limit = reply.retry_after.is_some() || json_has(&reply.body, "overLimit");
+    let retry_after = reply.header("retry-after");
+    let over_limit = retry_after.is_some() || json_has(&reply.body, "overLimit");
     match reply.status {
         401 => ApiError::Unauthorized,
         404 => ApiError::NotFound(msg),
         410 => ApiError::Gone(msg),
         413 if over_limit => ApiError::RateLimited(
-            reply
-                .retry_after
-                .as_deref()
-                .and_then(|v| crate::time::parse_retry_after(v, now_unix)),
+            retry_after.and_then(|v| crate::time::parse_retry_after(v, now_unix)),
         ),
         // Rate limiting is also reported as 429 by some proxies.
         429 => ApiError::RateLimited(
-            reply
-                .retry_after
-                .as_deref()
-                .and_then(|v| crate::time::parse_retry_after(v, now_unix)),
+            retry_after.and_then(|v| crate::time::parse_retry_after(v, now_unix)),
         ),
         422 if msg.contains("Duplicate nodes") => ApiError::Duplicate,
         422 if msg.contains("deleted") => ApiError::Gone(msg),
@@ -254,7 +249,10 @@ mod tests {
     fn reply(status: u16, body: &str, retry_after: Option<&str>) -> ApiError {
         let r = Reply {
             status,
-            retry_after: retry_after.map(str::to_string),
+            headers: retry_after
+                .map(|v| ("retry-after".to_string(), v.to_string()))
+                .into_iter()
+                .collect(),
             body: body.as_bytes().to_vec(),
         };
         classify(&r, 1_434_234_600)

@@ -11,6 +11,8 @@ use crate::log::log;
 use crate::time::Deadline;
 
 pub mod clb;
+#[cfg(test)]
+mod fuzz;
 pub mod identity;
 
 use clb::Clb;
