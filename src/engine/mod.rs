@@ -20,6 +20,7 @@ use crate::core::plan::{
 };
 use crate::error::Error;
 use crate::host::drain::Ended;
+use crate::host::signal::Signal;
 use crate::log::{log, warn};
 use crate::time::{Backoff, Deadline, seed};
 
@@ -310,7 +311,9 @@ impl Run<'_> {
         let mut jitter = Backoff::new(base, base, seed().rotate_left(31));
         let mut last_why = None;
         loop {
-            let (why, again, delay) = match pass(self)? {
+            let next = pass(self)?;
+            let just_changed = matches!(next, Next::Changed(_));
+            let (why, again, delay) = match next {
                 Next::Done(t) => return Ok(t),
                 Next::Now => continue,
                 Next::Changed(why) => {
@@ -342,7 +345,9 @@ impl Run<'_> {
             }
             if self.deadline.remaining() <= delay {
                 // Waiting any longer cannot help: the next try would start after the deadline.
-                self.deadline.sleep(delay);
+                if let Err(signal) = self.deadline.sleep(delay) {
+                    return Err(self.interrupted(signal, why, just_changed));
+                }
                 return Err(self.deadline_error(why));
             }
             let line = format!(
@@ -356,7 +361,9 @@ impl Run<'_> {
             } else {
                 log(&line);
             }
-            self.deadline.sleep(delay);
+            if let Err(signal) = self.deadline.sleep(delay) {
+                return Err(self.interrupted(signal, why, just_changed));
+            }
             last_why = Some(why);
         }
     }
@@ -367,6 +374,25 @@ impl Run<'_> {
         (self.cfg.interval / 10)
             .mul_f64(self.crowd)
             .min(self.cfg.interval * 2)
+    }
+
+    /// A signal ended a wait: what it was for, and the node as last read (which, right after
+    /// our change was accepted, is the node before it).
+    fn interrupted(&self, signal: Signal, waiting_for: String, just_changed: bool) -> Error {
+        let stands = match (self.mine.first(), self.last_seen.is_some()) {
+            (Some(n), _) if just_changed => {
+                format!("node {} was {} before the change", n.id, n.condition)
+            }
+            (Some(n), _) => format!("node {} is {}", n.id, n.condition),
+            (None, _) if just_changed => "the node was absent before the change".into(),
+            (None, true) => "the node is absent".into(),
+            (None, false) => "nothing was read yet".into(),
+        };
+        Error::Interrupted {
+            signal,
+            waiting_for,
+            stands,
+        }
     }
 
     fn deadline_error(&self, waiting_for: String) -> Error {
@@ -727,7 +753,7 @@ impl Run<'_> {
             until: Instant::now() + drain.min(self.deadline.remaining()),
             pace: (self.cfg.interval / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)),
         });
-        if self.deadline.remaining().is_zero() {
+        if self.deadline.remaining().is_zero() && !matches!(ended, Ended::Interrupted(..)) {
             let left = match &ended {
                 Ended::TimedOut(n) => n.as_str(),
                 _ => "unknown",
@@ -749,6 +775,13 @@ impl Run<'_> {
                 "-drain-timeout {} passed: going on without knowing whether connections remain",
                 format_duration(drain)
             )),
+            Ended::Interrupted(signal, left) => {
+                let left = left.map_or("connections that cannot be seen".into(), |n| {
+                    format!("{n} connections left")
+                });
+                let why = format!("the drain of node {}, with {left}", node.id);
+                return Err(self.interrupted(signal, why, false));
+            }
         }
         Ok(())
     }
