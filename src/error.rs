@@ -65,3 +65,23 @@ impl fmt::Display for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupt_says_what_it_waited_for_and_exits_128_plus_the_signal() {
+        let e = |signal| Error::Interrupted {
+            signal,
+            waiting_for: "load balancer 7 is PENDING_UPDATE, waiting for ACTIVE".into(),
+            stands: "node 1001 is ENABLED".into(),
+        };
+        assert_eq!(
+            e(Signal::Term).to_string(),
+            "interrupted by SIGTERM while waiting: load balancer 7 is PENDING_UPDATE, waiting for ACTIVE; node 1001 is ENABLED"
+        );
+        assert_eq!(e(Signal::Term).exit_code(), 143);
+        assert_eq!(e(Signal::Int).exit_code(), 130);
+    }
+}

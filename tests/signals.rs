@@ -231,11 +231,11 @@ fn a_signal_during_a_request_lets_it_finish_and_stops_at_the_next_wait() {
         "PUT",
         "/nodes/1000",
         1,
-        Action::Delay(Duration::from_secs(1)),
+        Action::Delay(Duration::from_secs(3)),
     ));
     let mut run = start(&f, &["-drain"]);
     run.wait_for_line(&format!("Updating node {id} to DRAINING"));
-    // The PUT is in flight once the fake has read it; it answers a second later.
+    // The PUT is in flight once the fake has read it; it answers seconds later.
     let give_up = Instant::now() + GIVE_UP;
     while !f.requests().iter().any(|r| r.method == "PUT") {
         assert!(Instant::now() < give_up, "no PUT arrived");
@@ -265,4 +265,27 @@ fn a_signal_during_a_request_lets_it_finish_and_stops_at_the_next_wait() {
         "nothing sent after the accepted change"
     );
     assert_eq!(f.nodes(LB)[0].condition, "DRAINING");
+}
+
+#[test]
+fn a_signal_during_the_last_request_lets_the_run_finish_and_says_so() {
+    let f = fake_with(Config::default());
+    let id = f.add_node(LB, ADDR, PORT, "ENABLED");
+    let read = "/loadbalancers/1";
+    f.inject(fault("GET", read, 1, Action::Delay(Duration::from_secs(3))));
+    let run = start(&f, &["-status"]);
+    let give_up = Instant::now() + GIVE_UP;
+    while !f.requests().iter().any(|r| r.path.ends_with(read)) {
+        assert!(Instant::now() < give_up, "no read arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    run.signal(Signal::SIGTERM);
+    let (code, stdout, stderr) = run.finish();
+    // Nothing was left to wait for: the answer is the run's, not the signal's.
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&format!("{id}")), "{stdout}");
+    assert!(
+        stderr.contains("SIGTERM arrived as the run finished: nothing was left to stop"),
+        "{stderr}"
+    );
 }
