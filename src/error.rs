@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::host::signal::Signal;
+
 #[derive(Debug, PartialEq)]
 pub enum Error {
     /// The command line or an environment variable is wrong. Nothing was sent. Exit 2.
@@ -21,6 +23,14 @@ pub enum Error {
         limit: Duration,
         waiting_for: String,
     },
+    /// SIGTERM or SIGINT ended a wait. Exit 128 + the signal's number (143, 130).
+    Interrupted {
+        signal: Signal,
+        /// What the wait was for, as the drive loop says it.
+        waiting_for: String,
+        /// Where the node stands: "node 1001 is ENABLED", "the node is absent", ...
+        stands: String,
+    },
 }
 
 impl Error {
@@ -29,6 +39,7 @@ impl Error {
             Error::Failed(_) => 1,
             Error::Usage(_) | Error::Config(_) => 2,
             Error::Deadline { .. } => 3,
+            Error::Interrupted { signal, .. } => signal.exit_code(),
         }
     }
 }
@@ -42,6 +53,35 @@ impl fmt::Display for Error {
                 "gave up after -timeout {}: {waiting_for}",
                 crate::cli::format_duration(*limit)
             ),
+            Error::Interrupted {
+                signal,
+                waiting_for,
+                stands,
+            } => write!(
+                f,
+                "interrupted by {} while waiting: {waiting_for}; {stands}",
+                signal.name()
+            ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupt_says_what_it_waited_for_and_exits_128_plus_the_signal() {
+        let e = |signal| Error::Interrupted {
+            signal,
+            waiting_for: "load balancer 7 is PENDING_UPDATE, waiting for ACTIVE".into(),
+            stands: "node 1001 is ENABLED".into(),
+        };
+        assert_eq!(
+            e(Signal::Term).to_string(),
+            "interrupted by SIGTERM while waiting: load balancer 7 is PENDING_UPDATE, waiting for ACTIVE; node 1001 is ENABLED"
+        );
+        assert_eq!(e(Signal::Term).exit_code(), 143);
+        assert_eq!(e(Signal::Int).exit_code(), 130);
     }
 }

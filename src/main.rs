@@ -18,8 +18,15 @@ use cli::{Config, USAGE, parse_args};
 use error::Error;
 
 fn main() {
+    // First, before any thread exists: threads inherit the blocked signals.
+    let signals = host::signal::install();
     let journal = log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref());
     log::init(journal, false);
+    if let Err(why) = signals {
+        log::warn(&format!(
+            "Warning: {why}; SIGTERM and SIGINT will end peekaboo without a word"
+        ));
+    }
     std::process::exit(match real_main(journal) {
         Ok(code) => code,
         Err(e) => {
@@ -46,6 +53,13 @@ fn real_main(journal: bool) -> Result<i32, Error> {
     log::init(journal, cfg.quiet);
     let mut backend = backend::rackspace::Rackspace::new(&cfg);
     let outcomes = engine::run(&cfg, &mut backend)?;
+    // A signal during the last request, with no wait after it: the run did finish.
+    if let Some(s) = host::signal::pending() {
+        log::log(&format!(
+            "{} arrived as the run finished: nothing was left to stop",
+            s.name()
+        ));
+    }
     Ok(report::report(&cfg, &outcomes))
 }
 

@@ -1,8 +1,10 @@
 //! Waiting, bounded: one deadline for the whole run, jittered exponential backoff between
 //! tries, and `Retry-After` in both of its forms. The arithmetic is pure; only `Deadline`
-//! reads the clock.
+//! reads the clock (and its sleep ends early on a signal).
 
 use std::time::{Duration, Instant};
+
+use crate::host::signal::Signal;
 
 /// One deadline for the whole run, so no wait and no request outlives `-timeout`.
 pub struct Deadline {
@@ -20,9 +22,10 @@ impl Deadline {
         self.end.saturating_duration_since(Instant::now())
     }
 
-    /// Sleeps for `d`, or until the deadline if that comes first.
-    pub fn sleep(&self, d: Duration) {
-        std::thread::sleep(d.min(self.remaining()));
+    /// Sleeps for `d`, or until the deadline if that comes first; a SIGTERM or SIGINT ends
+    /// it at once, and says which.
+    pub fn sleep(&self, d: Duration) -> Result<(), Signal> {
+        crate::host::signal::sleep(d.min(self.remaining()))
     }
 }
 

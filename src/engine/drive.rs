@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::core::pace::busy_pace;
 use crate::engine::Run;
 use crate::error::Error;
+use crate::host::signal::Signal;
 use crate::log::{log, warn};
 use crate::time::{Backoff, Deadline, format_duration, seed};
 
@@ -56,6 +57,7 @@ impl Run<'_> {
                 Ok(t) => return Ok(t),
                 Err(pause) => pause,
             };
+            let just_changed = matches!(pause, Pause::Changed(_));
             let (why, again, delay) = match pause {
                 Pause::Fail(e) => return Err(e),
                 Pause::Now => continue,
@@ -88,7 +90,9 @@ impl Run<'_> {
             }
             if deadline.remaining() <= delay {
                 // Waiting any longer cannot help: the next try would start after the deadline.
-                deadline.sleep(delay);
+                if let Err(signal) = deadline.sleep(delay) {
+                    return Err(self.interrupted(signal, why, just_changed));
+                }
                 return Err(self.deadline_error(why));
             }
             let line = format!(
@@ -102,7 +106,9 @@ impl Run<'_> {
             } else {
                 log(&line);
             }
-            deadline.sleep(delay);
+            if let Err(signal) = deadline.sleep(delay) {
+                return Err(self.interrupted(signal, why, just_changed));
+            }
             last_why = Some(why);
         }
     }
@@ -113,6 +119,34 @@ impl Run<'_> {
         (self.cfg.interval / 10)
             .mul_f64(self.crowd)
             .min(self.cfg.interval * 2)
+    }
+
+    /// A signal ended a wait: what it was for, and our member as last read (which, right
+    /// after our change was accepted, is the member before it).
+    pub(super) fn interrupted(
+        &self,
+        signal: Signal,
+        waiting_for: String,
+        just_changed: bool,
+    ) -> Error {
+        let stands = match (self.lb.mine.first(), self.lb.last_seen.is_some()) {
+            (Some(m), _) if just_changed => {
+                format!(
+                    "node {} was {} before the change",
+                    m.id,
+                    m.condition.as_str()
+                )
+            }
+            (Some(m), _) => format!("node {} is {}", m.id, m.condition.as_str()),
+            (None, _) if just_changed => "the node was absent before the change".into(),
+            (None, true) => "the node is absent".into(),
+            (None, false) => "nothing was read yet".into(),
+        };
+        Error::Interrupted {
+            signal,
+            waiting_for,
+            stands,
+        }
     }
 
     pub(super) fn deadline_error(&self, waiting_for: String) -> Error {

@@ -251,7 +251,7 @@ impl Run<'_> {
             until: Instant::now() + drain.min(deadline.remaining()),
             pace: (self.cfg.interval / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)),
         });
-        if deadline.remaining().is_zero() {
+        if deadline.remaining().is_zero() && !matches!(ended, Ended::Interrupted(..)) {
             let left = match &ended {
                 Ended::TimedOut(n) => n.as_str(),
                 _ => "unknown",
@@ -273,6 +273,13 @@ impl Run<'_> {
                 "-drain-timeout {} passed: going on without knowing whether connections remain",
                 format_duration(drain)
             )),
+            Ended::Interrupted(signal, left) => {
+                let left = left.map_or("connections that cannot be seen".into(), |n| {
+                    format!("{n} connections left")
+                });
+                let why = format!("the drain of node {}, with {left}", member.id);
+                return Err(self.interrupted(signal, why, false));
+            }
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::format_duration;
 use crate::host::conns;
+use crate::host::signal::{Signal, sleep};
 use crate::log::{log, warn};
 
 /// What to watch, and for how long.
@@ -32,6 +33,8 @@ pub enum Ended {
     TimedOut(String),
     /// Connections could not be seen (said why in the log): the whole time was waited.
     Blind,
+    /// A signal ended the wait, with these connections left (None: they could not be seen).
+    Interrupted(Signal, Option<String>),
 }
 
 pub fn wait(d: &Drain) -> Ended {
@@ -42,8 +45,10 @@ pub fn wait(d: &Drain) -> Ended {
             "Cannot watch connections: {why}; waiting the whole -drain-timeout {} instead",
             format_duration(d.limit)
         ));
-        std::thread::sleep(d.until.saturating_duration_since(Instant::now()));
-        return Ended::Blind;
+        return match sleep(d.until.saturating_duration_since(Instant::now())) {
+            Ok(()) => Ended::Blind,
+            Err(s) => Ended::Interrupted(s, None),
+        };
     }
     let sources: Vec<String> = d.sources.iter().map(IpAddr::to_string).collect();
     log(&format!(
@@ -58,8 +63,10 @@ pub fn wait(d: &Drain) -> Ended {
             Ok(by_source) => by_source,
             Err(why) => {
                 warn(&format!("Cannot read connections any more: {why}"));
-                std::thread::sleep(d.until.saturating_duration_since(Instant::now()));
-                return Ended::Blind;
+                return match sleep(d.until.saturating_duration_since(Instant::now())) {
+                    Ok(()) => Ended::Blind,
+                    Err(s) => Ended::Interrupted(s, None),
+                };
             }
         };
         let now = Instant::now();
@@ -78,7 +85,9 @@ pub fn wait(d: &Drain) -> Ended {
             ));
             next_report = now + Duration::from_secs(5);
         }
-        std::thread::sleep(d.pace.min(d.until - now));
+        if let Err(s) = sleep(d.pace.min(d.until - now)) {
+            return Ended::Interrupted(s, Some(conns::describe(&left)));
+        }
     }
 }
 

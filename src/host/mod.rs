@@ -1,6 +1,8 @@
-//! This machine: its addresses, its TCP connections, the app's port, the drain watch.
+//! This machine: its addresses, its TCP connections, the app's port, the drain watch, the
+//! signals that stop a run.
 
 pub mod addr;
 pub mod conns;
 pub mod drain;
 pub mod probe;
+pub mod signal;
