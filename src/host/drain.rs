@@ -5,9 +5,9 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::cli::format_duration;
 use crate::host::conns;
 use crate::log::{log, warn};
+use crate::time::format_duration;
 
 /// What to watch, and for how long.
 pub struct Drain<'a> {
