@@ -51,7 +51,7 @@ impl fmt::Display for Error {
             Error::Deadline { limit, waiting_for } => write!(
                 f,
                 "gave up after -timeout {}: {waiting_for}",
-                crate::cli::format_duration(*limit)
+                crate::time::format_duration(*limit)
             ),
             Error::Interrupted {
                 signal,

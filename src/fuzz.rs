@@ -86,12 +86,12 @@ fn durations() {
         let s = g.mutate(&[
             "5", "0.25", "90s", "1m30s", "250ms", "1.5h", "10us", "2h45m",
         ]);
-        if let Some(d) = crate::cli::parse_duration(&s) {
+        if let Some(d) = crate::time::parse_duration(&s) {
             // What parses prints in a form that parses back to nearly the same: the printed
             // form keeps tenths of a second under a minute, whole seconds above.
-            let printed = crate::cli::format_duration(d);
+            let printed = crate::time::format_duration(d);
             let back =
-                crate::cli::parse_duration(&printed).unwrap_or_else(|| panic!("{s} -> {printed}"));
+                crate::time::parse_duration(&printed).unwrap_or_else(|| panic!("{s} -> {printed}"));
             let diff = back.abs_diff(d);
             assert!(
                 diff <= std::time::Duration::from_secs(1),
@@ -112,7 +112,7 @@ fn addresses() {
             "0.0.0.0",
             "fe80::1%eth0",
         ]);
-        if let Ok(ip) = crate::cli::parse_ip(&s, "-ip") {
+        if let Ok(ip) = crate::cli::env::parse_ip(&s, "-ip") {
             assert!(!ip.is_unspecified() && !ip.is_multicast(), "{s}");
         }
     }

@@ -49,10 +49,10 @@ fn real_main(journal: bool) -> Result<i32, Error> {
         ))));
     }
     let cfg = Config::new(args, &|name| std::env::var_os(name))?;
-    log::secret(&cfg.api_key.0);
+    log::secret(&cfg.backend.api_key.0);
     log::init(journal, cfg.quiet);
-    let mut backend = backend::rackspace::Rackspace::new(&cfg);
-    let outcomes = engine::run(&cfg, &mut backend)?;
+    let mut backend = backend::rackspace::Rackspace::new(&cfg.backend);
+    let outcomes = engine::run(&cfg.job(), &mut backend)?;
     // A signal during the last request, with no wait after it: the run did finish.
     if let Some(s) = host::signal::pending() {
         log::log(&format!(

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::cli::Config;
-use crate::engine::Outcome;
+use crate::engine::{Mode, Outcome};
 use crate::error::Error;
 use crate::log;
 
@@ -59,7 +59,8 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> i32 {
                     log::error(&format!("Error: {msg}"));
                 }
             }
-            _ if cfg.status || cfg.dry_run => {}
+            // The read-only modes answer on stdout instead.
+            _ if !matches!(cfg.mode, Mode::Apply { .. }) => {}
             (None, Some(node)) => {
                 log::outcome(&format!("Final node state{on}: {}", node.summary()))
             }
@@ -90,7 +91,7 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> i32 {
     if let Some(e) = outcomes.iter().find_map(|o| o.error.as_ref()) {
         return e.exit_code();
     }
-    if cfg.status && outcomes.iter().any(|o| o.node.is_none()) {
+    if cfg.mode == Mode::Status && outcomes.iter().any(|o| o.node.is_none()) {
         return ABSENT;
     }
     0
@@ -101,18 +102,20 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> i32 {
 fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
     let lb = format!("load balancer {} ({})", o.lb_id, o.region);
     let target = std::net::SocketAddr::new(o.address, o.port);
-    if cfg.status {
-        if o.nodes.is_empty() {
-            out.line(&format!("{lb}: {target} is absent"));
+    match cfg.mode {
+        Mode::Status => {
+            if o.nodes.is_empty() {
+                out.line(&format!("{lb}: {target} is absent"));
+            }
+            for n in &o.nodes {
+                out.line(&format!("{lb}: {}", n.summary()));
+            }
         }
-        for n in &o.nodes {
-            out.line(&format!("{lb}: {}", n.summary()));
-        }
-    } else if cfg.dry_run {
-        match &o.would {
+        Mode::DryRun(_) => match &o.would {
             Some(words) => out.line(&format!("{lb}: would {words}")),
             None => out.line(&format!("{lb}: {target} needs no change")),
-        }
+        },
+        Mode::Apply { .. } => {}
     }
 }
 

@@ -2,6 +2,7 @@
 //! share. The engine sees only `Backend`, `ApiError` and the model in `core`: a backend is the
 //! only place that knows its service's wire words.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -11,6 +12,16 @@ use crate::time::Deadline;
 
 pub mod http;
 pub mod rackspace;
+
+/// A value that must never be printed: Debug shows a placeholder.
+#[derive(Clone, PartialEq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
 
 /// What a failed call means for the caller.
 #[derive(Debug, PartialEq)]

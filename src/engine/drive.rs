@@ -45,7 +45,7 @@ impl Run<'_> {
         deadline: &Deadline,
         mut pass: impl FnMut(&mut Self, &Deadline) -> Result<T, Pause>,
     ) -> Result<T, Error> {
-        let interval = self.cfg.interval;
+        let interval = self.cfg.timing.interval;
         let base = interval / 8;
         let mut polls = Backoff::new(base, interval, seed());
         let mut errors = Backoff::new(base, interval, seed().rotate_left(17));
@@ -116,9 +116,9 @@ impl Run<'_> {
     /// The mean wait for a turn on a busy load balancer: a tenth of -interval (0.5 s by
     /// default) per unit of crowding, at most twice -interval.
     fn pace(&self) -> Duration {
-        (self.cfg.interval / 10)
+        (self.cfg.timing.interval / 10)
             .mul_f64(self.crowd)
-            .min(self.cfg.interval * 2)
+            .min(self.cfg.timing.interval * 2)
     }
 
     /// A signal ended a wait: what it was for, and our member as last read (which, right
@@ -151,7 +151,7 @@ impl Run<'_> {
 
     pub(super) fn deadline_error(&self, waiting_for: String) -> Error {
         Error::Deadline {
-            limit: self.cfg.timeout,
+            limit: self.cfg.timing.timeout,
             waiting_for,
         }
     }

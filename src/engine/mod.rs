@@ -10,7 +10,6 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::backend::{ApiError, Backend, Fact};
-use crate::cli::{AddressSource, Config};
 use crate::core::converge::Did;
 use crate::core::model::{LbPhase, LbRef, Member, Snapshot};
 use crate::core::pace::{Seen, others, progressed};
@@ -20,7 +19,10 @@ use crate::log::{log, warn};
 use crate::time::Deadline;
 
 mod drive;
+mod job;
 mod once;
+
+pub use job::*;
 
 use drive::Pause;
 
@@ -46,7 +48,7 @@ pub struct Outcome {
 
 /// One run: the same job on each load balancer in turn, with one token.
 pub struct Run<'a> {
-    cfg: &'a Config,
+    cfg: &'a Job<'a>,
     backend: &'a mut dyn Backend,
     address: IpAddr,
     /// Set when we re-authenticated after a 401 and no call has succeeded since: a second 401
@@ -99,9 +101,9 @@ impl LbState {
 /// Applies the job to each load balancer in turn, with one authentication and one deadline.
 /// Errs only when nothing could start (no address); failures on a load balancer are in its
 /// `Outcome`.
-pub fn run(cfg: &Config, backend: &mut dyn Backend) -> Result<Vec<Outcome>, Error> {
-    let deadline = Deadline::new(cfg.timeout);
-    for note in &cfg.notes {
+pub fn run(cfg: &Job, backend: &mut dyn Backend) -> Result<Vec<Outcome>, Error> {
+    let deadline = Deadline::new(cfg.timing.timeout);
+    for note in cfg.notes {
         log(note);
     }
     for warning in cfg.warnings.iter().chain(&backend.preflight()) {
@@ -117,7 +119,7 @@ pub fn run(cfg: &Config, backend: &mut dyn Backend) -> Result<Vec<Outcome>, Erro
         lb: LbState::new(LbRef(String::new())),
     };
     let mut outcomes = Vec::new();
-    for lb_id in &cfg.lb_ids {
+    for lb_id in cfg.lbs {
         run.lb = LbState::new(LbRef(lb_id.to_string()));
         let sent_before = run.backend.requests();
         let result = run.one(&deadline);
@@ -131,7 +133,7 @@ pub fn run(cfg: &Config, backend: &mut dyn Backend) -> Result<Vec<Outcome>, Erro
             lb_id: lb.id,
             region: run.backend.region(),
             address,
-            port: cfg.port,
+            port: cfg.node.port,
             node,
             nodes: lb.mine,
             did: lb.did,
@@ -143,8 +145,8 @@ pub fn run(cfg: &Config, backend: &mut dyn Backend) -> Result<Vec<Outcome>, Erro
     Ok(outcomes)
 }
 
-fn resolve_address(cfg: &Config) -> Result<IpAddr, Error> {
-    if let Some((ip, source)) = &cfg.address {
+fn resolve_address(cfg: &Job) -> Result<IpAddr, Error> {
+    if let Some((ip, source)) = &cfg.node.address {
         let from = match source {
             AddressSource::Flag => "-ip",
             AddressSource::Servicenet => "RAX_SERVICENET_IPV4",
@@ -165,7 +167,7 @@ fn resolve_address(cfg: &Config) -> Result<IpAddr, Error> {
 
 impl Run<'_> {
     fn target(&self) -> SocketAddr {
-        SocketAddr::new(self.address, self.cfg.port)
+        SocketAddr::new(self.address, self.cfg.node.port)
     }
 
     /// Authenticates if needed, then reads the load balancer; keeps what the read shows.
@@ -188,7 +190,7 @@ impl Run<'_> {
             others: snapshot
                 .members
                 .as_deref()
-                .map(|m| others(m, self.address, self.cfg.port)),
+                .map(|m| others(m, self.address, self.cfg.node.port)),
         };
         if let Some(before) = self.lb.last_seen.replace(seen.clone()) {
             self.lb.quiet = if progressed(&before, &seen) {
@@ -219,7 +221,7 @@ impl Run<'_> {
 
     /// Keeps our members from a read, and warns once per load balancer when there are several.
     fn saw(&mut self, members: &[Member]) {
-        self.lb.mine = find_nodes(members, self.address, self.cfg.port);
+        self.lb.mine = find_nodes(members, self.address, self.cfg.node.port);
         let mine = &self.lb.mine;
         if mine.len() > 1 && !self.lb.warned_duplicates {
             self.lb.warned_duplicates = true;

@@ -7,8 +7,8 @@ use crate::backend::ApiError;
 use crate::core::converge::{AfterRead, AfterSend, Answer, Converge, Did};
 use crate::core::model::{Action, Condition, LbPhase, Member, Want};
 use crate::core::plan::{Step, plan_all, plan_each, steps};
-use crate::engine::Run;
 use crate::engine::drive::Pause;
+use crate::engine::{Mode, Run};
 use crate::error::Error;
 use crate::host::drain::{Drain, Ended};
 use crate::log::{log, warn};
@@ -17,16 +17,16 @@ use crate::time::{Deadline, format_duration};
 impl Run<'_> {
     /// The whole job on load balancer `self.lb.id`.
     pub(super) fn one(&mut self, deadline: &Deadline) -> Result<Option<Member>, Error> {
-        if self.cfg.status {
-            return self.drive(deadline, Run::status_pass);
-        }
-        if self.cfg.dry_run {
-            let want = self.cfg.want;
-            let mut step = Converge::default();
-            return self.drive(deadline, |run, d| run.converge_pass(&mut step, want, d));
-        }
+        let (want, wait) = match self.cfg.mode {
+            Mode::Status => return self.drive(deadline, Run::status_pass),
+            Mode::DryRun(want) => {
+                let mut step = Converge::default();
+                return self.drive(deadline, |run, d| run.converge_pass(&mut step, want, d));
+            }
+            Mode::Apply { want, wait } => (want, wait),
+        };
         let mut member = None;
-        for step in steps(self.cfg.want, self.cfg.wait) {
+        for step in steps(want, wait) {
             match step {
                 Step::WaitForApp => {
                     log(&format!(
@@ -78,9 +78,14 @@ impl Run<'_> {
             .lb
             .inline
             .as_deref()
-            .map(|m| crate::core::pace::others(m, self.address, self.cfg.port));
-        let attrs = self.cfg.attrs;
-        let (action, current) = match step.after_read(active, others, want, !self.cfg.dry_run) {
+            .map(|m| crate::core::pace::others(m, self.address, self.cfg.node.port));
+        let attrs = self.cfg.node.attrs;
+        let (action, current) = match step.after_read(
+            active,
+            others,
+            want,
+            !matches!(self.cfg.mode, Mode::DryRun(_)),
+        ) {
             // While the load balancer is busy with our change, or one we wait to make, a look
             // is one GET: the whole fleet shares 10 GET/s per account.
             AfterRead::Applying => {
@@ -108,7 +113,7 @@ impl Run<'_> {
                 (action, self.lb.mine.first().cloned())
             }
         };
-        if self.cfg.dry_run && action != Action::Nothing {
+        if matches!(self.cfg.mode, Mode::DryRun(_)) && action != Action::Nothing {
             self.would(&action, current.is_some(), want);
             return Ok(current);
         }
@@ -175,7 +180,7 @@ impl Run<'_> {
     fn would(&mut self, action: &Action, listed: bool, want: Want) {
         // With duplicates, each of them would be changed in turn: say so.
         let all: Vec<String> = if listed {
-            plan_all(&self.lb.mine, want, self.cfg.attrs)
+            plan_all(&self.lb.mine, want, self.cfg.node.attrs)
                 .iter()
                 .map(Action::words)
                 .collect()
@@ -237,7 +242,7 @@ impl Run<'_> {
             log("Node is not serving: no connections to wait for");
             return Ok(());
         };
-        let drain = self.cfg.drain_timeout;
+        let drain = self.cfg.timing.drain_timeout;
         if drain.is_zero() {
             log("-drain-timeout 0: not waiting for connections to end");
             return Ok(());
@@ -245,11 +250,12 @@ impl Run<'_> {
         let ended = crate::host::drain::wait(&Drain {
             node_id: &member.id.0,
             address: self.address,
-            port: self.cfg.port,
+            port: self.cfg.node.port,
             sources: &self.lb.sources,
             limit: drain,
             until: Instant::now() + drain.min(deadline.remaining()),
-            pace: (self.cfg.interval / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)),
+            pace: (self.cfg.timing.interval / 4)
+                .clamp(Duration::from_millis(10), Duration::from_secs(1)),
         });
         if deadline.remaining().is_zero() && !matches!(ended, Ended::Interrupted(..)) {
             let left = match &ended {

@@ -5,10 +5,10 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::cli::format_duration;
 use crate::host::conns;
 use crate::host::signal::{Signal, sleep};
 use crate::log::{log, warn};
+use crate::time::format_duration;
 
 /// What to watch, and for how long.
 pub struct Drain<'a> {

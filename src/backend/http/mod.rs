@@ -6,8 +6,8 @@ use std::time::Duration;
 use ureq::http;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, parse_pem};
 
+use crate::backend::Secret;
 use crate::backend::http::proxy::{ProxyEnv, proxy_for};
-use crate::cli::Secret;
 use crate::time::Deadline;
 
 mod failure;
@@ -20,6 +20,17 @@ use failure::describe;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// API answers are a few KiB; anything far larger is not an answer we want to hold.
 const BODY_LIMIT: u64 = 1 << 20;
+
+/// How requests are sent, checked: the same for every backend.
+#[derive(Debug)]
+pub struct Transport {
+    /// The limit for one HTTP request (PEEKABOO_REQUEST_TIMEOUT), within the run's deadline.
+    pub request_timeout: Duration,
+    /// The CAs to trust instead of the built-in roots (OS_CACERT).
+    pub ca_certs: Option<Vec<Certificate<'static>>>,
+    /// The proxy variables, read with curl's rules (see `proxy`).
+    pub proxy: ProxyEnv,
+}
 
 pub struct Http {
     direct: ureq::Agent,
@@ -54,12 +65,11 @@ impl Reply {
 }
 
 impl Http {
-    /// `roots`: the CAs to trust instead of the compiled-in Mozilla roots (OS_CACERT).
-    pub fn new(
-        request_timeout: Duration,
-        roots: Option<&[Certificate<'static>]>,
-        proxies: &ProxyEnv,
-    ) -> Http {
+    /// `ca_certs` replaces the compiled-in Mozilla roots when set (OS_CACERT).
+    pub fn new(transport: &Transport) -> Http {
+        let request_timeout = transport.request_timeout;
+        let roots = transport.ca_certs.as_deref();
+        let proxies = &transport.proxy;
         let connect = CONNECT_TIMEOUT.min(request_timeout);
         let tls = match roots {
             Some(certs) => TlsConfig::builder()
@@ -237,6 +247,32 @@ pub fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
         )),
         _ => Err("is not an http(s) URL: use https://host/path".into()),
     }
+}
+
+/// Whether ureq can send a request to `url` at all: an http(s) URL with a host and a valid
+/// port. Anything else fails the same way on every try.
+pub fn url_parses(url: &str) -> bool {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return false;
+    };
+    let scheme_ok = uri
+        .scheme_str()
+        .is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    // `Uri` accepts `host:99999` and just reports no port.
+    let port_ok = uri.authority().is_none_or(|a| {
+        let host_port = a.as_str().rsplit('@').next().unwrap_or("");
+        match host_port.rsplit_once(':') {
+            Some((_, p)) if !p.contains(']') => p.parse::<u16>().is_ok(),
+            _ => true,
+        }
+    });
+    scheme_ok && host_ok && port_ok
+}
+
+/// `text` fit for a one-line message: no control characters, bounded in length.
+pub fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::backend::ApiError;
+use crate::backend::Secret;
 use crate::backend::http::{Http, Reply};
-use crate::cli::Secret;
 use crate::core::model::{Attrs, Change, Condition, LbPhase, Member, MemberId, Snapshot};
 use crate::time::Deadline;
 

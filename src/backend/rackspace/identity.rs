@@ -6,9 +6,11 @@ use std::sync::Once;
 use serde_json::{Value, json};
 
 use crate::backend::ApiError;
+use crate::backend::Secret;
 use crate::backend::http::{Failure, Http, Reply, check_url, is_remote_http};
+use crate::backend::http::{printable, url_parses};
 use crate::backend::rackspace::clb::{classify, message, now_unix};
-use crate::cli::{Config, DEFAULT_AUTH_URL, Secret, printable, url_parses};
+use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
 use crate::error::Error;
 use crate::time::Deadline;
 
@@ -31,7 +33,7 @@ pub struct Endpoint {
 
 /// Authenticates with the API key, and once more with the same secret as a password if the
 /// key is refused, so an `openrc` file holding a real password works too.
-pub fn authenticate(http: &Http, cfg: &Config, deadline: &Deadline) -> Result<Session, ApiError> {
+pub fn authenticate(http: &Http, cfg: &Settings, deadline: &Deadline) -> Result<Session, ApiError> {
     let url = format!("{}/tokens", cfg.auth_url);
     let user = cfg.username.as_str();
     let secret = cfg.api_key.0.as_str();

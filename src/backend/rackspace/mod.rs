@@ -3,9 +3,9 @@
 
 use std::net::SocketAddr;
 
+use crate::backend::http::Transport;
 use crate::backend::http::{Http, dns_hint, is_remote_http};
-use crate::backend::{ApiError, Backend, Fact};
-use crate::cli::Config;
+use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, Snapshot, describe_new};
 use crate::log::log;
 use crate::time::Deadline;
@@ -18,18 +18,34 @@ pub mod identity;
 use clb::Clb;
 use identity::Session;
 
+pub const DEFAULT_AUTH_URL: &str = "https://identity.api.rackspacecloud.com/v2.0";
+
+/// What it takes to reach the account's load balancers, checked.
+#[derive(Debug)]
+pub struct Settings {
+    pub username: String,
+    pub api_key: Secret,
+    /// OS_REGION_NAME, upper case; None means the account's only region.
+    pub region: Option<String>,
+    /// The Identity v2.0 base, without a trailing slash.
+    pub auth_url: String,
+    /// `-allow-http`: plain http to a non-loopback identity endpoint is accepted.
+    pub allow_http: bool,
+    pub transport: Transport,
+}
+
 /// The Rackspace backend: one token for every load balancer of the run.
 pub struct Rackspace<'a> {
-    cfg: &'a Config,
+    cfg: &'a Settings,
     http: Http,
     session: Option<Session>,
 }
 
 impl<'a> Rackspace<'a> {
-    pub fn new(cfg: &'a Config) -> Rackspace<'a> {
+    pub fn new(cfg: &'a Settings) -> Rackspace<'a> {
         Rackspace {
             cfg,
-            http: Http::new(cfg.request_timeout, cfg.ca_certs.as_deref(), &cfg.proxy),
+            http: Http::new(&cfg.transport),
             session: None,
         }
     }

@@ -1,0 +1,295 @@
+//! The command line as typed, before any checking. Every flag is one entry of `FLAGS`: the
+//! parser, the "needs a value" examples, the hints for unknown flags and the CR stripping all
+//! read that table, so a flag cannot be half added.
+
+use std::ffi::OsString;
+
+use crate::error::Error;
+
+/// The command line as typed, before any checking.
+#[derive(Debug, Default, PartialEq)]
+pub struct Args {
+    pub drain: bool,
+    pub disable: bool,
+    pub delete: bool,
+    pub wait: bool,
+    pub allow_http: bool,
+    pub quiet: bool,
+    pub status: bool,
+    pub dry_run: bool,
+    pub json: bool,
+    pub ip: Option<String>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub drain_timeout: Option<String>,
+    pub weight: Option<String>,
+    pub node_type: Option<String>,
+    pub port: Option<String>,
+    pub lb: Option<String>,
+    pub region: Option<String>,
+    pub help: bool,
+    pub version: bool,
+}
+
+/// One flag: its name (without the dash) and how it is given.
+pub struct Flag {
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+pub enum Kind {
+    /// `-name`, or `-name=true|false`: the setter names the field it writes.
+    Switch(fn(&mut Args) -> &mut bool),
+    /// `-name value`: `example` shows a good one, for "needs a value, e.g.".
+    Value {
+        example: &'static str,
+        slot: fn(&mut Args) -> &mut Option<String>,
+    },
+}
+
+const fn switch(name: &'static str, set: fn(&mut Args) -> &mut bool) -> Flag {
+    Flag {
+        name,
+        kind: Kind::Switch(set),
+    }
+}
+
+const fn value(
+    name: &'static str,
+    example: &'static str,
+    slot: fn(&mut Args) -> &mut Option<String>,
+) -> Flag {
+    Flag {
+        name,
+        kind: Kind::Value { example, slot },
+    }
+}
+
+/// Every flag. The order is that of the hints ("did you mean -drain or -drain-timeout?") and
+/// of the carriage return warnings, so switches come first, as they always have.
+pub const FLAGS: &[Flag] = &[
+    switch("drain", |a| &mut a.drain),
+    switch("disable", |a| &mut a.disable),
+    switch("delete", |a| &mut a.delete),
+    switch("wait", |a| &mut a.wait),
+    switch("allow-http", |a| &mut a.allow_http),
+    switch("quiet", |a| &mut a.quiet),
+    switch("status", |a| &mut a.status),
+    switch("dry-run", |a| &mut a.dry_run),
+    switch("json", |a| &mut a.json),
+    switch("help", |a| &mut a.help),
+    switch("version", |a| &mut a.version),
+    value("ip", "-ip 10.1.2.3", |a| &mut a.ip),
+    value("interval", "-interval 5", |a| &mut a.interval),
+    value("timeout", "-timeout 2m", |a| &mut a.timeout),
+    value("drain-timeout", "-drain-timeout 60s", |a| {
+        &mut a.drain_timeout
+    }),
+    value("weight", "-weight 10", |a| &mut a.weight),
+    value("type", "-type SECONDARY", |a| &mut a.node_type),
+    value("port", "-port 8080", |a| &mut a.port),
+    value("lb", "-lb 12345", |a| &mut a.lb),
+    value("region", "-region IAD", |a| &mut a.region),
+];
+
+fn flag(name: &str) -> Option<&'static Flag> {
+    FLAGS.iter().find(|f| f.name == name)
+}
+
+/// The example for the value flag `name`, if it is one.
+pub fn example(name: &str) -> Option<&'static str> {
+    match flag(name)?.kind {
+        Kind::Value { example, .. } => Some(example),
+        Kind::Switch(_) => None,
+    }
+}
+
+/// Parses the command line (without the program name). Accepts Go `flag` syntax: `-name`,
+/// `--name`, `-name=value`, `-name value`, and `-name=true|false` for switches.
+pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Error> {
+    use lexopt::Arg::{Long, Short, Value};
+    // Go flags are single-dash long names; lexopt reads those as bundles of short flags, so
+    // rewrite `-name` to `--name`. `-5` (a negative number given as a value) stays as it is.
+    let args = args.into_iter().map(|a| match a.to_str() {
+        Some(s) if s.len() > 2 && s.starts_with('-') && s.as_bytes()[1].is_ascii_alphabetic() => {
+            OsString::from(format!("-{s}"))
+        }
+        _ => a,
+    });
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut out = Args::default();
+    loop {
+        let arg = parser.next().map_err(|e| lexopt_error(&e))?;
+        let name = match arg {
+            None => break,
+            Some(Short('h')) => "help".to_string(),
+            Some(Short(c)) => return Err(unknown_flag(&c.to_string())),
+            Some(Long(name)) => name.to_string(),
+            Some(Value(v)) => {
+                return Err(Error::Usage(format!(
+                    "unexpected argument '{}': peekaboo takes only flags (see peekaboo -help)",
+                    v.to_string_lossy()
+                )));
+            }
+        };
+        match flag(&name).map(|f| &f.kind) {
+            Some(Kind::Switch(set)) => {
+                *set(&mut out) = match parser.optional_value() {
+                    None => true,
+                    Some(v) => parse_bool(&name, &v)?,
+                };
+            }
+            Some(Kind::Value { example, slot }) => {
+                let value = parser.value().map_err(|_| {
+                    Error::Usage(format!("flag -{name} needs a value, e.g. {example}"))
+                })?;
+                let value = value.into_string().map_err(|_| {
+                    Error::Usage(format!("flag -{name} has a value that is not valid UTF-8"))
+                })?;
+                let slot = slot(&mut out);
+                if slot.is_some() {
+                    return Err(Error::Usage(format!(
+                        "flag -{name} is given twice: give it once"
+                    )));
+                }
+                *slot = Some(value);
+            }
+            None => return Err(unknown_flag(&name)),
+        }
+    }
+    Ok(out)
+}
+
+fn parse_bool(name: &str, v: &OsString) -> Result<bool, Error> {
+    // The spellings Go's strconv.ParseBool accepts, since `-drain=true` worked before.
+    match v.to_str().unwrap_or("") {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        other => Err(Error::Usage(format!(
+            "flag -{name} is a switch: '{other}' is not true or false; write just -{name}"
+        ))),
+    }
+}
+
+fn lexopt_error(e: &lexopt::Error) -> Error {
+    Error::Usage(format!("{e}; see peekaboo -help"))
+}
+
+fn unknown_flag(name: &str) -> Error {
+    let known = || FLAGS.iter().map(|f| f.name);
+    let lower = name.to_ascii_lowercase();
+    // A flag cut short (-v, -stat) means the flags it begins; a typo means the nearest flag,
+    // but only when it is nearer than the name is long: -v is not a typo of -ip.
+    let begun: Vec<String> = known()
+        .filter(|k| k.starts_with(&lower))
+        .map(|k| format!("-{k}"))
+        .collect();
+    let close = known()
+        .map(|k| (edit_distance(&lower, k), k))
+        .filter(|(d, _)| *d <= 2 && *d < name.chars().count())
+        .min();
+    let hint = match (begun.as_slice(), close) {
+        ([one], _) => format!("did you mean {one}?"),
+        ([rest @ .., last], _) if rest.len() < 5 => {
+            format!("did you mean {} or {last}?", rest.join(", "))
+        }
+        (_, Some((_, k))) => format!("did you mean -{k}?"),
+        _ => "see peekaboo -help for the list".to_string(),
+    };
+    Error::Usage(format!("unknown flag -{name}: {hint}"))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::USAGE;
+
+    fn args(list: &[&str]) -> Result<Args, Error> {
+        parse_args(list.iter().map(OsString::from))
+    }
+
+    fn usage_err(list: &[&str]) -> String {
+        match args(list) {
+            Err(Error::Usage(m)) => m,
+            other => panic!("expected a usage error for {list:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn go_style_flags() {
+        let a = args(&["-drain", "-ip", "10.0.0.5", "--interval=7", "-timeout=90s"]).unwrap();
+        assert!(a.drain && !a.disable && !a.delete);
+        assert_eq!(a.ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(a.interval.as_deref(), Some("7"));
+        assert_eq!(a.timeout.as_deref(), Some("90s"));
+        assert_eq!(args(&[]).unwrap(), Args::default());
+        assert!(args(&["--delete"]).unwrap().delete);
+        assert!(args(&["-h"]).unwrap().help);
+        assert!(args(&["-help"]).unwrap().help);
+        assert!(args(&["--version"]).unwrap().version);
+    }
+
+    #[test]
+    fn switches_take_go_bool_values() {
+        assert!(args(&["-drain=true"]).unwrap().drain);
+        assert!(!args(&["-drain=false"]).unwrap().drain);
+        assert!(usage_err(&["-drain=yes"]).contains("-drain is a switch"));
+    }
+
+    #[test]
+    fn bad_command_lines() {
+        assert_eq!(
+            usage_err(&["-drian"]),
+            "unknown flag -drian: did you mean -drain?"
+        );
+        assert!(usage_err(&["-x"]).starts_with("unknown flag -x"));
+        assert!(usage_err(&["-frobnicate"]).contains("see peekaboo -help"));
+        assert!(usage_err(&["-ip"]).contains("-ip needs a value"));
+        assert!(usage_err(&["drain"]).contains("unexpected argument 'drain'"));
+        assert!(usage_err(&["-ip", "1.2.3.4", "-ip=5.6.7.8"]).contains("-ip is given twice"));
+    }
+
+    #[test]
+    fn each_flag_sets_its_own_field() {
+        // A setter pointing at another flag's field would make two flags parse alike.
+        let mut seen: Vec<(&str, Args)> = Vec::new();
+        for f in FLAGS {
+            let list = match f.kind {
+                Kind::Switch(_) => vec![format!("-{}", f.name)],
+                Kind::Value { .. } => vec![format!("-{}", f.name), "v".to_string()],
+            };
+            let a = parse_args(list.iter().map(OsString::from)).unwrap();
+            assert_ne!(a, Args::default(), "-{}", f.name);
+            if let Some((other, _)) = seen.iter().find(|(_, b)| *b == a) {
+                panic!("-{} and -{other} set the same field", f.name);
+            }
+            assert!(
+                USAGE.contains(&format!("-{} ", f.name))
+                    || USAGE.contains(&format!("-{}\n", f.name)),
+                "-{} is not in USAGE",
+                f.name
+            );
+            seen.push((f.name, a));
+        }
+        for f in FLAGS {
+            if let Kind::Value { example, .. } = f.kind {
+                assert!(example.starts_with(&format!("-{} ", f.name)), "{example}");
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::time::Duration;
+
+use super::*;
+use crate::cli::parse_args;
+use crate::core::model::NodeType;
+
+fn args(list: &[&str]) -> Result<Args, Error> {
+    parse_args(list.iter().map(OsString::from))
+}
+
+/// The state a mode changes the node to, if any.
+fn want_of(c: &Config) -> Want {
+    match c.mode {
+        Mode::Apply { want, .. } | Mode::DryRun(want) => want,
+        Mode::Status => panic!("-status wants nothing"),
+    }
+}
+
+fn wait_of(c: &Config) -> bool {
+    matches!(c.mode, Mode::Apply { wait: true, .. })
+}
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+    let map: HashMap<String, OsString> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), OsString::from(v)))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+const BASE: &[(&str, &str)] = &[
+    ("LOAD_BALANCER_ID", "64965"),
+    ("OS_USERNAME", "alice"),
+    ("OS_PASSWORD", "k3y"),
+];
+
+fn config(list: &[&str], extra: &[(&str, &str)]) -> Result<Config, Error> {
+    let mut pairs = BASE.to_vec();
+    pairs.extend_from_slice(extra);
+    Config::new(args(list).unwrap(), &env(&pairs))
+}
+
+fn config_err(list: &[&str], extra: &[(&str, &str)]) -> String {
+    match config(list, extra) {
+        Err(Error::Usage(m)) => m,
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+}
+
+#[test]
+fn defaults_match_the_original() {
+    let c = config(&[], &[]).unwrap();
+    assert_eq!(want_of(&c), Want::Present(Condition::Enabled));
+    assert_eq!(c.lbs, [64965]);
+    assert_eq!(c.node.port, 80);
+    assert_eq!(
+        c.notes,
+        vec!["$APP_PORT not set, defaulting to 80".to_string()]
+    );
+    assert_eq!(c.timing.interval, Duration::from_secs(5));
+    assert_eq!(c.timing.timeout, Duration::from_secs(120));
+    assert_eq!(c.backend.auth_url, DEFAULT_AUTH_URL);
+    assert_eq!(c.backend.region, None);
+    assert_eq!(c.node.address, None);
+}
+
+#[test]
+fn action_precedence() {
+    let want = |l: &[&str]| want_of(&config(l, &[]).unwrap());
+    assert_eq!(want(&["-drain"]), Want::Present(Condition::Draining));
+    assert_eq!(
+        want(&["-disable", "-drain"]),
+        Want::Present(Condition::Disabled)
+    );
+    assert_eq!(want(&["-drain", "-delete", "-disable"]), Want::Absent);
+    let c = config(&["-drain", "-delete"], &[]).unwrap();
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n == "-delete and -drain given together: -delete wins, as it always has")
+    );
+}
+
+#[test]
+fn flags_override_environment() {
+    let c = config(
+        &[
+            "-lb", "7", "-port", "8080", "-region", "lon", "-ip", "10.9.9.9",
+        ],
+        &[
+            ("APP_PORT", "81"),
+            ("OS_REGION_NAME", "DFW"),
+            ("RAX_SERVICENET_IPV4", "10.1.1.1"),
+        ],
+    )
+    .unwrap();
+    assert_eq!((c.lbs.as_slice(), c.node.port), (&[7][..], 8080));
+    assert_eq!(c.backend.region.as_deref(), Some("LON"));
+    assert_eq!(
+        c.node.address,
+        Some(("10.9.9.9".parse().unwrap(), AddressSource::Flag))
+    );
+}
+
+#[test]
+fn address_precedence_from_environment() {
+    let c = config(
+        &[],
+        &[
+            ("RAX_PUBLICNET_IPV4", "1.2.3.4"),
+            ("RAX_SERVICENET_IPV4", "10.1.1.1"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        c.node.address,
+        Some(("10.1.1.1".parse().unwrap(), AddressSource::Servicenet))
+    );
+    let c = config(&[], &[("RAX_PUBLICNET_IPV4", "1.2.3.4")]).unwrap();
+    assert_eq!(
+        c.node.address,
+        Some(("1.2.3.4".parse().unwrap(), AddressSource::Publicnet))
+    );
+    let c = config(&[], &[("OS_REGION_NAME", "iad")]).unwrap();
+    assert_eq!(c.backend.region.as_deref(), Some("IAD"));
+}
+
+#[test]
+fn bad_environment() {
+    let missing = |name: &str| {
+        let pairs: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != name).collect();
+        match Config::new(Args::default(), &env(&pairs)) {
+            Err(Error::Usage(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(missing("LOAD_BALANCER_ID").starts_with("LOAD_BALANCER_ID is not set"));
+    assert!(missing("OS_USERNAME").starts_with("OS_USERNAME is not set"));
+    assert!(missing("OS_PASSWORD").starts_with("OS_PASSWORD is not set"));
+    assert!(
+        config_err(&[], &[("LOAD_BALANCER_ID", "abc")])
+            .starts_with("LOAD_BALANCER_ID 'abc' is not a load balancer id")
+    );
+    assert!(config_err(&[], &[("LOAD_BALANCER_ID", "0")]).contains("not a load balancer id"));
+    assert!(
+        config_err(&[], &[("APP_PORT", "70000")]).starts_with("APP_PORT '70000' is not a port")
+    );
+    assert!(config_err(&[], &[("APP_PORT", "0")]).contains("not a port"));
+    assert!(config_err(&["-port", "http"], &[]).starts_with("-port 'http' is not a port"));
+    assert!(config_err(&[], &[("OS_REGION_NAME", "us-east")]).contains("not a region code"));
+    assert!(
+        config_err(&["-ip", "10.0.0.256"], &[])
+            .starts_with("-ip '10.0.0.256' is not an IP address")
+    );
+    assert!(
+        config_err(&[], &[("RAX_SERVICENET_IPV4", "eth1")])
+            .starts_with("RAX_SERVICENET_IPV4 'eth1'")
+    );
+    assert!(config_err(&["-ip", "0.0.0.0"], &[]).contains("cannot be a node address"));
+    assert!(config_err(&["-interval", "0"], &[]).contains("must be more than zero"));
+    assert!(
+        config_err(&["-timeout", "soon"], &[]).starts_with("-timeout 'soon' is not a duration")
+    );
+    assert!(config_err(&["-timeout", "48h"], &[]).contains("too long"));
+    assert!(
+        config_err(&[], &[("OS_AUTH_URL", "http://identity.example.com/v2.0")])
+            .contains("plain http")
+    );
+    assert!(config_err(&[], &[("OS_AUTH_URL", "ftp://x")]).contains("OS_AUTH_URL"));
+    let c = config(
+        &["-allow-http"],
+        &[("OS_AUTH_URL", "http://identity.example.com/v2.0/")],
+    )
+    .unwrap();
+    assert!(c.backend.allow_http);
+    assert_eq!(c.backend.auth_url, "http://identity.example.com/v2.0");
+    assert_eq!(
+        config_err(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "0")]),
+        "PEEKABOO_REQUEST_TIMEOUT '0' must be more than zero, e.g. PEEKABOO_REQUEST_TIMEOUT=30s"
+    );
+    assert_eq!(
+        config(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "250ms")])
+            .unwrap()
+            .backend
+            .transport
+            .request_timeout,
+        Duration::from_millis(250)
+    );
+    assert!(
+        config_err(&[], &[("OS_CACERT", "/nonexistent.pem")])
+            .starts_with("OS_CACERT '/nonexistent.pem' cannot be read")
+    );
+}
+
+#[test]
+fn wait_and_drain_timeout() {
+    let c = config(&["-drain", "-wait"], &[]).unwrap();
+    assert!(wait_of(&c));
+    assert_eq!(c.timing.drain_timeout, Duration::from_secs(60));
+    let c = config(&["-delete", "-wait", "-drain-timeout", "0"], &[]).unwrap();
+    assert_eq!(c.timing.drain_timeout, Duration::ZERO);
+    let c = config(
+        &["-disable", "-wait", "-drain-timeout=90s", "-timeout", "3m"],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.timing.drain_timeout, Duration::from_secs(90));
+    // Not given: 60 s, or half of a shorter -timeout.
+    let c = config(&["-drain", "-wait", "-timeout", "30s"], &[]).unwrap();
+    assert_eq!(c.timing.drain_timeout, Duration::from_secs(15));
+    assert!(
+        config_err(&["-drain", "-drain-timeout", "5s"], &[])
+            .starts_with("-drain-timeout only applies with -wait")
+    );
+    assert!(
+        config_err(&["-wait", "-drain-timeout", "5s"], &[])
+            .starts_with("-drain-timeout only applies with -wait")
+    );
+    assert!(
+        config_err(&["-drain", "-wait", "-drain-timeout", "2m"], &[])
+            .starts_with("-drain-timeout 2m must be shorter than -timeout 2m")
+    );
+    assert!(
+        config_err(&["-drain", "-wait", "-drain-timeout", "soon"], &[])
+            .starts_with("-drain-timeout 'soon' is not a duration")
+    );
+}
+
+#[test]
+fn weight_and_type() {
+    let c = config(&["-weight", "7", "-type", "secondary"], &[]).unwrap();
+    assert_eq!(
+        c.node.attrs,
+        Attrs {
+            weight: Some(7),
+            node_type: Some(NodeType::Secondary)
+        }
+    );
+    assert_eq!(config(&[], &[]).unwrap().node.attrs, Attrs::default());
+    for bad in ["0", "101", "heavy", "-1", ""] {
+        assert!(
+            config_err(&["-weight", bad], &[])
+                .contains("is not a weight: use a whole number from 1 to 100"),
+            "{bad}"
+        );
+    }
+    assert!(config_err(&["-type", "BACKUP"], &[]).starts_with("-type 'BACKUP' is not a node type"));
+    assert!(config_err(&["-delete", "-weight", "5"], &[]).contains("drop them with -delete"));
+}
+
+#[test]
+fn several_load_balancers() {
+    assert_eq!(config(&["-lb", "3,1, 2"], &[]).unwrap().lbs, [3, 1, 2]);
+    assert_eq!(
+        config(&[], &[("LOAD_BALANCER_ID", "5,6")]).unwrap().lbs,
+        [5, 6]
+    );
+    assert_eq!(
+        config_err(&["-lb", "1,,2"], &[]),
+        "-lb '1,,2': '' is not a load balancer id: list numbers, e.g. 1,2,3"
+    );
+    assert!(config_err(&["-lb", "1,2,1"], &[]).contains("lists load balancer 1 twice"));
+}
+
+#[test]
+fn read_only_modes() {
+    let c = config(&["-status", "-json"], &[]).unwrap();
+    assert!(c.mode == Mode::Status && c.json);
+    assert_eq!(
+        config(&["-dry-run", "-drain"], &[]).unwrap().mode,
+        Mode::DryRun(Want::Present(Condition::Draining))
+    );
+    assert_eq!(
+        config_err(&["-status", "-drain"], &[]),
+        "-status only reads: drop -drain, or drop -status to make the change"
+    );
+    assert!(config_err(&["-status", "-weight", "3"], &[]).contains("drop -weight"));
+    assert!(config_err(&["-dry-run", "-wait"], &[]).starts_with("-dry-run shows the one change"));
+}
+
+#[test]
+fn variables_that_are_not_utf8_are_named_not_called_unset() {
+    use std::os::unix::ffi::OsStringExt;
+    for name in [
+        "LOAD_BALANCER_ID",
+        "OS_USERNAME",
+        "OS_PASSWORD",
+        "OS_REGION_NAME",
+        "APP_PORT",
+        "RAX_SERVICENET_IPV4",
+        "OS_AUTH_URL",
+        "PEEKABOO_REQUEST_TIMEOUT",
+        "OS_CACERT",
+    ] {
+        let base = env(BASE);
+        let bad = |k: &str| {
+            if k == name {
+                Some(OsString::from_vec(b"s3cr\xffet".to_vec()))
+            } else {
+                base(k)
+            }
+        };
+        match Config::new(Args::default(), &bad) {
+            Err(Error::Usage(m)) => {
+                assert_eq!(
+                    m,
+                    format!(
+                        "{name} is set but is not valid UTF-8: write it as plain text (check the encoding of the file that sets it), or unset it"
+                    )
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // A variable that a flag overrides is not read, so it cannot fail the run.
+    let base = env(BASE);
+    let bad_port = |k: &str| {
+        if k == "APP_PORT" {
+            Some(OsString::from_vec(vec![0xff]))
+        } else {
+            base(k)
+        }
+    };
+    let c = Config::new(args(&["-port", "81"]).unwrap(), &bad_port).unwrap();
+    assert_eq!(c.node.port, 81);
+}
+
+#[test]
+fn a_trailing_carriage_return_is_stripped_with_a_warning() {
+    let c = config(
+        &["-port", "8080\r", "-region", "iad\r\n"],
+        &[
+            ("OS_PASSWORD", "k3y\r\n"),
+            ("OS_USERNAME", "alice\r"),
+            ("LOAD_BALANCER_ID", "7\r"),
+            ("RAX_SERVICENET_IPV4", "10.1.1.1"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(c.backend.api_key, Secret("k3y".into()));
+    assert_eq!(
+        (c.backend.username.as_str(), c.lbs.as_slice()),
+        ("alice", &[7][..])
+    );
+    assert_eq!(
+        (c.node.port, c.backend.region.as_deref()),
+        (8080, Some("IAD"))
+    );
+    let warned = |what: &str| {
+        format!(
+            "Warning: {what} ends with a carriage return (a CRLF environment file?): ignoring it"
+        )
+    };
+    assert_eq!(
+        c.warnings,
+        [
+            warned("-port"),
+            warned("-region"),
+            warned("LOAD_BALANCER_ID"),
+            warned("OS_USERNAME"),
+            warned("OS_PASSWORD"),
+        ]
+    );
+    // Only a carriage return: other trailing characters are the value's.
+    let c = config(&[], &[("OS_PASSWORD", "k3y\n"), ("OS_USERNAME", "bob ")]).unwrap();
+    assert_eq!(c.backend.api_key, Secret("k3y\n".into()));
+    assert_eq!(c.backend.username, "bob ");
+    assert!(c.warnings.is_empty());
+    // Nothing but a carriage return is blank, so unset, and still worth the warning.
+    let c = config(&[], &[("APP_PORT", "\r")]).unwrap();
+    assert_eq!(c.node.port, 80);
+    assert_eq!(c.warnings, [warned("APP_PORT")]);
+}
+
+#[test]
+fn urls_ureq_cannot_send_to() {
+    for good in [
+        "https://identity.api.rackspacecloud.com/v2.0",
+        "http://127.0.0.1:4000/v2.0",
+        "https://[2001:db8::1]:8443/v1.0/1",
+        "HTTPS://iad.loadbalancers.api.rackspacecloud.com/v1.0/123456",
+    ] {
+        assert!(url_parses(good), "{good}");
+    }
+    for bad in [
+        "https://bad host/v1.0",
+        "https://[::1/v1.0",
+        "lb.example.com/v1.0",
+        "ftp://lb.example.com/",
+        "https:///v1.0",
+        "https://h:99999/v1.0",
+        "https://h:/v1.0",
+        "https://h\n/v1.0",
+        "",
+    ] {
+        assert!(!url_parses(bad), "{bad:?}");
+    }
+    assert_eq!(
+        config_err(
+            &[],
+            &[("OS_AUTH_URL", "https://ident ity.example.com/v2.0")]
+        ),
+        "OS_AUTH_URL 'https://ident ity.example.com/v2.0' is not a valid URL: use the Identity v2.0 base, e.g. https://identity.api.rackspacecloud.com/v2.0"
+    );
+}
+
+#[test]
+fn empty_variables_count_as_unset() {
+    let c = config(&[], &[("APP_PORT", ""), ("OS_REGION_NAME", "")]).unwrap();
+    assert_eq!((c.node.port, c.backend.region), (80, None));
+}

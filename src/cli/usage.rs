@@ -1,0 +1,86 @@
+//! The -help text. Tests compare lines of it, and the README quotes it.
+
+pub const USAGE: &str = "\
+peekaboo: put this host into a Rackspace Cloud Load Balancer, or take it out.
+
+Usage: peekaboo [-drain | -disable | -delete] [flags]
+
+What to do (default: add the node, or set it ENABLED):
+  -drain              set the node DRAINING: no new connections, established ones go on
+  -disable            set the node DISABLED: connections are cut
+  -delete             remove the node from the load balancer
+                      (given together: -delete wins over -disable, -disable over -drain)
+  -weight N           also set the node's weight, 1 to 100 (default: as it is, 1 when new)
+  -type T             also set its type, PRIMARY or SECONDARY (default: as it is)
+
+Which node, on which load balancers:
+  -ip ADDR            this host's address (default: RAX_SERVICENET_IPV4, RAX_PUBLICNET_IPV4,
+                      the first 10.x interface address, then the first IPv4 on eth0)
+  -port N             the application port (overrides APP_PORT)
+  -lb ID[,ID...]      the load balancer id, or several: the same change to each, in order,
+                      with one authentication (overrides LOAD_BALANCER_ID)
+  -region R           the region, e.g. IAD (overrides OS_REGION_NAME)
+
+Reading and reporting:
+  -status             only read: print this host's node on each load balancer, or that it
+                      is absent; exit 0 when present on all, 4 when absent from any
+  -dry-run            authenticate and read, print what would change, change nothing
+  -json               at the end, one JSON object per load balancer on stdout
+  -quiet              log only errors and the final state
+
+Waiting:
+  -wait               joining: wait until the app accepts connections on ADDR:PORT, enable,
+                      then wait until the load balancer reports the node ONLINE;
+                      leaving (-drain, -disable, -delete): set DRAINING, wait until the load
+                      balancer's connections to the app end, then set DISABLED or delete
+  -drain-timeout DURATION
+                      the longest drain wait before connections are cut (default 60s, or
+                      half of -timeout if that is shorter); 0 skips the wait, for emergencies
+  -timeout DURATION   one deadline for the whole run: 90s, 2m, 1m30s or plain seconds
+                      (default 2m)
+  -interval DURATION  the longest wait between retries and status checks (default 5, seconds)
+
+Connection:
+  -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
+                      then cross the network in clear), and a plain http:// load balancer
+                      endpoint in the catalog (the token then crosses in clear)
+
+  -h, -help, --help   show this help
+  -version, --version show the version
+
+Flags are written -name or --name, with -name value or -name=value.
+
+Environment:
+  LOAD_BALANCER_ID    the load balancer id, or several as 1,2,3 (required unless -lb)
+  OS_USERNAME         Rackspace user name (required)
+  OS_PASSWORD         Rackspace API key (required); a password also works
+  OS_REGION_NAME      the load balancer's region, any case (default: the account's only one)
+  APP_PORT            application port (default 80)
+  RAX_SERVICENET_IPV4 address to use when -ip is not given (default: none)
+  RAX_PUBLICNET_IPV4  address to use when neither -ip nor RAX_SERVICENET_IPV4 is given
+                      (default: none)
+  OS_AUTH_URL         identity endpoint (default https://identity.api.rackspacecloud.com/v2.0);
+                      plain http:// only for loopback addresses, unless -allow-http
+  OS_CACERT           PEM file of CA certificates to trust instead of the built-in roots
+                      (default: the built-in Mozilla roots)
+  PEEKABOO_REQUEST_TIMEOUT
+                      the limit for one HTTP request, within -timeout (default 30s)
+  https_proxy, HTTPS_PROXY
+                      proxy for https URLs, http[s]://[USER:PASS@]HOST[:PORT] (default: none)
+  http_proxy          proxy for http URLs; HTTP_PROXY is ignored, as curl does
+  all_proxy, ALL_PROXY
+                      proxy when the scheme's own variable is unset; lower case wins
+  no_proxy, NO_PROXY  hosts to reach directly: *, names with their subdomains, addresses,
+                      CIDR ranges; loopback is never proxied. SOCKS proxies are refused
+  JOURNAL_STREAM      set by systemd: when it names stderr, logs carry journald priorities
+                      (<3> errors, <4> warnings, <6> information) instead of time stamps
+
+Exit codes:
+  0  the node is in the state asked for
+  1  the API refused or failed the change (node limit, validation error, unexpected answer)
+  2  usage or configuration error: a flag or variable is wrong, credentials were rejected,
+     the region or load balancer does not exist
+  3  -timeout passed before the node reached the state asked for
+  4  -status: the node is absent from a load balancer
+  With several load balancers, the code is that of the first that failed.
+";
