@@ -1,10 +1,8 @@
 //! Waiting, bounded: one deadline for the whole run, jittered exponential backoff between
 //! tries, and `Retry-After` in both of its forms. The arithmetic is pure; only `Deadline`
-//! reads the clock (and its sleep ends early on a signal).
+//! reads the clock. (The one wait, which a signal ends, is `host::signal::sleep`.)
 
 use std::time::{Duration, Instant};
-
-use crate::host::signal::Signal;
 
 /// One deadline for the whole run, so no wait and no request outlives `-timeout`.
 pub struct Deadline {
@@ -20,12 +18,6 @@ impl Deadline {
 
     pub fn remaining(&self) -> Duration {
         self.end.saturating_duration_since(Instant::now())
-    }
-
-    /// Sleeps for `d`, or until the deadline if that comes first; a SIGTERM or SIGINT ends
-    /// it at once, and says which.
-    pub fn sleep(&self, d: Duration) -> Result<(), Signal> {
-        crate::host::signal::sleep(d.min(self.remaining()))
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::core::pace::busy_pace;
 use crate::engine::Run;
 use crate::error::Error;
-use crate::host::signal::Signal;
+use crate::host::signal::{self, Signal};
 use crate::log::{log, warn};
 use crate::time::{Backoff, Deadline, format_duration, seed};
 
@@ -90,7 +90,7 @@ impl Run<'_> {
             }
             if deadline.remaining() <= delay {
                 // Waiting any longer cannot help: the next try would start after the deadline.
-                if let Err(signal) = deadline.sleep(delay) {
+                if let Err(signal) = signal::sleep(delay.min(deadline.remaining())) {
                     return Err(self.interrupted(signal, why, just_changed));
                 }
                 return Err(self.deadline_error(why));
@@ -106,7 +106,7 @@ impl Run<'_> {
             } else {
                 log(&line);
             }
-            if let Err(signal) = deadline.sleep(delay) {
+            if let Err(signal) = signal::sleep(delay.min(deadline.remaining())) {
                 return Err(self.interrupted(signal, why, just_changed));
             }
             last_why = Some(why);
