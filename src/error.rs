@@ -34,12 +34,12 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Failed(_) => 1,
-            Error::Usage(_) | Error::Config(_) => 2,
-            Error::Deadline { .. } => 3,
-            Error::Interrupted { signal, .. } => signal.exit_code(),
+            Error::Failed(_) => crate::exit::FAILED,
+            Error::Usage(_) | Error::Config(_) => crate::exit::CONFIG,
+            Error::Deadline { .. } => crate::exit::DEADLINE,
+            Error::Interrupted { signal, .. } => crate::exit::SIGNALED + signal.number(),
         }
     }
 }

@@ -17,7 +17,23 @@ mod fuzz;
 use cli::{Config, USAGE, parse_args};
 use error::Error;
 
-fn main() {
+/// The exit codes: this table, `Error::exit_code` and the README's "Exit codes" say the same.
+pub mod exit {
+    /// The node is as asked (or, -status, present everywhere).
+    pub const OK: u8 = 0;
+    /// The API refused or failed the change for good.
+    pub const FAILED: u8 = 1;
+    /// Usage or configuration: a flag, a variable, credentials, region or load balancer.
+    pub const CONFIG: u8 = 2;
+    /// -timeout passed before the node reached the state asked for.
+    pub const DEADLINE: u8 = 3;
+    /// -status: the node is absent from a load balancer.
+    pub const ABSENT: u8 = 4;
+    /// A signal stopped the run: this plus its number, as a shell reports (130, 143).
+    pub const SIGNALED: u8 = 128;
+}
+
+fn main() -> std::process::ExitCode {
     // First, before any thread exists: threads inherit the blocked signals.
     let signals = host::signal::install();
     let journal = log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref());
@@ -27,16 +43,16 @@ fn main() {
             "Warning: {why}; SIGTERM and SIGINT will end peekaboo without a word"
         ));
     }
-    std::process::exit(match real_main(journal) {
+    std::process::ExitCode::from(match real_main(journal) {
         Ok(code) => code,
         Err(e) => {
             log::error(&format!("Error: {e}"));
             e.exit_code()
         }
-    });
+    })
 }
 
-fn real_main(journal: bool) -> Result<i32, Error> {
+fn real_main(journal: bool) -> Result<u8, Error> {
     let args = parse_args(std::env::args_os().skip(1))?;
     // Printing is all -help and -version do: when that fails, so did they.
     if args.help {
@@ -63,7 +79,7 @@ fn real_main(journal: bool) -> Result<i32, Error> {
     Ok(report::report(&cfg, &outcomes))
 }
 
-fn printed(result: std::io::Result<()>) -> i32 {
+fn printed(result: std::io::Result<()>) -> u8 {
     match result {
         Ok(()) => 0,
         Err(e) => {

@@ -10,12 +10,9 @@ use crate::engine::{Mode, Outcome};
 use crate::error::Error;
 use crate::log;
 
-/// Exit code for -status when the node is absent from a load balancer.
-pub const ABSENT: i32 = 4;
-
 /// Prints the outcomes and returns the exit code: that of the first load balancer that failed,
 /// else 4 for -status with the node absent somewhere, else 0.
-pub fn report(cfg: &Config, outcomes: &[Outcome]) -> i32 {
+pub fn report(cfg: &Config, outcomes: &[Outcome]) -> u8 {
     let mut out = Stdout::default();
     let code = report_to(cfg, outcomes, &mut out);
     if let Some(e) = out.failed {
@@ -42,7 +39,7 @@ impl Stdout {
     }
 }
 
-fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> i32 {
+fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> u8 {
     let several = outcomes.len() > 1;
     for o in outcomes {
         let on = if several {
@@ -92,9 +89,9 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> i32 {
         return e.exit_code();
     }
     if cfg.mode == Mode::Status && outcomes.iter().any(|o| o.node.is_none()) {
-        return ABSENT;
+        return crate::exit::ABSENT;
     }
-    0
+    crate::exit::OK
 }
 
 /// The -status and -dry-run answers on stdout: one line per load balancer, and for -status one

@@ -45,18 +45,14 @@ impl Signal {
         self.sig().as_str()
     }
 
-    pub fn number(self) -> i32 {
-        self.sig() as i32
-    }
-
-    /// What a shell reports for a process this signal ended: exiting with it, rather than
-    /// re-raising, also works as PID 1, where a re-raised signal would be ignored.
-    pub fn exit_code(self) -> i32 {
-        128 + self.number()
+    /// Exiting with 128 plus this, as a shell reports a process the signal ended, rather
+    /// than re-raising it, also works as PID 1, where a re-raised signal would be ignored.
+    pub fn number(self) -> u8 {
+        self.sig() as u8
     }
 
     fn from_number(n: i32) -> Option<Signal> {
-        WATCHED.into_iter().find(|s| s.number() == n)
+        WATCHED.into_iter().find(|s| i32::from(s.number()) == n)
     }
 }
 
@@ -89,7 +85,12 @@ pub fn pending() -> Option<Signal> {
     // Only watched signals are in the mask, so anything read is one of them.
     while let Ok(Some(info)) = fd.read_signal() {
         if let Some(s) = Signal::from_number(info.ssi_signo as i32) {
-            let _ = STOPPED.compare_exchange(0, s.number(), Ordering::Relaxed, Ordering::Relaxed);
+            let _ = STOPPED.compare_exchange(
+                0,
+                i32::from(s.number()),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
             return Signal::from_number(STOPPED.load(Ordering::Relaxed));
         }
     }
@@ -136,8 +137,8 @@ mod tests {
     fn names_numbers_and_exit_codes() {
         assert_eq!(Signal::Term.name(), "SIGTERM");
         assert_eq!(Signal::Int.name(), "SIGINT");
-        assert_eq!(Signal::Term.exit_code(), 143);
-        assert_eq!(Signal::Int.exit_code(), 130);
+        assert_eq!(Signal::Term.number(), 15);
+        assert_eq!(Signal::Int.number(), 2);
         assert_eq!(Signal::from_number(15), Some(Signal::Term));
         assert_eq!(Signal::from_number(2), Some(Signal::Int));
         assert_eq!(Signal::from_number(10), None);
