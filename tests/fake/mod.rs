@@ -8,7 +8,6 @@
 //! the fault types, the state behind one lock, and `handle`, the one place a request is routed
 //! to a service. The HTTP side is `http.rs`; each service is a file of its own (`identity.rs`,
 //! `clb.rs`), so another backend (Keystone v3, Octavia) joins as a file and an arm of `Route`.
-#![allow(dead_code)]
 
 mod clb;
 mod http;

@@ -2,8 +2,8 @@
 //! ServiceNet source address), the "app" listens on 127.0.0.1, and peekaboo reads the kernel's
 //! own connection table. Nothing about the kernel is mocked.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;

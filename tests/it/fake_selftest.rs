@@ -1,7 +1,7 @@
 //! Quick checks of the fake Rackspace server itself, through a raw TcpStream client, so that a
 //! failing peekaboo test can be blamed on peekaboo and not on its fixture.
 
-mod fake;
+use crate::fake;
 use fake::*;
 
 use serde_json::{Value, json};

@@ -1,8 +1,8 @@
 //! The real binary against the fake Rackspace API on loopback: final state, requests sent,
 //! exit code and stderr, for each action and each failure the API can throw at it.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::time::Duration;
 
