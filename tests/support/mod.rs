@@ -3,7 +3,8 @@
 
 pub mod tls_front;
 
-use std::process::Command;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Output, Stdio};
 
 use crate::fake::{Config, Fake};
 
@@ -20,6 +21,50 @@ pub struct Out {
 /// peekaboo with a clean environment pointing at `fake`: load balancer 1 in DFW, APP_PORT
 /// 8080 and address 10.1.2.3. `env` overrides these ("<unset>" removes one).
 pub fn peekaboo(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
+    finish(command(fake, flags, env).output().expect("run peekaboo"))
+}
+
+/// As `peekaboo`, with each line of stderr handed to `on_line` as it comes: a test that must
+/// act once the run has got somewhere waits for the line that says so, not for a while.
+pub fn peekaboo_watching(
+    fake: &Fake,
+    flags: &[&str],
+    env: &[(&str, &str)],
+    mut on_line: impl FnMut(&str),
+) -> Out {
+    let mut child = command(fake, flags, env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run peekaboo");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    // Read beside stderr, so that a run writing on stdout never blocks on a full pipe.
+    let stdout = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let mut stderr = Vec::new();
+    let mut lines = BufReader::new(child.stderr.take().expect("piped stderr"));
+    loop {
+        let mut line = Vec::new();
+        match lines.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => on_line(&String::from_utf8_lossy(&line)),
+        }
+        stderr.extend(line);
+    }
+    let status = child.wait().expect("wait for peekaboo");
+    let stdout = stdout.join().expect("stdout reader");
+    finish(Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+fn command(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
     cmd.env_clear()
         .envs(fake.env(LB, "DFW"))
@@ -32,7 +77,10 @@ pub fn peekaboo(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
             v => cmd.env(k, v),
         };
     }
-    let out = cmd.output().expect("run peekaboo");
+    cmd
+}
+
+fn finish(out: Output) -> Out {
     let o = Out {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
