@@ -6,6 +6,8 @@
 //!
 //!     cargo run --release --example bench -- target/release/peekaboo [static binary]
 
+// Each example uses only a part of the fake.
+#[allow(dead_code)]
 #[path = "../tests/fake/mod.rs"]
 mod fake;
 

@@ -6,6 +6,8 @@
 //!
 //!     cargo run --example demo -- target/debug/peekaboo
 
+// Each example uses only a part of the fake.
+#[allow(dead_code)]
 #[path = "../tests/fake/mod.rs"]
 mod fake;
 

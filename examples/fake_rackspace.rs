@@ -7,6 +7,8 @@
 //! change of load balancer 1 (status or nodes) on stdout, and each request it receives on
 //! stderr. Runs until killed.
 
+// Each example uses only a part of the fake.
+#[allow(dead_code)]
 #[path = "../tests/fake/mod.rs"]
 mod fake;
 

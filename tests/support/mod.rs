@@ -1,8 +1,10 @@
 //! What the integration tests share: running the real binary against a fake with a hermetic
 //! environment, and checking on every run that no secret reaches the output.
-#![allow(dead_code)]
 
-use std::process::Command;
+pub mod tls_front;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Output, Stdio};
 
 use crate::fake::{Config, Fake};
 
@@ -19,6 +21,50 @@ pub struct Out {
 /// peekaboo with a clean environment pointing at `fake`: load balancer 1 in DFW, APP_PORT
 /// 8080 and address 10.1.2.3. `env` overrides these ("<unset>" removes one).
 pub fn peekaboo(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
+    finish(command(fake, flags, env).output().expect("run peekaboo"))
+}
+
+/// As `peekaboo`, with each line of stderr handed to `on_line` as it comes: a test that must
+/// act once the run has got somewhere waits for the line that says so, not for a while.
+pub fn peekaboo_watching(
+    fake: &Fake,
+    flags: &[&str],
+    env: &[(&str, &str)],
+    mut on_line: impl FnMut(&str),
+) -> Out {
+    let mut child = command(fake, flags, env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run peekaboo");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    // Read beside stderr, so that a run writing on stdout never blocks on a full pipe.
+    let stdout = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let mut stderr = Vec::new();
+    let mut lines = BufReader::new(child.stderr.take().expect("piped stderr"));
+    loop {
+        let mut line = Vec::new();
+        match lines.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => on_line(&String::from_utf8_lossy(&line)),
+        }
+        stderr.extend(line);
+    }
+    let status = child.wait().expect("wait for peekaboo");
+    let stdout = stdout.join().expect("stdout reader");
+    finish(Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+fn command(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_peekaboo"));
     cmd.env_clear()
         .envs(fake.env(LB, "DFW"))
@@ -31,7 +77,10 @@ pub fn peekaboo(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Out {
             v => cmd.env(k, v),
         };
     }
-    let out = cmd.output().expect("run peekaboo");
+    cmd
+}
+
+fn finish(out: Output) -> Out {
     let o = Out {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -64,4 +113,31 @@ pub fn calls(fake: &Fake) -> Vec<String> {
             format!("{} {path}", r.method)
         })
         .collect()
+}
+
+/// `unix` (seconds since 1970) as an HTTP date: "Tue, 01 Dec 2026 20:00:00 GMT".
+pub fn http_date(unix: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix / 86_400;
+    // civil_from_days, as in src/log.rs
+    let z = days as i64 + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let s = unix % 86_400;
+    format!(
+        "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(m - 1) as usize],
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }

@@ -1,7 +1,6 @@
 //! A real TLS server on loopback in front of the fake (which speaks plain http): each
 //! connection's request is decrypted, sent to the fake, and its answer sent back. The CA and
 //! the certificate are made per test, so a test chooses what is wrong with them.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -3,8 +3,8 @@
 //! change, every host gets its change in, with no duplicate and no 413 storm. (Times are in
 //! `make bench`; this test only checks outcomes.)
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

@@ -2,8 +2,8 @@
 //! exit code, the node in the state asked for, exactly one node for this address and port, and
 //! no other node touched.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

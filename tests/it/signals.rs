@@ -3,19 +3,16 @@
 //! checking again in 6s", "Node 1000 is draining: ..."): nothing is sent between that line
 //! and the wait, so no test depends on timing.
 
-mod fake;
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use fake::{Action, Config, Fake, fault};
+use crate::fake::{Action, Config, Fake, fault};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use support::{ADDR, LB, PORT, assert_no_secret, calls};
+use crate::support::{ADDR, LB, PORT, assert_no_secret, calls};
 
 /// Long enough that only a wedged run could take it: the runs here end at a signal.
 const GIVE_UP: Duration = Duration::from_secs(60);

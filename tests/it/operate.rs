@@ -1,8 +1,8 @@
 //! What operators ask beyond the original: weight and type, several load balancers, -status,
 //! -dry-run and -json. The real binary against the fake.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use fake::{Config, Fake};
 use support::{ADDR, LB, PORT, calls, peekaboo};

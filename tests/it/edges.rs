@@ -2,8 +2,8 @@
 //! secrets back, a load balancer that stays busy, and changes accepted but never applied.
 //! The real binary against the fake.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

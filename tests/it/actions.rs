@@ -1,13 +1,13 @@
 //! The real binary against the fake Rackspace API on loopback: final state, requests sent,
 //! exit code and stderr, for each action and each failure the API can throw at it.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::time::Duration;
 
 use fake::{Action, Config, Fake, fault, over_limit, respond, status};
-use support::{ADDR, LB, Out, PORT, calls, peekaboo};
+use support::{ADDR, LB, Out, PORT, calls, http_date, peekaboo};
 
 /// A fake with load balancer 1 in DFW.
 fn fake() -> Fake {
@@ -214,8 +214,21 @@ fn ipv6_spelled_another_way_is_the_same_node() {
 #[test]
 fn waits_for_a_busy_load_balancer_before_changing_it() {
     let f = fake();
-    f.set_status(LB, "PENDING_UPDATE", Some(Duration::from_millis(150)));
-    let out = run(&f, &[], &[]);
+    // Busy until peekaboo has seen it busy: a time limit would race a slow start.
+    f.set_status(LB, "PENDING_UPDATE", None);
+    let out = std::thread::scope(|s| {
+        let h = s.spawn(|| run(&f, &[], &[]));
+        while !f
+            .requests()
+            .iter()
+            .any(|r| r.status == 200 && r.path.ends_with("/1"))
+            && !h.is_finished()
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        f.set_status(LB, "ACTIVE", None);
+        h.join().unwrap()
+    });
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(f.mutations(), [POST], "no change is tried while busy");
     assert!(
@@ -228,11 +241,28 @@ fn waits_for_a_busy_load_balancer_before_changing_it() {
 
 #[test]
 fn waits_until_the_change_is_applied() {
+    // Busy after the change until peekaboo has read it busy twice: a window of some length
+    // would race a slow machine.
     let f = fake_with(Config {
-        pending: Duration::from_millis(150),
+        pending: Duration::from_secs(3600),
         ..Config::default()
     });
-    let out = run(&f, &["-drain"], &[]);
+    let out = std::thread::scope(|s| {
+        let h = s.spawn(|| run(&f, &["-drain"], &[]));
+        let busy_reads = || {
+            let reqs = f.requests();
+            let post = reqs
+                .iter()
+                .position(|r| r.method == "POST" && r.status == 202);
+            post.map_or(0, |p| reqs[p..].iter().filter(|r| r.status == 200).count())
+        };
+        while busy_reads() < 2 && !h.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(!h.is_finished(), "still waiting while busy");
+        f.set_status(LB, "ACTIVE", None);
+        h.join().unwrap()
+    });
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         f.lb_status(LB),
@@ -560,32 +590,6 @@ fn rate_limits_wait_as_told_in_seconds_and_as_a_date() {
             out.stderr
         );
     }
-}
-
-fn http_date(unix: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = unix / 86_400;
-    // civil_from_days, as in src/log.rs
-    let z = days as i64 + 719_468;
-    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let s = unix % 86_400;
-    format!(
-        "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        MONTHS[(m - 1) as usize],
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
 }
 
 // ---- tokens and credentials ----------------------------------------------------------------

@@ -2,15 +2,15 @@
 //! ServiceNet source address), the "app" listens on 127.0.0.1, and peekaboo reads the kernel's
 //! own connection table. Nothing about the kernel is mocked.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
 use fake::{Config, Fake, Request};
-use support::{LB, Out, peekaboo};
+use support::{LB, Out, peekaboo, peekaboo_watching};
 
 /// The app: a listener on 127.0.0.1 and its port.
 fn app() -> (TcpListener, u16) {
@@ -80,19 +80,22 @@ fn fake_with(cfg: Config) -> Fake {
 
 fn run(f: &Fake, port: u16, flags: &[&str]) -> Out {
     let port = port.to_string();
-    let mut all = vec![
-        "-ip",
-        "127.0.0.1",
-        "-port",
-        port.as_str(),
-        "-interval",
-        "40ms",
-    ];
+    peekaboo(f, &args(&port, flags), &[])
+}
+
+/// As `run`, with each stderr line handed to `on_line` as it comes.
+fn run_watching(f: &Fake, port: u16, flags: &[&str], on_line: impl FnMut(&str)) -> Out {
+    let port = port.to_string();
+    peekaboo_watching(f, &args(&port, flags), &[], on_line)
+}
+
+fn args<'a>(port: &'a str, flags: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["-ip", "127.0.0.1", "-port", port, "-interval", "40ms"];
     if !flags.contains(&"-timeout") {
         all.extend(["-timeout", "10s"]);
     }
     all.extend(flags);
-    peekaboo(f, &all, &[])
+    all
 }
 
 /// The first request whose body or path contains `needle`, waiting for it to arrive.
@@ -123,9 +126,20 @@ fn drain_wait_disables_right_after_the_last_lb_connection_ends() {
     let id = f.add_node(LB, "127.0.0.1", port, "ENABLED");
     let lb_conn = connect_from("127.0.0.2", &app);
     let (out, closed_at) = std::thread::scope(|s| {
-        let h = s.spawn(|| run(&f, port, &["-drain", "-wait"]));
+        let (counted, seen) = std::sync::mpsc::channel();
+        let h = s.spawn(|| {
+            // Moved in, so that a run which never counts it still ends the wait below.
+            let counted = counted;
+            run_watching(&f, port, &["-drain", "-wait"], |line| {
+                if line.contains("is draining:") {
+                    let _ = counted.send(());
+                }
+            })
+        });
         wait_for(&f, put_of("DRAINING"), &h).expect("DRAINING sent");
-        // The load balancer's connection lives on for a while after DRAINING, then ends.
+        // Once peekaboo has counted it (a busy machine may take a while to get there), the load
+        // balancer's connection lives on for a while after DRAINING, then ends.
+        let _ = seen.recv();
         std::thread::sleep(Duration::from_millis(300));
         assert!(
             f.requests().iter().all(|r| !r.body.contains("DISABLED")),
@@ -306,11 +320,24 @@ fn enable_wait_enables_once_the_app_listens_then_waits_for_online() {
     });
     let (closed, port) = closed_port();
     let (out, listening_at, online_at) = std::thread::scope(|s| {
-        let h = s.spawn(|| run(&f, port, &["-wait"]));
-        // The app comes up a little later.
+        let (refused, seen) = std::sync::mpsc::channel();
+        let h = s.spawn(|| {
+            // Moved in, so that a run which never finds it refused still ends the wait below.
+            let refused = refused;
+            run_watching(&f, port, &["-wait"], |line| {
+                if line.contains("(connection refused)") {
+                    let _ = refused.send(());
+                }
+            })
+        });
+        // The app comes up a little later, once peekaboo has found it not listening (however
+        // long a busy machine takes to get there).
+        let _ = seen.recv();
         std::thread::sleep(Duration::from_millis(200));
-        let _app = start_app(closed);
+        // Taken before the listen, not after: peekaboo may see the app, enable it and have
+        // the fake record the POST while this thread waits for a core between the two lines.
         let listening_at = Instant::now();
+        let _app = start_app(closed);
         let post = wait_for(&f, |r| r.method == "POST" && r.path.ends_with("/nodes"), &h)
             .expect("enabled");
         assert!(post.at > listening_at, "enabled only once the app listened");

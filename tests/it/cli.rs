@@ -1,8 +1,8 @@
 //! Flags and environment as a new user meets them: every mistake exits 2 with one line that
 //! names the culprit, and nothing is sent to the API.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::process::Command;
 

@@ -4,10 +4,9 @@
 //! A certificate that does not verify will not verify on the next try either: the run stops
 //! at once with exit 2 and one line saying what is wrong and what to do.
 
-mod fake;
-mod support;
-#[path = "support/tls_front.rs"]
-mod tls_front;
+use crate::fake;
+use crate::support;
+use crate::support::tls_front;
 
 use fake::{Config, Fake};
 use support::{LB, Out, peekaboo};

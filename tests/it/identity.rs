@@ -2,8 +2,8 @@
 //! says whose fault it is: the configuration's (exit 2) or the API's (exit 1). Credential
 //! refusals start with "authentication failed:".
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use fake::{Config, Fake, fault, respond};
 use support::{LB, Out, peekaboo};

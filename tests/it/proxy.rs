@@ -4,10 +4,9 @@
 //! so the proxied runs use made-up names (`identity.test`, `lb.test`) only the proxy
 //! understands: a run that tried them itself would fail to resolve them.
 
-mod fake;
-mod support;
-#[path = "support/tls_front.rs"]
-mod tls_front;
+use crate::fake;
+use crate::support;
+use crate::support::tls_front;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -1,8 +1,8 @@
 //! Logs as systemd and a person read them: journald priorities when stderr is the journal,
 //! the original's time stamps otherwise, and -quiet.
 
-mod fake;
-mod support;
+use crate::fake;
+use crate::support;
 
 use std::os::unix::fs::MetadataExt;
 use std::process::Command;

@@ -1,0 +1,23 @@
+//! Every integration test in one binary: one link of the fake and the support code instead of
+//! one per test file, and every helper of theirs used somewhere (so no dead-code allowances).
+//! Tests in all modules run in parallel in this one process: each starts its own fake on a port
+//! the OS chose and runs peekaboo with an environment of its own, never this process's.
+
+#[path = "../fake/mod.rs"]
+mod fake;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod actions;
+mod cli;
+mod edges;
+mod fake_selftest;
+mod faults;
+mod fleet;
+mod identity;
+mod logs;
+mod operate;
+mod proxy;
+mod signals;
+mod tls;
+mod wait;
