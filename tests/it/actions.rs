@@ -791,12 +791,9 @@ fn no_region_set_with_several_in_the_catalog() {
 
 #[test]
 fn nothing_answers_at_all() {
-    // A port nothing listens on: connection refused, retried until the deadline.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nothing listens on: connection refused, retried until the deadline. Held, so no
+    // fake of a test running beside this one can be handed it.
+    let (_held, port) = crate::support::closed_port();
     let f = fake();
     let out = run(
         &f,

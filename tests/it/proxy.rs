@@ -372,27 +372,10 @@ fn tls_tunnel(
     let _ = tls.flush();
 }
 
-/// A port on 127.0.0.1 where nothing listens, held for as long as the socket lives so no other
-/// test can take it.
-fn closed_port() -> (u16, std::os::fd::OwnedFd) {
-    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname};
-    use std::os::fd::AsRawFd;
-    let fd = nix::sys::socket::socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::empty(),
-        None,
-    )
-    .unwrap();
-    bind(fd.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, 0)).unwrap();
-    let port = getsockname::<SockaddrIn>(fd.as_raw_fd()).unwrap().port();
-    (port, fd)
-}
-
 #[test]
 fn a_proxy_that_is_down_is_named() {
     let f = Fake::start(Config::default());
-    let (port, _held) = closed_port();
+    let (_held, port) = crate::support::closed_port();
     let out = peekaboo(
         &f,
         &["-allow-http", "-interval", "40ms", "-timeout", "300ms"],

@@ -4,15 +4,15 @@
 //! and the wait, so no test depends on timing.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use crate::fake::{Action, Config, Fake, fault};
+use crate::support::{ADDR, LB, PORT, assert_no_secret, calls};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use crate::support::{ADDR, LB, PORT, assert_no_secret, calls};
 
 /// Long enough that only a wedged run could take it: the runs here end at a signal.
 const GIVE_UP: Duration = Duration::from_secs(60);
@@ -160,25 +160,8 @@ fn sigint_exits_130_and_says_the_node_is_absent() {
 /// The app: a listener on 127.0.0.1, and a connection to it from the load balancer's
 /// ServiceNet address (127.0.0.2 in the fake), both ends held by the test.
 fn app_with_lb_connection() -> (TcpListener, TcpStream, TcpStream) {
-    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, connect, socket};
-    use std::os::fd::{AsRawFd, OwnedFd};
     let app = TcpListener::bind("127.0.0.1:0").unwrap();
-    // CLOEXEC, or the peekaboo child would inherit the socket and keep the connection open.
-    let fd: OwnedFd = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .unwrap();
-    let src: std::net::SocketAddrV4 = "127.0.0.2:0".parse().unwrap();
-    bind(fd.as_raw_fd(), &SockaddrIn::from(src)).unwrap();
-    let SocketAddr::V4(dst) = app.local_addr().unwrap() else {
-        unreachable!()
-    };
-    connect(fd.as_raw_fd(), &SockaddrIn::from(dst)).unwrap();
-    let client = TcpStream::from(fd);
-    let (server, _) = app.accept().unwrap();
+    let (client, server) = crate::support::connect_from("127.0.0.2", &app);
     (app, client, server)
 }
 

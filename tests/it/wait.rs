@@ -5,71 +5,17 @@
 use crate::fake;
 use crate::support;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::fd::OwnedFd;
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use fake::{Config, Fake, Request};
-use support::{LB, Out, peekaboo, peekaboo_watching};
+use support::{LB, Out, closed_port, connect_from, peekaboo, peekaboo_watching, start_app};
 
 /// The app: a listener on 127.0.0.1 and its port.
 fn app() -> (TcpListener, u16) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     (l, port)
-}
-
-/// A port on 127.0.0.1 where nothing listens yet, held for the test: bound but not listening,
-/// so a connection is refused, and no other test can take the port meanwhile (a port bound
-/// and dropped may be handed to the next `bind(0)` of a test running beside it).
-/// `start_app` makes it listen later, on the same socket.
-fn closed_port() -> (OwnedFd, u16) {
-    use nix::sys::socket::{
-        AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname, socket,
-    };
-    let fd: OwnedFd = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .unwrap();
-    let any: std::net::SocketAddrV4 = "127.0.0.1:0".parse().unwrap();
-    bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &SockaddrIn::from(any)).unwrap();
-    let bound: SockaddrIn = getsockname(std::os::fd::AsRawFd::as_raw_fd(&fd)).unwrap();
-    (fd, bound.port())
-}
-
-/// The app comes up on a port from `closed_port`.
-fn start_app(fd: OwnedFd) -> TcpListener {
-    nix::sys::socket::listen(&fd, nix::sys::socket::Backlog::new(16).unwrap()).unwrap();
-    TcpListener::from(fd)
-}
-
-/// A connection from `source` (bound before connecting, as the load balancer's would be) to
-/// `app`, accepted: both ends, so the test decides when it ends.
-fn connect_from(source: &str, app: &TcpListener) -> (TcpStream, TcpStream) {
-    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, connect, socket};
-    // CLOEXEC, or the peekaboo child would inherit the socket and keep the connection open.
-    let fd: OwnedFd = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .unwrap();
-    let src: SocketAddr = format!("{source}:0").parse().unwrap();
-    let SocketAddr::V4(src) = src else {
-        unreachable!()
-    };
-    bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &SockaddrIn::from(src)).unwrap();
-    let SocketAddr::V4(dst) = app.local_addr().unwrap() else {
-        unreachable!()
-    };
-    connect(std::os::fd::AsRawFd::as_raw_fd(&fd), &SockaddrIn::from(dst)).unwrap();
-    let client = TcpStream::from(fd);
-    let (server, _) = app.accept().unwrap();
-    (client, server)
 }
 
 fn fake_with(cfg: Config) -> Fake {
