@@ -297,6 +297,25 @@ pub(super) fn serve(sh: &Shared, stream: TcpStream) {
         (index, fault)
     };
     let resp = match fault {
+        Some(Action::OverLimitFor(d)) => {
+            let at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |t| t.as_secs())
+                + d.as_secs();
+            let Action::Respond {
+                status,
+                body,
+                headers,
+            } = over_limit(&http_date(at))
+            else {
+                unreachable!("over_limit is a Respond")
+            };
+            Resp {
+                status,
+                body,
+                headers,
+            }
+        }
         Some(Action::Respond {
             status,
             body,
@@ -334,4 +353,31 @@ pub(super) fn serve(sh: &Shared, stream: TcpStream) {
     sh.lock().requests[index].status = resp.status;
     write_response(&stream, &resp);
     let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// `unix` (seconds since 1970) as an HTTP date: "Tue, 01 Dec 2026 20:00:00 GMT".
+fn http_date(unix: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix / 86_400;
+    // civil_from_days, as in src/log.rs
+    let z = days as i64 + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let s = unix % 86_400;
+    format!(
+        "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(m - 1) as usize],
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }

@@ -129,6 +129,9 @@ pub enum Action {
     Delay(Duration),
     /// Apply the request as normal, then send the head and half the body, and close.
     Truncate,
+    /// The rate limiter's 413 with `Retry-After` as an HTTP date this long after the answer
+    /// (made when answering, so it means the same however late the request comes).
+    OverLimitFor(Duration),
 }
 
 /// A fault on requests with `method` whose path ends with `path_suffix`.

@@ -7,7 +7,7 @@ use crate::support;
 use std::time::Duration;
 
 use fake::{Action, Config, Fake, fault, over_limit, respond, status};
-use support::{ADDR, LB, Out, PORT, calls, http_date, peekaboo};
+use support::{ADDR, LB, Out, PORT, calls, peekaboo};
 
 /// A fake with load balancer 1 in DFW.
 fn fake() -> Fake {
@@ -558,27 +558,20 @@ fn duplicate_node_answer_lists_again_and_updates() {
 
 #[test]
 fn rate_limits_wait_as_told_in_seconds_and_as_a_date() {
-    let in_two_seconds = || {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        http_date(now + 2)
-    };
     for seconds_form in [true, false] {
-        // The date is made just before the run that reads it.
-        let (retry_after, told) = if seconds_form {
-            ("1".to_string(), &["in 1.0s"][..])
+        // The date is made as the fake answers, two seconds ahead: read a moment later, in
+        // whole seconds, it is one or two seconds away.
+        let (retry, told) = if seconds_form {
+            (over_limit("1"), &["in 1.0s"][..])
         } else {
-            (in_two_seconds(), &["in 1.0s", "in 2.0s"][..])
+            (
+                Action::OverLimitFor(Duration::from_secs(2)),
+                &["in 1.0s", "in 2.0s"][..],
+            )
         };
+        let retry_after = if seconds_form { "1" } else { "a date 2s ahead" };
         let f = fake();
-        f.inject(fault(
-            "GET",
-            "/loadbalancers/1",
-            1,
-            over_limit(&retry_after),
-        ));
+        f.inject(fault("GET", "/loadbalancers/1", 1, retry));
         let out = run(&f, &[], &[]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert_eq!(f.mutations(), [POST]);

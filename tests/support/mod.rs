@@ -117,33 +117,6 @@ pub fn calls(fake: &Fake) -> Vec<String> {
         .collect()
 }
 
-/// `unix` (seconds since 1970) as an HTTP date: "Tue, 01 Dec 2026 20:00:00 GMT".
-pub fn http_date(unix: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = unix / 86_400;
-    // civil_from_days, as in src/log.rs
-    let z = days as i64 + 719_468;
-    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let s = unix % 86_400;
-    format!(
-        "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        MONTHS[(m - 1) as usize],
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
 // ---- sockets ------------------------------------------------------------------------------
 
 /// A port on 127.0.0.1 where nothing listens yet, held for the test: bound but not listening,
