@@ -13,7 +13,7 @@ waits for its turn as a strategy says. After its change a host polls until the l
 started. The ratio is the fleet's wall time over N x WINDOW, the floor.
 
 Strategies:
-  peekaboo   the pacing peekaboo ships (src/run.rs): waits for a turn of 0.5 s x crowd,
+  peekaboo   the pacing peekaboo ships (src/engine/drive.rs): waits for a turn of 0.5 s x crowd,
              jittered; crowd doubles on a 413 and eases by 0.8 on a poll that gets through;
              after a 413, Retry-After plus a jittered 0.5 s x crowd.
   oracle-G   every host is told how many hosts are still waiting and polls with GETs so the
@@ -96,7 +96,7 @@ class Host:
             if status == "ACTIVE" or (self.seen is not None and nodes != self.seen):
                 return None
             self.seen = nodes
-        # src/run.rs: Backoff from -interval/8 (0.625 s), equal jitter, doubling.
+        # src/engine/drive.rs: Backoff from -interval/8 (0.625 s), equal jitter, doubling.
         step = min(0.625 * 2 ** self.polls, 5.0)
         self.polls += 1
         return (step / 2 + step / 2 * self.rnd.random(), "GET")

@@ -283,7 +283,7 @@ fn loopback_is_never_proxied() {
 
 /// 0.0.0.0 reaches this machine's listeners but is not loopback, so it is proxied unless
 /// NO_PROXY says otherwise (host suffixes cannot be shown end to end without a name that
-/// resolves here; the table tests in src/proxy.rs cover them).
+/// resolves here; the table tests in src/backend/http/proxy/tests.rs cover them).
 #[test]
 fn no_proxy_bypasses_addresses_and_ranges() {
     for (no_proxy, proxied) in [
