@@ -18,6 +18,7 @@ mod identity;
 mod logs;
 mod operate;
 mod proxy;
+mod refusals;
 mod signals;
 mod tls;
 mod wait;
