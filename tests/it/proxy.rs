@@ -13,7 +13,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fake::{Config, Fake};
-use support::{LB, Out, peekaboo};
+use support::{LB, error_line, peekaboo};
 use tls_front::{pki_for, tls_front_unbound, write_temp};
 
 struct Proxy {
@@ -125,16 +125,6 @@ fn tunnel(
     }
     let _ = client.shutdown(Shutdown::Both);
     let _ = up.join();
-}
-
-fn error_line(out: &Out) -> &str {
-    let errors: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.contains("Error:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "{}", out.stderr);
-    errors[0]
 }
 
 fn fake_port(f: &Fake) -> u16 {

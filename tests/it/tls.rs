@@ -9,19 +9,8 @@ use crate::support;
 use crate::support::tls_front;
 
 use fake::{Config, Fake};
-use support::{LB, Out, peekaboo};
+use support::{LB, Out, error_line, peekaboo};
 use tls_front::{pki, pki_for, pki_named, tls_front, tls_front_unbound, write_temp};
-
-/// The one `Error:` line, after checking there is exactly one.
-fn error_line(out: &Out) -> &str {
-    let errors: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.contains("Error:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "{}", out.stderr);
-    errors[0]
-}
 
 #[test]
 fn os_cacert_trusts_a_private_ca() {

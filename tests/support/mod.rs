@@ -117,6 +117,17 @@ pub fn calls(fake: &Fake) -> Vec<String> {
         .collect()
 }
 
+/// The one `Error:` line, after checking there is exactly one.
+pub fn error_line(out: &Out) -> &str {
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    errors[0]
+}
+
 // ---- sockets ------------------------------------------------------------------------------
 
 /// A port on 127.0.0.1 where nothing listens yet, held for the test: bound but not listening,
@@ -124,18 +135,8 @@ pub fn calls(fake: &Fake) -> Vec<String> {
 /// and dropped may be handed to the next `bind(0)` of a test running beside it).
 /// `start_app` makes it listen later, on the same socket.
 pub fn closed_port() -> (OwnedFd, u16) {
-    use nix::sys::socket::{
-        AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname, socket,
-    };
-    let fd: OwnedFd = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .unwrap();
-    let any: std::net::SocketAddrV4 = "127.0.0.1:0".parse().unwrap();
-    bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &SockaddrIn::from(any)).unwrap();
+    use nix::sys::socket::{SockaddrIn, getsockname};
+    let fd = bound_socket("127.0.0.1");
     let bound: SockaddrIn = getsockname(std::os::fd::AsRawFd::as_raw_fd(&fd)).unwrap();
     (fd, bound.port())
 }
@@ -149,20 +150,8 @@ pub fn start_app(fd: OwnedFd) -> TcpListener {
 /// A connection from `source` (bound before connecting, as the load balancer's would be) to
 /// `app`, accepted: both ends, so the test decides when it ends.
 pub fn connect_from(source: &str, app: &TcpListener) -> (TcpStream, TcpStream) {
-    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, connect, socket};
-    // CLOEXEC, or the peekaboo child would inherit the socket and keep the connection open.
-    let fd: OwnedFd = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .unwrap();
-    let src: SocketAddr = format!("{source}:0").parse().unwrap();
-    let SocketAddr::V4(src) = src else {
-        unreachable!()
-    };
-    bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &SockaddrIn::from(src)).unwrap();
+    use nix::sys::socket::{SockaddrIn, connect};
+    let fd = bound_socket(source);
     let SocketAddr::V4(dst) = app.local_addr().unwrap() else {
         unreachable!()
     };
@@ -170,4 +159,24 @@ pub fn connect_from(source: &str, app: &TcpListener) -> (TcpStream, TcpStream) {
     let client = TcpStream::from(fd);
     let (server, _) = app.accept().unwrap();
     (client, server)
+}
+
+/// A TCP socket bound to `ip` (port chosen by the OS), not yet listening or connected.
+/// CLOEXEC, or the peekaboo child would inherit it and hold the port or the connection.
+fn bound_socket(ip: &str) -> OwnedFd {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, socket};
+    let fd = socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .unwrap();
+    let addr: std::net::SocketAddrV4 = format!("{ip}:0").parse().unwrap();
+    bind(
+        std::os::fd::AsRawFd::as_raw_fd(&fd),
+        &SockaddrIn::from(addr),
+    )
+    .unwrap();
+    fd
 }
