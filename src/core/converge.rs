@@ -12,7 +12,7 @@
 //!   swallowed by something between us and the service: after `UNAPPLIED_LIMIT` sends, stop.
 
 use crate::core::model::{Action, Attrs, Member, Want};
-use crate::core::plan::{plan_each, unapplied};
+use crate::core::plan::plan_each;
 
 /// Accepted-but-never-applied sends of one change before giving up: something between us
 /// and the service (a proxy) answers for it, and sending it again will not mend that.
@@ -181,6 +181,17 @@ impl Converge {
             }
             _ => AfterSend::Trouble,
         }
+    }
+}
+
+/// How many sends in a row of one change the API accepted without applying, after a fresh
+/// listing of an ACTIVE load balancer asks for `now` again, given the count so far and the
+/// change last accepted. Anything else asked for is progress, and starts the count afresh.
+pub fn unapplied(count: u32, last_accepted: Option<&Action>, now: &Action) -> u32 {
+    if *now != Action::Nothing && last_accepted == Some(now) {
+        count.saturating_add(1)
+    } else {
+        0
     }
 }
 

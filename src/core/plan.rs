@@ -116,17 +116,6 @@ pub fn plan(current: Option<&Member>, want: Want, attrs: Attrs) -> Action {
     }
 }
 
-/// How many sends in a row of one change the API accepted without applying, after a fresh
-/// listing of an ACTIVE load balancer asks for `now` again, given the count so far and the
-/// change last accepted. Anything else asked for is progress, and starts the count afresh.
-pub fn unapplied(count: u32, last_accepted: Option<&Action>, now: &Action) -> u32 {
-    if *now != Action::Nothing && last_accepted == Some(now) {
-        count.saturating_add(1)
-    } else {
-        0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,32 +354,6 @@ mod tests {
         assert_eq!(plan_each(&[], drain, NONE), Action::Create(Draining, NONE));
         assert_eq!(plan_each(&[], Want::Absent, NONE), Action::Nothing);
         assert_eq!(plan_each(&[], Want::Drained, NONE), Action::Nothing);
-    }
-
-    #[test]
-    fn a_change_asked_for_again_counts_as_not_applied() {
-        let drain = Action::Update(4.into(), to(Draining));
-        let other = Action::Update(5.into(), to(Draining));
-        for (count, last, now, want) in [
-            (0, Some(drain.clone()), drain.clone(), 1),
-            (2, Some(drain.clone()), drain.clone(), 3),
-            // Another node next (a duplicate), or nothing left to do: progress.
-            (2, Some(drain.clone()), other, 0),
-            (2, Some(drain.clone()), Action::Nothing, 0),
-            (1, None, drain, 0),
-            (
-                0,
-                Some(Action::Delete(4.into())),
-                Action::Delete(4.into()),
-                1,
-            ),
-        ] {
-            assert_eq!(
-                unapplied(count, last.as_ref(), &now),
-                want,
-                "{count} {last:?} {now:?}"
-            );
-        }
     }
 
     #[test]

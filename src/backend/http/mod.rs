@@ -288,6 +288,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn urls_ureq_cannot_send_to() {
+        for good in [
+            "https://identity.api.rackspacecloud.com/v2.0",
+            "http://127.0.0.1:4000/v2.0",
+            "https://[2001:db8::1]:8443/v1.0/1",
+            "HTTPS://iad.loadbalancers.api.rackspacecloud.com/v1.0/123456",
+        ] {
+            assert!(url_parses(good), "{good}");
+        }
+        for bad in [
+            "https://bad host/v1.0",
+            "https://[::1/v1.0",
+            "lb.example.com/v1.0",
+            "ftp://lb.example.com/",
+            "https:///v1.0",
+            "https://h:99999/v1.0",
+            "https://h:/v1.0",
+            "https://h\n/v1.0",
+            "",
+        ] {
+            assert!(!url_parses(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn hosts() {
         assert_eq!(host_of("https://a.example.com/v2.0"), Some("a.example.com"));
         assert_eq!(host_of("http://127.0.0.1:8080/x"), Some("127.0.0.1"));

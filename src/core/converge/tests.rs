@@ -234,3 +234,29 @@ fn what_a_run_did() {
     assert_eq!(Did::would(&create), Did::WouldCreate);
     assert_eq!(Did::would(&Action::Nothing), Did::Unchanged);
 }
+
+#[test]
+fn a_change_asked_for_again_counts_as_not_applied() {
+    let other = drain(5);
+    let drain = drain(4);
+    for (count, last, now, want) in [
+        (0, Some(drain.clone()), drain.clone(), 1),
+        (2, Some(drain.clone()), drain.clone(), 3),
+        // Another node next (a duplicate), or nothing left to do: progress.
+        (2, Some(drain.clone()), other, 0),
+        (2, Some(drain.clone()), Action::Nothing, 0),
+        (1, None, drain, 0),
+        (
+            0,
+            Some(Action::Delete(4.into())),
+            Action::Delete(4.into()),
+            1,
+        ),
+    ] {
+        assert_eq!(
+            unapplied(count, last.as_ref(), &now),
+            want,
+            "{count} {last:?} {now:?}"
+        );
+    }
+}
