@@ -112,7 +112,7 @@ fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
             Some(words) => out.line(&format!("{lb}: would {words}")),
             None => out.line(&format!("{lb}: {target} needs no change")),
         },
-        Mode::Apply { .. } => {}
+        Mode::Apply { .. } | Mode::Watch(_) => {}
     }
 }
 

@@ -45,7 +45,7 @@ impl Config {
     /// What the engine reads.
     pub fn job(&self) -> Job<'_> {
         Job {
-            mode: self.mode,
+            mode: &self.mode,
             lbs: &self.lbs,
             node: &self.node,
             timing: self.timing,
@@ -176,7 +176,7 @@ impl Config {
             ));
         }
         let mode = mode(&args, want)?;
-        let drain_timeout = drain_timeout(&args, mode, timeout)?;
+        let drain_timeout = drain_timeout(&args, &mode, timeout)?;
         // Read like every other variable (not UTF-8 is an error, a CR is stripped with a
         // warning); whether a proxy value is usable is for `proxy` to say when one is needed.
         let mut proxy_vars = Vec::new();
@@ -279,10 +279,10 @@ fn mode(args: &Args, want: Want) -> Result<Mode, Error> {
 }
 
 /// -drain-timeout, which only a -wait that leaves has use for.
-fn drain_timeout(args: &Args, mode: Mode, timeout: Duration) -> Result<Duration, Error> {
+fn drain_timeout(args: &Args, mode: &Mode, timeout: Duration) -> Result<Duration, Error> {
     let leaving_with_wait = matches!(
         mode,
-        Mode::Apply { want, wait: true } if want != Want::Present(Condition::Enabled)
+        Mode::Apply { want, wait: true } if *want != Want::Present(Condition::Enabled)
     );
     let drain_timeout = match &args.drain_timeout {
         // Half of a short -timeout, so the run still has time to disable or delete.

@@ -3,10 +3,10 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::core::model::{Attrs, Want};
+use crate::core::model::{Attrs, Condition, Want};
 
 /// The one thing a run does. Flag combinations that make no sense never reach here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Make the change; with `wait`, join only once the app answers and until the health
     /// check passes, and leave by draining until the connections end.
@@ -15,6 +15,55 @@ pub enum Mode {
     Status,
     /// `-dry-run`: read, and say what the change would start with.
     DryRun(Want),
+    /// `-watch`: stay beside the app until SIGTERM or SIGINT, keep the node where its health
+    /// says, then leave.
+    Watch(Watch),
+}
+
+/// How the app's health is checked in watch mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HealthCheck {
+    /// `-health tcp`: a TCP connect to the node's address and port passes.
+    Tcp,
+    /// `-health URL`: a GET answered 2xx or 3xx passes.
+    Http(String),
+}
+
+/// What a leave ends with, after the drain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leave {
+    Delete,
+    Disable,
+}
+
+impl Leave {
+    pub fn want(self) -> Want {
+        match self {
+            Leave::Delete => Want::Absent,
+            Leave::Disable => Want::Present(Condition::Disabled),
+        }
+    }
+}
+
+/// Watch mode's settings. `Timing::timeout` bounds each change and the whole leave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watch {
+    pub check: HealthCheck,
+    /// `-health-interval`: between probes, jittered by ±10 %.
+    pub every: Duration,
+    /// `-health-timeout`: one probe's limit.
+    pub probe_timeout: Duration,
+    /// `-rise`: passes in a row before the node is enabled.
+    pub rise: u32,
+    /// `-fall`: failures in a row before it is drained.
+    pub fall: u32,
+    pub leave: Leave,
+    /// `-resync`: how often the node is re-read and put back if it drifted (jittered ±10 %).
+    pub resync: Duration,
+    /// NOTIFY_SOCKET: a path, or `@name` for an abstract socket.
+    pub notify_socket: Option<String>,
+    /// WATCHDOG_USEC, when WATCHDOG_PID is unset or names this process.
+    pub watchdog: Option<Duration>,
 }
 
 /// Where the node address came from, for the log.
@@ -48,7 +97,7 @@ pub struct Timing {
 /// Everything the engine reads, borrowed from the checked configuration; how to reach the
 /// service is the backend's.
 pub struct Job<'a> {
-    pub mode: Mode,
+    pub mode: &'a Mode,
     /// The load balancers to apply the change to, in order.
     pub lbs: &'a [u64],
     pub node: &'a NodeSpec,

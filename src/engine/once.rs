@@ -17,8 +17,10 @@ use crate::time::{Deadline, format_duration};
 impl Run<'_> {
     /// The whole job on load balancer `self.lb.id`.
     pub(super) fn one(&mut self, deadline: &Deadline) -> Result<Option<Member>, Error> {
-        let (want, wait) = match self.cfg.mode {
+        let (want, wait) = match *self.cfg.mode {
             Mode::Status => return self.drive(deadline, Run::status_pass),
+            // What a watch ends with, and all that is left of one that is stopped early.
+            Mode::Watch(ref w) => (w.leave.want(), true),
             Mode::DryRun(want) => {
                 let mut step = Converge::default();
                 return self.drive(deadline, |run, d| run.converge_pass(&mut step, want, d));
