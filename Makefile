@@ -31,10 +31,13 @@ fake:
 # latency and the documented rate limits: a table to paste into an issue. BENCH_TRACE=1 also
 # prints each fleet's request timeline on stderr; BENCH_FLEET=10,25 runs only the fleets,
 # BENCH_RUNS=5 runs each fleet five times and sums up the ratios, and BENCH_WINDOW=3 sets the
-# PENDING_UPDATE window in seconds.
+# PENDING_UPDATE window in seconds. Then watch mode (bench_watch): the requests a steady watch
+# sends per hour at the defaults, and its memory after 100 and 10,000 probes; BENCH_WATCH_SECS
+# sets the span the requests are counted over (10 by default).
 bench: static
-	cargo build --release --bin peekaboo --example bench
+	cargo build --release --bin peekaboo --example bench --example bench_watch
 	target/release/examples/bench target/release/peekaboo $(STATIC)
+	target/release/examples/bench_watch target/release/peekaboo $(STATIC)
 
 # The shipped binary: static, musl, tuned for size. Needs musl-gcc (apt: musl-tools) for ring
 # and the rustup target x86_64-unknown-linux-musl; .ci/run installs both.
