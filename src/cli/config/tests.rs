@@ -14,7 +14,7 @@ fn args(list: &[&str]) -> Result<Args, Error> {
 fn want_of(c: &Config) -> Want {
     match c.mode {
         Mode::Apply { want, .. } | Mode::DryRun(want) => want,
-        Mode::Status => panic!("-status wants nothing"),
+        Mode::Status | Mode::Watch(_) => panic!("{:?} wants nothing", c.mode),
     }
 }
 
