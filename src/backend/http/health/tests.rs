@@ -276,3 +276,45 @@ fn urls_are_shown_without_credentials() {
         assert_eq!(shown_url(url), shown, "{url}");
     }
 }
+
+#[test]
+fn probes_follow_the_proxy_rules() {
+    let env = |pairs: &'static [(&str, &str)]| {
+        ProxyEnv::from_env(&move |k| {
+            pairs
+                .iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        })
+    };
+    // A proxy nobody runs: a probe sent through it would fail.
+    let proxied = Http::new(&Transport {
+        request_timeout: Duration::from_secs(30),
+        ca_certs: None,
+        proxy: env(&[
+            ("http_proxy", "http://127.0.0.1:9"),
+            ("ALL_PROXY", "socks5://s:1"),
+        ]),
+    });
+    let server = Server::start(
+        Answer::Canned("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+        None,
+    );
+    assert_eq!(
+        proxied.health_get(&server.url("http", "/health"), SECOND),
+        Ok(200),
+        "loopback is never proxied"
+    );
+    let socks = Http::new(&Transport {
+        request_timeout: Duration::from_secs(30),
+        ca_certs: None,
+        proxy: env(&[("ALL_PROXY", "socks5://s:1")]),
+    });
+    let err = socks
+        .health_get("http://192.0.2.1:8080/health", SECOND)
+        .unwrap_err();
+    assert!(
+        err.starts_with("ALL_PROXY 'socks5://s:1' is a SOCKS proxy"),
+        "{err}"
+    );
+}
