@@ -67,7 +67,8 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> u8 {
             print_answer(cfg, o, out);
         }
     }
-    if cfg.json {
+    // Watch mode's -json is its stream of events, the leave's included.
+    if cfg.json && !matches!(cfg.mode, Mode::Watch(_)) {
         for o in outcomes {
             out.line(&to_json(o).to_string());
         }

@@ -53,7 +53,7 @@ impl Backoff {
     }
 
     /// A number in [0, 1) from xorshift64: plenty for jitter, and no dependency.
-    fn fraction(&mut self) -> f64 {
+    pub fn fraction(&mut self) -> f64 {
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;

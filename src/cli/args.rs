@@ -18,6 +18,7 @@ pub struct Args {
     pub status: bool,
     pub dry_run: bool,
     pub json: bool,
+    pub watch: bool,
     pub ip: Option<String>,
     pub interval: Option<String>,
     pub timeout: Option<String>,
@@ -27,6 +28,13 @@ pub struct Args {
     pub port: Option<String>,
     pub lb: Option<String>,
     pub region: Option<String>,
+    pub health: Option<String>,
+    pub health_interval: Option<String>,
+    pub health_timeout: Option<String>,
+    pub rise: Option<String>,
+    pub fall: Option<String>,
+    pub leave: Option<String>,
+    pub resync: Option<String>,
     pub help: bool,
     pub version: bool,
 }
@@ -77,6 +85,7 @@ pub const FLAGS: &[Flag] = &[
     switch("status", |a| &mut a.status),
     switch("dry-run", |a| &mut a.dry_run),
     switch("json", |a| &mut a.json),
+    switch("watch", |a| &mut a.watch),
     switch("help", |a| &mut a.help),
     switch("version", |a| &mut a.version),
     value("ip", "-ip 10.1.2.3", |a| &mut a.ip),
@@ -90,6 +99,17 @@ pub const FLAGS: &[Flag] = &[
     value("port", "-port 8080", |a| &mut a.port),
     value("lb", "-lb 12345", |a| &mut a.lb),
     value("region", "-region IAD", |a| &mut a.region),
+    value("health", "-health tcp", |a| &mut a.health),
+    value("health-interval", "-health-interval 5s", |a| {
+        &mut a.health_interval
+    }),
+    value("health-timeout", "-health-timeout 2s", |a| {
+        &mut a.health_timeout
+    }),
+    value("rise", "-rise 2", |a| &mut a.rise),
+    value("fall", "-fall 3", |a| &mut a.fall),
+    value("leave", "-leave disable", |a| &mut a.leave),
+    value("resync", "-resync 5m", |a| &mut a.resync),
 ];
 
 fn flag(name: &str) -> Option<&'static Flag> {

@@ -14,13 +14,16 @@ use crate::core::model::{Attrs, Condition, Want};
 use crate::engine::{AddressSource, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
 use crate::time::{format_duration, parse_duration};
+use watch::{watch, watch_flags};
+
+mod watch;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Under systemd's default 90 s stop timeout, with room left to disable or delete the node.
 const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
-const DAY: Duration = Duration::from_secs(24 * 3600);
+pub(super) const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Everything a run needs, checked.
 #[derive(Debug)]
@@ -170,12 +173,20 @@ impl Config {
             weight: args.weight.as_deref().map(parse_weight).transpose()?,
             node_type: args.node_type.as_deref().map(parse_node_type).transpose()?,
         };
+        // Before the -weight check, so `-watch -delete -weight 5` is told about -delete.
+        let mode = if args.watch {
+            let mut said = Vec::new();
+            let watch = watch(&args, &var, &mut said)?;
+            warnings.borrow_mut().extend(said);
+            Mode::Watch(watch)
+        } else {
+            mode(&args, want)?
+        };
         if want == Want::Absent && attrs != Attrs::default() {
             return Err(Error::Usage(
                 "-weight and -type set a node that stays: drop them with -delete".into(),
             ));
         }
-        let mode = mode(&args, want)?;
         let drain_timeout = drain_timeout(&args, &mode, timeout)?;
         // Read like every other variable (not UTF-8 is an error, a CR is stripped with a
         // warning); whether a proxy value is usable is for `proxy` to say when one is needed.
@@ -245,8 +256,13 @@ fn want(args: &Args, notes: &mut Vec<String>) -> Want {
         .map_or(Want::Present(Condition::Enabled), |c| c.2)
 }
 
-/// The one mode of the run, refusing the combinations that ask for two.
+/// The one mode of the run without -watch, refusing the combinations that ask for two.
 fn mode(args: &Args, want: Want) -> Result<Mode, Error> {
+    if let Some((_, flag)) = watch_flags(args).iter().find(|f| f.0) {
+        return Err(Error::Usage(format!(
+            "{flag} only applies with -watch: add -watch, or drop it"
+        )));
+    }
     if args.status {
         let changes = [
             (args.drain, "-drain"),
@@ -278,18 +294,20 @@ fn mode(args: &Args, want: Want) -> Result<Mode, Error> {
     })
 }
 
-/// -drain-timeout, which only a -wait that leaves has use for.
+/// -drain-timeout, which only a -wait that leaves, or a -watch, has use for.
 fn drain_timeout(args: &Args, mode: &Mode, timeout: Duration) -> Result<Duration, Error> {
-    let leaving_with_wait = matches!(
-        mode,
-        Mode::Apply { want, wait: true } if *want != Want::Present(Condition::Enabled)
-    );
+    let watch = matches!(mode, Mode::Watch(_));
+    let leaving_with_wait = watch
+        || matches!(
+            mode,
+            Mode::Apply { want, wait: true } if *want != Want::Present(Condition::Enabled)
+        );
     let drain_timeout = match &args.drain_timeout {
         // Half of a short -timeout, so the run still has time to disable or delete.
         None => DEFAULT_DRAIN_TIMEOUT.min(timeout / 2),
         Some(_) if !leaving_with_wait => {
             return Err(Error::Usage(
-                "-drain-timeout only applies with -wait and -drain, -disable or -delete: add -wait, or drop it".into(),
+                "-drain-timeout only applies with -wait and -drain, -disable or -delete, or with -watch: add -wait, or drop it".into(),
             ));
         }
         // Zero is the emergency switch: drain, then disable or delete without waiting.
@@ -298,9 +316,10 @@ fn drain_timeout(args: &Args, mode: &Mode, timeout: Duration) -> Result<Duration
     };
     if leaving_with_wait && drain_timeout >= timeout {
         return Err(Error::Usage(format!(
-            "-drain-timeout {} must be shorter than -timeout {}, which bounds the whole run: raise -timeout or lower -drain-timeout",
+            "-drain-timeout {} must be shorter than -timeout {}, which bounds the whole {}: raise -timeout or lower -drain-timeout",
             format_duration(drain_timeout),
-            format_duration(timeout)
+            format_duration(timeout),
+            if watch { "leave" } else { "run" }
         )));
     }
     Ok(drain_timeout)

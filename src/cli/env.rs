@@ -5,8 +5,10 @@ use std::ffi::OsString;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::backend::http::{printable, url_parses};
 use crate::cli::args::example;
 use crate::core::model::NodeType;
+use crate::engine::{HealthCheck, Leave};
 use crate::error::Error;
 use crate::time::{format_duration, parse_duration};
 
@@ -146,3 +148,124 @@ pub fn parse_node_type(v: &str) -> Result<NodeType, Error> {
         ))),
     }
 }
+
+/// `-rise` and `-fall` at most: 1000 probes at the default 5 s interval are over an hour, more
+/// than anyone means to wait before a node moves, so a larger number is far likelier a slip
+/// (a duration in milliseconds, a digit too many) than a wish.
+pub const MAX_COUNT: u32 = 1000;
+
+/// `-rise` or `-fall`: how many probes in a row.
+pub fn parse_count(v: &str, what: &str) -> Result<u32, Error> {
+    match v.trim().parse::<u32>() {
+        Ok(n @ 1..=MAX_COUNT) => Ok(n),
+        _ => Err(Error::Usage(format!(
+            "{what} '{v}' is not a count: use a whole number from 1 to {MAX_COUNT}"
+        ))),
+    }
+}
+
+/// `-health`: `tcp` in any case, or an http(s) URL ureq can send a GET to. Plain http is
+/// fine anywhere: a probe carries no credentials, and a URL that would carry some (`user:pass@`)
+/// is refused, since the URL is logged.
+pub fn parse_health(v: &str) -> Result<HealthCheck, Error> {
+    let url = v.trim();
+    if url.eq_ignore_ascii_case("tcp") {
+        return Ok(HealthCheck::Tcp);
+    }
+    let shown = printable(url);
+    let example = "-health http://127.0.0.1:8080/health";
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Err(Error::Usage(format!(
+            "-health: '{shown}' is neither tcp nor an http:// or https:// URL: give -health tcp or {example}"
+        )));
+    }
+    let authority = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    if authority.contains('@') {
+        return Err(Error::Usage(
+            "-health: the URL carries credentials (user:password@), which would show in the log: give a health URL that needs none"
+                .into(),
+        ));
+    }
+    if !url_parses(url) {
+        return Err(Error::Usage(format!(
+            "-health: '{shown}' is not a valid URL: give one like {example}"
+        )));
+    }
+    Ok(HealthCheck::Http(url.to_string()))
+}
+
+pub fn parse_leave(v: &str) -> Result<Leave, Error> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "delete" => Ok(Leave::Delete),
+        "disable" => Ok(Leave::Disable),
+        _ => Err(Error::Usage(format!(
+            "-leave: '{}' is neither delete nor disable: give -leave delete (the default) or -leave disable",
+            printable(v)
+        ))),
+    }
+}
+
+/// The longest `sun_path` Linux binds, less its terminating NUL (an abstract name has none,
+/// but its leading NUL takes the same byte).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// NOTIFY_SOCKET as systemd sets it: an absolute path, or `@name` for an abstract socket.
+/// Anything else is the warning to log, and notify is off: systemd sets it, a user will not,
+/// so a bad one must not stop the app's node from being managed.
+pub fn notify_socket(value: Option<&str>) -> Result<Option<String>, String> {
+    let Some(v) = value else {
+        return Ok(None);
+    };
+    let off = "not telling systemd anything";
+    if !(v.starts_with('/') || v.starts_with('@')) || v.len() < 2 {
+        return Err(format!(
+            "Warning: NOTIFY_SOCKET '{}' is neither an absolute path nor an abstract socket name (@name): {off}",
+            printable(v)
+        ));
+    }
+    if v.len() > MAX_SOCKET_PATH {
+        return Err(format!(
+            "Warning: NOTIFY_SOCKET is {} bytes long, more than a socket address holds ({MAX_SOCKET_PATH}): {off}",
+            v.len()
+        ));
+    }
+    Ok(Some(v.to_string()))
+}
+
+/// WATCHDOG_USEC, when WATCHDOG_PID is unset or is `me`: systemd leaves both in the
+/// environment of the main process's children too, and their watchdog is not ours. A value
+/// that does not parse is the warning to log, and no watchdog.
+pub fn watchdog(
+    usec: Option<&str>,
+    pid: Option<&str>,
+    me: u32,
+) -> Result<Option<Duration>, String> {
+    if let Some(pid) = pid {
+        match pid.trim().parse::<u32>() {
+            Ok(p) if p == me => {}
+            Ok(p) if p > 0 => return Ok(None),
+            _ => {
+                return Err(format!(
+                    "Warning: WATCHDOG_PID '{}' is not a process id: not sending watchdog keep-alives",
+                    printable(pid)
+                ));
+            }
+        }
+    }
+    let Some(usec) = usec else {
+        return Ok(None);
+    };
+    match usec.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Some(Duration::from_micros(n))),
+        _ => Err(format!(
+            "Warning: WATCHDOG_USEC '{}' is not a positive number of microseconds: not sending watchdog keep-alives",
+            printable(usec)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;

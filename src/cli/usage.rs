@@ -4,6 +4,7 @@ pub const USAGE: &str = "\
 peekaboo: put this host into a Rackspace Cloud Load Balancer, or take it out.
 
 Usage: peekaboo [-drain | -disable | -delete] [flags]
+       peekaboo -watch [flags]
 
 What to do (default: add the node, or set it ENABLED):
   -drain              set the node DRAINING: no new connections, established ones go on
@@ -34,11 +35,31 @@ Waiting:
                       leaving (-drain, -disable, -delete): set DRAINING, wait until the load
                       balancer's connections to the app end, then set DISABLED or delete
   -drain-timeout DURATION
-                      the longest drain wait before connections are cut (default 60s, or
-                      half of -timeout if that is shorter); 0 skips the wait, for emergencies
+                      the longest drain wait before connections are cut, when leaving with
+                      -wait or -watch (default 60s, or half of -timeout if that is shorter);
+                      0 skips the wait, for emergencies
   -timeout DURATION   one deadline for the whole run: 90s, 2m, 1m30s or plain seconds
                       (default 2m)
   -interval DURATION  the longest wait between retries and status checks (default 5, seconds)
+
+Watch mode:
+  -watch              stay beside the app until SIGTERM or SIGINT: probe it, enable the node
+                      after -rise passes in a row, drain it after -fall failures; on SIGTERM
+                      drain, then delete the node (or -leave disable). -timeout bounds each
+                      change and the whole leave. Not with -status, -dry-run, -drain,
+                      -disable, -delete or -wait
+  -health CHECK       tcp: a TCP connect to ADDR:PORT passes (default); or an http:// or
+                      https:// URL: a GET answered 2xx or 3xx passes
+  -health-interval DURATION
+                      the time between probes, jittered by 10% either way (default 5s)
+  -health-timeout DURATION
+                      the limit for one probe (default 2s)
+  -rise N             passes in a row before the node is enabled, 1 to 1000 (default 2)
+  -fall N             failures in a row before it is drained, 1 to 1000 (default 3)
+  -leave delete|disable
+                      what SIGTERM ends with, after the drain (default delete)
+  -resync DURATION    re-read the node this often (jittered) and put it back if it drifted
+                      (default 5m)
 
 Connection:
   -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
@@ -74,6 +95,11 @@ Environment:
                       CIDR ranges; loopback is never proxied. SOCKS proxies are refused
   JOURNAL_STREAM      set by systemd: when it names stderr, logs carry journald priorities
                       (<3> errors, <4> warnings, <6> information) instead of time stamps
+  NOTIFY_SOCKET       set by systemd (Type=notify): with -watch, peekaboo reports READY=1,
+                      STATUS=, STOPPING=1 there; a path or @abstract name, else a warning
+  WATCHDOG_USEC, WATCHDOG_PID
+                      set by systemd (WatchdogSec=): with -watch, WATCHDOG=1 every half of
+                      WATCHDOG_USEC, unless WATCHDOG_PID names another process
 
 Exit codes:
   0  the node is in the state asked for

@@ -5,3 +5,4 @@ pub mod converge;
 pub mod model;
 pub mod pace;
 pub mod plan;
+pub mod watch;

@@ -19,10 +19,14 @@ use crate::log::{log, warn};
 use crate::time::Deadline;
 
 mod drive;
+mod events;
 mod job;
+mod leave;
 mod once;
+mod watch;
 
 pub use job::*;
+pub use watch::{Probe, watch};
 
 use drive::Pause;
 
@@ -61,6 +65,8 @@ pub struct Run<'a> {
     crowd: f64,
     /// What is known of the load balancer being worked on: new for each.
     lb: LbState,
+    /// Watch mode: a change that finds nothing to do is routine, not worth a line.
+    watching: bool,
 }
 
 /// What the run knows of one load balancer.
@@ -75,6 +81,12 @@ struct LbState {
     inline: Option<Vec<Member>>,
     /// Our members as last read, first first: usually one, more when duplicates were left.
     mine: Vec<Member>,
+    /// Every other member, as last read.
+    others: Vec<Member>,
+    /// Listings (or reads carrying the members) so far.
+    listings: u32,
+    /// The last converge kept our node ENABLED, since draining it would empty the pool.
+    failed_open: bool,
     warned_duplicates: bool,
     /// The last read's progress, and how many reads in a row showed none: pacing the wait
     /// for a turn on a load balancer that stays busy.
@@ -91,6 +103,9 @@ impl LbState {
             sources: Vec::new(),
             inline: None,
             mine: Vec::new(),
+            others: Vec::new(),
+            listings: 0,
+            failed_open: false,
             warned_duplicates: false,
             last_seen: None,
             quiet: 0,
@@ -103,44 +118,14 @@ impl LbState {
 /// `Outcome`.
 pub fn run(cfg: &Job, backend: &mut dyn Backend) -> Result<Vec<Outcome>, Error> {
     let deadline = Deadline::new(cfg.timing.timeout);
-    for note in cfg.notes {
-        log(note);
-    }
-    for warning in cfg.warnings.iter().chain(&backend.preflight()) {
-        warn(warning);
-    }
-    let address = resolve_address(cfg)?;
-    let mut run = Run {
-        cfg,
-        backend,
-        address,
-        reauthenticated: false,
-        crowd: 1.0,
-        lb: LbState::new(LbRef(String::new())),
-    };
+    let mut run = Run::start(cfg, backend)?;
     let mut outcomes = Vec::new();
     for lb_id in cfg.lbs {
         run.lb = LbState::new(LbRef(lb_id.to_string()));
         let sent_before = run.backend.requests();
         let result = run.one(&deadline);
         let lb = std::mem::replace(&mut run.lb, LbState::new(LbRef(String::new())));
-        // A failure keeps the member as last read: what -json says of it is then still true.
-        let (node, error) = match result {
-            Ok(node) => (node, None),
-            Err(e) => (lb.mine.first().cloned(), Some(e)),
-        };
-        outcomes.push(Outcome {
-            lb_id: lb.id,
-            region: run.backend.region(),
-            address,
-            port: cfg.node.port,
-            node,
-            nodes: lb.mine,
-            did: lb.did,
-            would: lb.would,
-            requests: run.backend.requests() - sent_before,
-            error,
-        });
+        outcomes.push(run.outcome(lb, result, sent_before));
     }
     Ok(outcomes)
 }
@@ -165,7 +150,53 @@ fn resolve_address(cfg: &Job) -> Result<IpAddr, Error> {
     Ok(IpAddr::V4(ip))
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// Logs the start of a run and finds the address: what every mode does first.
+    fn start(cfg: &'a Job<'a>, backend: &'a mut dyn Backend) -> Result<Run<'a>, Error> {
+        for note in cfg.notes {
+            log(note);
+        }
+        for warning in cfg.warnings.iter().chain(&backend.preflight()) {
+            warn(warning);
+        }
+        let address = resolve_address(cfg)?;
+        Ok(Run {
+            cfg,
+            backend,
+            address,
+            reauthenticated: false,
+            crowd: 1.0,
+            lb: LbState::new(LbRef(String::new())),
+            watching: false,
+        })
+    }
+
+    /// What the run did on load balancer `lb`.
+    fn outcome(
+        &self,
+        lb: LbState,
+        result: Result<Option<Member>, Error>,
+        sent_before: usize,
+    ) -> Outcome {
+        // A failure keeps the member as last read: what -json says of it is then still true.
+        let (node, error) = match result {
+            Ok(node) => (node, None),
+            Err(e) => (lb.mine.first().cloned(), Some(e)),
+        };
+        Outcome {
+            lb_id: lb.id,
+            region: self.backend.region(),
+            address: self.address,
+            port: self.cfg.node.port,
+            node,
+            nodes: lb.mine,
+            did: lb.did,
+            would: lb.would,
+            requests: self.backend.requests() - sent_before,
+            error,
+        }
+    }
+
     fn target(&self) -> SocketAddr {
         SocketAddr::new(self.address, self.cfg.node.port)
     }
@@ -222,6 +253,8 @@ impl Run<'_> {
     /// Keeps our members from a read, and warns once per load balancer when there are several.
     fn saw(&mut self, members: &[Member]) {
         self.lb.mine = find_nodes(members, self.address, self.cfg.node.port);
+        self.lb.others = others(members, self.address, self.cfg.node.port);
+        self.lb.listings += 1;
         let mine = &self.lb.mine;
         if mine.len() > 1 && !self.lb.warned_duplicates {
             self.lb.warned_duplicates = true;

@@ -7,6 +7,7 @@ use crate::backend::ApiError;
 use crate::core::converge::{AfterRead, AfterSend, Answer, Converge, Did};
 use crate::core::model::{Action, Condition, LbPhase, Member, Want};
 use crate::core::plan::{Step, plan_all, plan_each, steps};
+use crate::core::watch::last_serving;
 use crate::engine::drive::Pause;
 use crate::engine::{Mode, Run};
 use crate::error::Error;
@@ -23,7 +24,9 @@ impl Run<'_> {
             Mode::Watch(ref w) => (w.leave.want(), true),
             Mode::DryRun(want) => {
                 let mut step = Converge::default();
-                return self.drive(deadline, |run, d| run.converge_pass(&mut step, want, d));
+                return self.drive(deadline, |run, d| {
+                    run.converge_pass(&mut step, want, false, d)
+                });
             }
             Mode::Apply { want, wait } => (want, wait),
         };
@@ -45,7 +48,7 @@ impl Run<'_> {
         Ok(member)
     }
 
-    fn status_pass(&mut self, deadline: &Deadline) -> Result<Option<Member>, Pause> {
+    pub(super) fn status_pass(&mut self, deadline: &Deadline) -> Result<Option<Member>, Pause> {
         self.read_lb(deadline)?;
         self.list_members(deadline)?;
         Ok(self.lb.mine.first().cloned())
@@ -62,16 +65,21 @@ impl Run<'_> {
             Want::Drained => format!("Draining {target} on load balancer {lb}"),
         });
         let mut step = Converge::default();
-        self.drive(deadline, |run, d| run.converge_pass(&mut step, want, d))
+        self.drive(deadline, |run, d| {
+            run.converge_pass(&mut step, want, false, d)
+        })
     }
 
-    /// One look at the load balancer, and at most one change.
-    fn converge_pass(
+    /// One look at the load balancer, and at most one change. With `fail_open`, a drain that
+    /// would leave the load balancer without a node serving is not sent (`lb.failed_open`).
+    pub(super) fn converge_pass(
         &mut self,
         step: &mut Converge,
         want: Want,
+        fail_open: bool,
         deadline: &Deadline,
     ) -> Result<Option<Member>, Pause> {
+        self.lb.failed_open = false;
         let snapshot = self.read_lb(deadline)?;
         let lb = self.lb.id.clone();
         let active = snapshot.phase == LbPhase::Active;
@@ -107,6 +115,13 @@ impl Run<'_> {
                     ));
                 }
                 self.list_members(deadline)?;
+                if fail_open
+                    && want == Want::Drained
+                    && last_serving(&self.lb.mine, &self.lb.others)
+                {
+                    self.lb.failed_open = true;
+                    return Ok(self.lb.mine.first().cloned());
+                }
                 let action = step
                     .decide(active, &self.lb.mine, want, attrs)
                     .map_err(|times| {
@@ -121,7 +136,7 @@ impl Run<'_> {
         }
         match action {
             Action::Nothing => {
-                if !step.changed {
+                if !step.changed && !self.watching {
                     log("Node is already in that state: nothing to change");
                 }
                 return Ok(current);
@@ -244,16 +259,28 @@ impl Run<'_> {
             log("Node is not serving: no connections to wait for");
             return Ok(());
         };
+        let sources = self.lb.sources.clone();
+        self.wait_for_drain(&member.id.0, &sources, deadline)
+    }
+
+    /// Waits until connections from `sources` to the app have ended, or -drain-timeout:
+    /// node `ids` drains meanwhile.
+    pub(super) fn wait_for_drain(
+        &mut self,
+        ids: &str,
+        sources: &[std::net::IpAddr],
+        deadline: &Deadline,
+    ) -> Result<(), Error> {
         let drain = self.cfg.timing.drain_timeout;
         if drain.is_zero() {
             log("-drain-timeout 0: not waiting for connections to end");
             return Ok(());
         }
         let ended = crate::host::drain::wait(&Drain {
-            node_id: &member.id.0,
+            node_id: ids,
             address: self.address,
             port: self.cfg.node.port,
-            sources: &self.lb.sources,
+            sources,
             limit: drain,
             until: Instant::now() + drain.min(deadline.remaining()),
             pace: (self.cfg.timing.interval / 4)
@@ -285,7 +312,7 @@ impl Run<'_> {
                 let left = left.map_or("connections that cannot be seen".into(), |n| {
                     format!("{n} connections left")
                 });
-                let why = format!("the drain of node {}, with {left}", member.id);
+                let why = format!("the drain of node {ids}, with {left}");
                 return Err(self.interrupted(signal, why, false));
             }
         }

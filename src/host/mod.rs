@@ -4,5 +4,6 @@
 pub mod addr;
 pub mod conns;
 pub mod drain;
+pub mod notify;
 pub mod probe;
 pub mod signal;

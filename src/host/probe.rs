@@ -1,4 +1,6 @@
-//! Whether the app answers: today a TCP connect to its address and port.
+//! The `-health tcp` probe (and `-wait`'s first step): whether the app accepts a TCP
+//! connection on its address and port. The `-health URL` probe is `Http::health_get`, beside
+//! the TLS roots and proxy rules it shares with the API requests.
 
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;

@@ -11,12 +11,18 @@
 //! - Threads inherit the mask, so `install` must run before any thread starts, as `main`'s
 //!   first act. peekaboo execs nothing; a child would inherit the mask and must reset it.
 //!
-//! The first signal is remembered: once asked to stop, every later wait ends at once.
-//! (A watch mode that counts a second SIGTERM, or takes SIGUSR1/2, adds them to `WATCHED`.)
+//! The first stop signal is remembered: once asked to stop, every later wait ends at once,
+//! unless the caller lets some through (`let_through`): watch mode's leave is not stopped by
+//! the signal that started it, and only a second one cuts its drain short.
+//! SIGUSR1 and SIGUSR2 hold and release the node in watch mode; a one-shot run ignores them.
+//!
+//! Standard signals do not queue: two SIGTERMs sent before the first is read count as one.
+//! Every wait reads them at once, so only two within one blocking request can merge.
 
+use std::cell::RefCell;
 use std::os::fd::AsFd;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -31,6 +37,9 @@ pub enum Signal {
 }
 
 const WATCHED: [Signal; 2] = [Signal::Term, Signal::Int];
+/// Watch mode's maintenance hold (SIGUSR1) and its release (SIGUSR2).
+const HOLD: Sig = Sig::SIGUSR1;
+const RELEASE: Sig = Sig::SIGUSR2;
 
 impl Signal {
     fn sig(self) -> Sig {
@@ -57,17 +66,25 @@ impl Signal {
 }
 
 static FD: OnceLock<SignalFd> = OnceLock::new();
-/// The first signal read, as its number (0: none yet).
+/// The first stop signal read, as its number (0: none yet).
 static STOPPED: AtomicI32 = AtomicI32::new(0);
+/// Stop signals read so far.
+static STOPS: AtomicU32 = AtomicU32::new(0);
+/// How many stop signals the waits let pass before they end.
+static LET_THROUGH: AtomicU32 = AtomicU32::new(0);
+/// The last of SIGUSR1 (true) and SIGUSR2 (false) read.
+static HELD: AtomicBool = AtomicBool::new(false);
 
-/// Blocks SIGTERM and SIGINT and opens the signalfd that receives them. Call once, before
-/// any thread starts. On failure nothing is blocked: the signals keep their default action
-/// (they end the process at once, unlogged) and the waits are plain sleeps.
+/// Blocks SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 and opens the signalfd that receives them.
+/// Call once, before any thread starts. On failure nothing is blocked: the signals keep their
+/// default action (they end the process at once, unlogged) and the waits are plain sleeps.
 pub fn install() -> Result<(), String> {
     let mut mask = SigSet::empty();
     for s in WATCHED {
         mask.add(s.sig());
     }
+    mask.add(HOLD);
+    mask.add(RELEASE);
     let fd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|e| format!("cannot open a signalfd: {e}"))?;
     mask.thread_block()
@@ -76,43 +93,112 @@ pub fn install() -> Result<(), String> {
     Ok(())
 }
 
-/// The signal that asked the run to stop, if one did; never waits.
-pub fn pending() -> Option<Signal> {
-    if let Some(s) = Signal::from_number(STOPPED.load(Ordering::Relaxed)) {
-        return Some(s);
-    }
-    let fd = FD.get()?;
-    // Only watched signals are in the mask, so anything read is one of them.
+/// Reads every signal that has arrived, in order.
+fn read_all() {
+    let Some(fd) = FD.get() else { return };
     while let Ok(Some(info)) = fd.read_signal() {
-        if let Some(s) = Signal::from_number(info.ssi_signo as i32) {
+        let n = info.ssi_signo as i32;
+        if let Some(s) = Signal::from_number(n) {
             let _ = STOPPED.compare_exchange(
                 0,
                 i32::from(s.number()),
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             );
-            return Signal::from_number(STOPPED.load(Ordering::Relaxed));
+            STOPS.fetch_add(1, Ordering::Relaxed);
+        } else if n == HOLD as i32 {
+            HELD.store(true, Ordering::Relaxed);
+        } else if n == RELEASE as i32 {
+            HELD.store(false, Ordering::Relaxed);
         }
     }
-    None
 }
 
-/// Waits for `d`, or until SIGTERM or SIGINT arrives (or arrived before), whichever is first.
+/// The signal that asked the run to stop, if one did and more arrived than are let through;
+/// never waits.
+pub fn pending() -> Option<Signal> {
+    read_all();
+    if STOPS.load(Ordering::Relaxed) <= LET_THROUGH.load(Ordering::Relaxed) {
+        return None;
+    }
+    Signal::from_number(STOPPED.load(Ordering::Relaxed))
+}
+
+/// The first stop signal, whether or not it is let through; never waits.
+pub fn first() -> Option<Signal> {
+    read_all();
+    Signal::from_number(STOPPED.load(Ordering::Relaxed))
+}
+
+/// From now on waits end only once more than `n` stop signals have arrived.
+pub fn let_through(n: u32) {
+    LET_THROUGH.store(n, Ordering::Relaxed);
+}
+
+thread_local! {
+    /// A call every wait makes at least this often: watch mode's systemd watchdog, kept fed
+    /// through a long change or drain as well as between probes.
+    static BEAT: RefCell<Option<Beat>> = const { RefCell::new(None) };
+}
+
+struct Beat {
+    every: Duration,
+    next: Instant,
+    call: Box<dyn Fn()>,
+}
+
+/// Makes `call` now, and from inside every wait from now on whenever `every` has passed.
+pub fn beat_every(every: Duration, call: Box<dyn Fn()>) {
+    call();
+    let next = Instant::now() + every;
+    BEAT.with(|b| *b.borrow_mut() = Some(Beat { every, next, call }));
+}
+
+/// Makes the beat's call if it is due; when the next one is due.
+fn beat() -> Option<Instant> {
+    BEAT.with(|b| {
+        let mut b = b.borrow_mut();
+        let beat = b.as_mut()?;
+        let now = Instant::now();
+        if now >= beat.next {
+            (beat.call)();
+            beat.next = now + beat.every;
+        }
+        Some(beat.next)
+    })
+}
+
+/// Whether the node is held (SIGUSR1 came last of SIGUSR1 and SIGUSR2).
+pub fn held() -> bool {
+    read_all();
+    HELD.load(Ordering::Relaxed)
+}
+
+/// Waits for `d`, or until a stop signal arrives (or arrived before), whichever is first.
 pub fn sleep(d: Duration) -> Result<(), Signal> {
+    nap(d, None)
+}
+
+/// As `sleep`, and ends early, with `Ok`, when the hold differs from `hold` (if given).
+pub fn nap(d: Duration, hold: Option<bool>) -> Result<(), Signal> {
     let end = Instant::now().checked_add(d);
     loop {
         if let Some(s) = pending() {
             return Err(s);
         }
-        let left = end.map_or(Duration::MAX, |e| {
-            e.saturating_duration_since(Instant::now())
-        });
+        if hold.is_some_and(|h| h != HELD.load(Ordering::Relaxed)) {
+            return Ok(());
+        }
+        let next_beat = beat();
+        let now = Instant::now();
+        let left = end.map_or(Duration::MAX, |e| e.saturating_duration_since(now));
         if left.is_zero() {
             return Ok(());
         }
+        let left = next_beat.map_or(left, |b| left.min(b.saturating_duration_since(now)));
         let Some(fd) = FD.get() else {
             std::thread::sleep(left);
-            return Ok(());
+            continue;
         };
         // A readable fd, a timeout or EINTR (from a stop and continue): all go round again.
         let _ = poll(

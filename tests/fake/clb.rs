@@ -63,6 +63,27 @@ impl Fake {
         }
     }
 
+    /// A change made behind the client's back (the control panel, another tool).
+    pub fn set_node_condition(&self, lb: u64, node: u64, condition: &str) {
+        let mut st = self.shared.lock();
+        match lb_mut(&mut st, lb).nodes.iter_mut().find(|n| n.id == node) {
+            Some(n) => n.condition = condition.to_string(),
+            None => panic!("fake: no node {node} on load balancer {lb}"),
+        }
+    }
+
+    /// A node removed behind the client's back.
+    pub fn remove_node(&self, lb: u64, node: u64) {
+        lb_mut(&mut self.shared.lock(), lb)
+            .nodes
+            .retain(|n| n.id != node);
+    }
+
+    /// Scripted faults not yet spent are dropped: an outage the test started is over.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
     pub fn lb_status(&self, lb: u64) -> String {
         lb_mut(&mut self.shared.lock(), lb).effective_status(Instant::now())
     }

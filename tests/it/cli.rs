@@ -107,6 +107,53 @@ fn bad_flags() {
 }
 
 #[test]
+fn watch_mode_mistakes() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["-watch", "-drain"],
+            "-drain makes no sense with -watch: watch mode drains by itself on SIGTERM; drop -drain",
+        ),
+        (
+            &["-status", "-watch"],
+            "-status makes no sense with -watch: watch mode keeps changing the node, -status only reads it; drop -status",
+        ),
+        (
+            &["-rise", "2"],
+            "-rise only applies with -watch: add -watch, or drop it",
+        ),
+        (
+            &["-delete", "-leave=disable"],
+            "-leave only applies with -watch: add -watch, or drop it",
+        ),
+        (
+            &["-watch", "-health", "ftp://x"],
+            "-health: 'ftp://x' is neither tcp nor an http:// or https:// URL: give -health tcp or -health http://127.0.0.1:8080/health",
+        ),
+        (
+            &["-watch", "-fall", "0"],
+            "-fall '0' is not a count: use a whole number from 1 to 1000",
+        ),
+        (
+            &["-watch", "-health-interval", "0s"],
+            "-health-interval '0s' must be more than zero, e.g. -health-interval 5s",
+        ),
+        (
+            &["-watch", "-leave", "disabled"],
+            "-leave: 'disabled' is neither delete nor disable: give -leave delete (the default) or -leave disable",
+        ),
+        (&["-wach"], "unknown flag -wach: did you mean -watch?"),
+        (
+            &["-watch", "-rise"],
+            "flag -rise needs a value, e.g. -rise 2",
+        ),
+    ];
+    for (flags, want) in cases {
+        let got = usage_error(flags, &[]);
+        assert_eq!(got, *want, "{flags:?}");
+    }
+}
+
+#[test]
 fn bad_environment() {
     let cases: &[(&str, &str, &str)] = &[
         (
@@ -237,6 +284,16 @@ fn flags_are_checked_before_the_environment_is_needed() {
             "OS_CACERT",
             "PEEKABOO_REQUEST_TIMEOUT",
             "JOURNAL_STREAM",
+            "-watch",
+            "-health CHECK",
+            "-health-interval DURATION",
+            "-health-timeout DURATION",
+            "-rise N",
+            "-fall N",
+            "-leave delete|disable",
+            "-resync DURATION",
+            "NOTIFY_SOCKET",
+            "WATCHDOG_USEC",
         ] {
             assert!(text.contains(needle), "{flag}: help lacks {needle}");
         }

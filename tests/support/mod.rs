@@ -2,6 +2,7 @@
 //! environment, and checking on every run that no secret reaches the output.
 
 pub mod tls_front;
+pub mod watching;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};

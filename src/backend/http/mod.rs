@@ -7,10 +7,11 @@ use ureq::http;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, parse_pem};
 
 use crate::backend::Secret;
-use crate::backend::http::proxy::{ProxyEnv, proxy_for};
+use crate::backend::http::proxy::{ProxyEnv, ProxyUrl, proxy_for};
 use crate::time::Deadline;
 
 mod failure;
+mod health;
 pub mod proxy;
 mod tls;
 
@@ -121,20 +122,7 @@ impl Http {
         body: Option<&serde_json::Value>,
         deadline: &Deadline,
     ) -> Result<Reply, Failure> {
-        let via = proxy_for(url, &self.proxies).map_err(Failure::fatal)?;
-        let agent = match via {
-            None => &self.direct,
-            // Every usable proxy has its agent; never fall back to going direct.
-            Some(p) => match self.proxied.iter().find(|(proxy, _)| *proxy == p.proxy) {
-                Some((_, a)) => a,
-                None => {
-                    return Err(Failure::fatal(format!(
-                        "no agent for proxy {} ({})",
-                        p.shown, p.var
-                    )));
-                }
-            },
-        };
+        let (agent, via) = self.agent_for(url)?;
         let limit = self.request_timeout.min(deadline.remaining());
         if limit.is_zero() {
             return Err(Failure::transient("no time left".into()));
@@ -180,6 +168,25 @@ impl Http {
             headers,
             body,
         })
+    }
+
+    /// The agent for `url` and the proxy it goes through, by `proxy_for`'s rules.
+    fn agent_for(&self, url: &str) -> Result<(&ureq::Agent, Option<&ProxyUrl>), Failure> {
+        let via = proxy_for(url, &self.proxies).map_err(Failure::fatal)?;
+        let agent = match via {
+            None => &self.direct,
+            // Every usable proxy has its agent; never fall back to going direct.
+            Some(p) => match self.proxied.iter().find(|(proxy, _)| *proxy == p.proxy) {
+                Some((_, a)) => a,
+                None => {
+                    return Err(Failure::fatal(format!(
+                        "no agent for proxy {} ({})",
+                        p.shown, p.var
+                    )));
+                }
+            },
+        };
+        Ok((agent, via))
     }
 }
 

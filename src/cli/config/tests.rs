@@ -15,6 +15,7 @@ fn want_of(c: &Config) -> Want {
     match c.mode {
         Mode::Apply { want, .. } | Mode::DryRun(want) => want,
         Mode::Status => panic!("-status wants nothing"),
+        Mode::Watch(_) => panic!("-watch wants what the app's health says"),
     }
 }
 
@@ -191,6 +192,14 @@ fn bad_environment() {
     assert!(
         config_err(&[], &[("OS_CACERT", "/nonexistent.pem")])
             .starts_with("OS_CACERT '/nonexistent.pem' cannot be read")
+    );
+}
+
+#[test]
+fn drain_timeout_is_refused_where_nothing_drains() {
+    assert_eq!(
+        config_err(&["-drain-timeout", "5s"], &[]),
+        "-drain-timeout only applies with -wait and -drain, -disable or -delete, or with -watch: add -wait, or drop it"
     );
 }
 
@@ -390,3 +399,5 @@ fn empty_variables_count_as_unset() {
     let c = config(&[], &[("APP_PORT", ""), ("OS_REGION_NAME", "")]).unwrap();
     assert_eq!((c.node.port, c.backend.region), (80, None));
 }
+
+mod watch;

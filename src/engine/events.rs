@@ -1,0 +1,123 @@
+//! What watch mode tells, at each health flip and each change: a line in the log, with -json
+//! one JSON object per line on stdout, and the same in a word to systemd's STATUS=.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+use crate::core::model::{LbRef, Member};
+use crate::host::notify::Notifier;
+use crate::log::{self, log, warn};
+
+/// How bad an event is, for the log's level.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+pub struct Events {
+    pub json: bool,
+    pub notify: Notifier,
+    /// Whether stdout failed already: said once, then no more events are printed.
+    stdout_failed: bool,
+}
+
+/// One event: `kind` is the stable word -json prints (see the README), `line` the log's.
+pub struct Event<'a> {
+    pub kind: &'static str,
+    pub lb: Option<&'a LbRef>,
+    pub node: Option<&'a Member>,
+    pub reason: &'a str,
+    pub line: String,
+}
+
+impl Events {
+    pub fn new(json: bool, notify: Notifier) -> Events {
+        Events {
+            json,
+            notify,
+            stdout_failed: false,
+        }
+    }
+
+    pub fn tell(&mut self, level: Level, e: Event) {
+        match level {
+            Level::Info => log(&e.line),
+            Level::Warning => warn(&format!("Warning: {}", e.line)),
+            Level::Error => log::error(&format!("Error: {}", e.line)),
+        }
+        if !self.json || self.stdout_failed {
+            return;
+        }
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if let Err(why) = log::stdout_line(&to_json(&e, unix).to_string()) {
+            self.stdout_failed = true;
+            log::error(&format!(
+                "Error: could not write -json events to stdout ({why}); watching goes on"
+            ));
+        }
+    }
+
+    /// systemd's one-line status of the unit.
+    pub fn status(&self, line: &str) {
+        self.notify.status(line);
+    }
+}
+
+fn to_json(e: &Event, unix: u64) -> Value {
+    // Load balancer and node ids are numbers where the service's are: as -json says them.
+    let id = |s: &str| s.parse::<u64>().map_or_else(|_| json!(s), |n| json!(n));
+    json!({
+        "time": log::rfc3339(unix),
+        "event": e.kind,
+        "load_balancer": e.lb.map(|l| id(&l.0)),
+        "node_id": e.node.map(|n| id(&n.id.0)),
+        "condition": e.node.map(|n| n.condition.as_str()),
+        "reason": e.reason,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_one_object_with_stable_fields() {
+        let lb = LbRef("42".into());
+        let node = Member {
+            id: 7.into(),
+            address: "10.0.0.1".into(),
+            port: 80,
+            condition: "DRAINING".into(),
+            status: None,
+            weight: None,
+            node_type: None,
+        };
+        let e = Event {
+            kind: "change",
+            lb: Some(&lb),
+            node: Some(&node),
+            reason: "unhealthy",
+            line: String::new(),
+        };
+        assert_eq!(
+            to_json(&e, 86_400 + 3661).to_string(),
+            r#"{"condition":"DRAINING","event":"change","load_balancer":42,"node_id":7,"reason":"unhealthy","time":"1970-01-02T01:01:01Z"}"#
+        );
+        let flip = Event {
+            kind: "unhealthy",
+            lb: None,
+            node: None,
+            reason: "connection refused",
+            line: String::new(),
+        };
+        assert_eq!(
+            to_json(&flip, 0).to_string(),
+            r#"{"condition":null,"event":"unhealthy","load_balancer":null,"node_id":null,"reason":"connection refused","time":"1970-01-01T00:00:00Z"}"#
+        );
+    }
+}

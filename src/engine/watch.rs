@@ -1,0 +1,374 @@
+//! Watch mode: stay beside the app until SIGTERM or SIGINT, probe its health, and keep this
+//! host's node on every load balancer where the health says (`core::watch` decides; this file
+//! probes, reads, sends and waits). Only the start and the leave can end it: an outage, a
+//! change past -timeout or a refused token is logged and tried again, never an exit.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::core::converge::Converge;
+use crate::core::model::{Condition, LbRef, Member};
+use crate::core::watch::{Aim, Health, Track, Why, aim, due, spread};
+use crate::engine::events::{Event, Events, Level};
+use crate::engine::{Job, LbState, Outcome, Run, Watch};
+use crate::error::Error;
+use crate::host::notify::Notifier;
+use crate::host::signal;
+use crate::time::{Backoff, Deadline, format_duration, seed};
+
+/// Checks the app's health once, within the limit given; the error says why it failed.
+/// The node's address and port are given for `-health tcp`.
+pub type Probe<'p> = dyn FnMut(SocketAddr, Duration) -> Result<(), String> + 'p;
+
+/// One load balancer as watch mode keeps it.
+struct Kept {
+    lb: LbState,
+    track: Track,
+}
+
+pub(super) struct Watcher<'w> {
+    pub(super) w: &'w Watch,
+    pub(super) events: Events,
+    kept: Vec<Kept>,
+    health: Health,
+    /// Probes made so far.
+    probes: u64,
+    held: bool,
+    /// For jitter only.
+    rng: Backoff,
+}
+
+/// Watches until a stop signal, then leaves; the outcomes are the leave's, one per load
+/// balancer. Errs only at the start (configuration, credentials), as a one-shot run would.
+pub fn watch(
+    cfg: &Job,
+    w: &Watch,
+    json: bool,
+    backend: &mut dyn crate::backend::Backend,
+    probe: &mut Probe,
+) -> Result<Vec<Outcome>, Error> {
+    let mut run = Run::start(cfg, backend)?;
+    run.watching = true;
+    let now = Instant::now();
+    let mut me = Watcher {
+        w,
+        events: Events::new(json, Notifier::new(w.notify_socket.as_deref())),
+        kept: cfg
+            .lbs
+            .iter()
+            .map(|id| Kept {
+                lb: LbState::new(LbRef(id.to_string())),
+                track: Track {
+                    reached: None,
+                    next_resync: now,
+                    not_before: None,
+                },
+            })
+            .collect(),
+        health: Health::new(false),
+        probes: 0,
+        held: signal::held(),
+        rng: Backoff::new(w.every, w.every, seed()),
+    };
+    if let Some(every) = w.watchdog {
+        // systemd asks for a ping at half the watchdog interval at the latest.
+        let notify = Notifier::new(w.notify_socket.as_deref());
+        signal::beat_every(every / 2, Box::new(move || notify.watchdog()));
+    }
+    log_start(&run, w);
+    if me.first_reads(&mut run)? {
+        me.steady(&mut run, probe);
+    }
+    Ok(me.leave(&mut run))
+}
+
+fn log_start(run: &Run, w: &Watch) {
+    let check = match &w.check {
+        crate::engine::HealthCheck::Tcp => format!("a TCP connect to {}", run.target()),
+        crate::engine::HealthCheck::Http(url) => format!("GET {url}"),
+    };
+    crate::log::log(&format!(
+        "Watching: {check} every {} (limit {}); enabled after {} passes, drained after {} failures; resync every {}",
+        format_duration(w.every),
+        format_duration(w.probe_timeout),
+        w.rise,
+        w.fall,
+        format_duration(w.resync)
+    ));
+}
+
+impl Watcher<'_> {
+    /// Authenticates and reads each load balancer, until it works or a signal comes (false).
+    /// An outage is waited out; what cannot mend (configuration, credentials) ends the run.
+    fn first_reads(&mut self, run: &mut Run) -> Result<bool, Error> {
+        for i in 0..self.kept.len() {
+            loop {
+                let deadline = Deadline::new(run.cfg.timing.timeout);
+                let result = self.on(run, i, |run| run.drive(&deadline, Run::status_pass));
+                match result {
+                    Ok(_) => break,
+                    Err(Error::Interrupted { .. }) => return Ok(false),
+                    Err(e @ Error::Deadline { .. }) => {
+                        crate::log::warn(&format!(
+                            "Warning: load balancer {}: {e}; still trying",
+                            self.kept[i].lb.id
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let ours: Vec<&Member> = self.kept.iter().flat_map(|k| &k.lb.mine).collect();
+        let enabled = !ours.is_empty()
+            && self.kept.iter().all(|k| !k.lb.mine.is_empty())
+            && ours.iter().all(|m| m.condition == Condition::Enabled);
+        self.health = Health::new(enabled);
+        self.events.notify.ready();
+        crate::log::log(&format!("Ready: {}", self.status()));
+        Ok(true)
+    }
+
+    /// Probes, reconciles and waits, until a stop signal.
+    fn steady(&mut self, run: &mut Run, probe: &mut Probe) {
+        let mut next_probe = Instant::now();
+        loop {
+            if signal::pending().is_some() {
+                return;
+            }
+            self.follow_hold();
+            let now = Instant::now();
+            if now >= next_probe {
+                let result = probe(run.target(), self.w.probe_timeout);
+                next_probe = now + spread(self.w.every, self.rng.fraction());
+                self.observe(result);
+            }
+            let aim = aim(self.health.verdict, self.held);
+            for i in 0..self.kept.len() {
+                if let Some(why) = due(&self.kept[i].track, aim, Instant::now())
+                    && !self.reconcile(run, i, aim, why)
+                {
+                    return;
+                }
+            }
+            let wake = self
+                .kept
+                .iter()
+                .map(|k| k.track.not_before.unwrap_or(k.track.next_resync))
+                .fold(next_probe, Instant::min);
+            let nap = wake.saturating_duration_since(Instant::now());
+            if signal::nap(nap, Some(self.held)).is_err() {
+                return;
+            }
+        }
+    }
+
+    fn follow_hold(&mut self) {
+        let held = signal::held();
+        if held == self.held {
+            return;
+        }
+        self.held = held;
+        let (kind, line) = if held {
+            (
+                "hold",
+                "SIGUSR1: holding the node DRAINING whatever the probes say",
+            )
+        } else {
+            ("release", "SIGUSR2: released; the probes decide again")
+        };
+        self.tell(Level::Info, kind, None, line, line.into());
+        self.status();
+    }
+
+    fn observe(&mut self, result: Result<(), String>) {
+        let (rise, fall) = (self.w.rise, self.w.fall);
+        self.probes += 1;
+        let Some(verdict) = self.health.observe(result.is_ok(), rise, fall) else {
+            return;
+        };
+        let reason = match &result {
+            Err(why) if fall == 1 => format!("the probe fails: {why}"),
+            Err(why) => format!("{fall} probes in a row fail, the last: {why}"),
+            Ok(()) if self.probes == 1 && rise > 1 => {
+                "the first probe passes, and the node is ENABLED already: adopted as it is".into()
+            }
+            Ok(()) if rise == 1 => "the probe passes".into(),
+            Ok(()) => format!("{rise} probes in a row pass"),
+        };
+        let line = format!("The app is {}: {reason}", verdict.as_str());
+        self.tell(Level::Info, verdict.as_str(), None, &reason, line);
+        self.status();
+    }
+
+    /// Brings load balancer `i` to `aim` (or, without one, just reads it). False when a stop
+    /// signal came meanwhile: the leave follows.
+    fn reconcile(&mut self, run: &mut Run, i: usize, aim: Option<Aim>, why: Why) -> bool {
+        let Some(aim) = aim else {
+            // Nothing to hold it to yet: the resync is only a look.
+            self.kept[i].track.next_resync = self.next_resync();
+            return true;
+        };
+        let before: Vec<Member> = self.kept[i].lb.mine.clone();
+        let deadline = Deadline::new(run.cfg.timing.timeout);
+        let mut step = Converge::default();
+        let result = self.on(run, i, |run| {
+            run.drive(&deadline, |run, d| {
+                run.converge_pass(&mut step, aim.want, aim.fail_open, d)
+            })
+        });
+        let lb = self.kept[i].lb.id.clone();
+        match result {
+            Ok(_) => {
+                let next_resync = self.next_resync();
+                let k = &mut self.kept[i];
+                k.track.reached = Some(aim);
+                k.track.not_before = None;
+                k.track.next_resync = next_resync;
+                let failed_open = self.kept[i].lb.failed_open;
+                let now: Vec<Member> = self.kept[i].lb.mine.clone();
+                if failed_open {
+                    self.fail_open(&lb, now.first());
+                } else if step.changed {
+                    self.changed(&lb, &before, &now, why);
+                }
+                true
+            }
+            Err(Error::Interrupted { .. }) => false,
+            Err(e) => {
+                // An outage past -timeout is tried again at the next probe; what will not mend
+                // soon (a refused token, a vanished load balancer) at the next resync.
+                let (level, again, at) = match e {
+                    Error::Deadline { .. } => (Level::Warning, "at the next probe", Instant::now()),
+                    _ => (
+                        Level::Error,
+                        "at the next resync",
+                        Instant::now() + self.w.resync,
+                    ),
+                };
+                let k = &mut self.kept[i];
+                k.track.not_before = Some(at);
+                k.track.next_resync = k.track.next_resync.max(at);
+                let line = format!(
+                    "load balancer {lb}: {e}; the node is left as it is, trying again {again}"
+                );
+                self.tell(level, "error", Some(&lb), &e.to_string(), line);
+                true
+            }
+        }
+    }
+
+    fn changed(&mut self, lb: &LbRef, before: &[Member], now: &[Member], why: Why) {
+        let node = now.first();
+        let became = node.map_or("deleted".into(), |m| m.condition.as_str().to_string());
+        let was = before
+            .first()
+            .map_or("absent".into(), |m| m.condition.as_str().to_string());
+        let (reason, line) = match why {
+            Why::Resync => (
+                "drift".to_string(),
+                format!(
+                    "Load balancer {lb}: the node was changed or removed behind peekaboo's back (it was {was} when last seen); put it back to {became}"
+                ),
+            ),
+            Why::Aim => {
+                let reason = self.reason();
+                let id = node.map_or(String::new(), |m| format!(" {}", m.id));
+                let line = format!("Load balancer {lb}: node{id} is {became}: {reason}");
+                (reason, line)
+            }
+        };
+        self.tell(Level::Info, "change", Some(lb), &reason, line);
+        self.status();
+    }
+
+    fn fail_open(&mut self, lb: &LbRef, node: Option<&Member>) {
+        let id = node.map_or(String::new(), |m| format!(" {}", m.id));
+        let line = format!(
+            "load balancer {lb}: node{id} is the last one ENABLED and ONLINE, so it stays ENABLED though the app is unhealthy (fail open); it is drained once another node serves"
+        );
+        self.tell(
+            Level::Warning,
+            "fail_open",
+            Some(lb),
+            "last serving node",
+            line,
+        );
+    }
+
+    /// Why the node is being changed now, in a word for -json and the log.
+    fn reason(&self) -> String {
+        if self.held {
+            "held (SIGUSR1)".into()
+        } else {
+            self.health.verdict.as_str().into()
+        }
+    }
+
+    pub(super) fn tell(
+        &mut self,
+        level: Level,
+        kind: &'static str,
+        lb: Option<&LbRef>,
+        reason: &str,
+        line: String,
+    ) {
+        let node = lb
+            .and_then(|id| self.kept.iter().find(|k| k.lb.id == *id))
+            .and_then(|k| k.lb.mine.first().cloned());
+        self.events.tell(
+            level,
+            Event {
+                kind,
+                lb,
+                node: node.as_ref(),
+                reason,
+                line,
+            },
+        );
+    }
+
+    /// systemd's status line: the health, the hold, and the node on each load balancer.
+    fn status(&self) -> String {
+        let nodes: Vec<String> = self
+            .kept
+            .iter()
+            .map(|k| match k.lb.mine.first() {
+                Some(m) => format!("{} on {}", m.condition.as_str(), k.lb.id),
+                None => format!("absent from {}", k.lb.id),
+            })
+            .collect();
+        let hold = if self.held { ", held" } else { "" };
+        let line = format!(
+            "app {}{hold}; node {}",
+            self.health.verdict.as_str(),
+            nodes.join(", ")
+        );
+        self.events.status(&line);
+        line
+    }
+
+    fn next_resync(&mut self) -> Instant {
+        Instant::now() + spread(self.w.resync, self.rng.fraction())
+    }
+
+    /// Runs `f` with load balancer `i` as the run's own, and keeps what it learned there.
+    pub(super) fn on<T>(&mut self, run: &mut Run, i: usize, f: impl FnOnce(&mut Run) -> T) -> T {
+        std::mem::swap(&mut run.lb, &mut self.kept[i].lb);
+        let t = f(run);
+        std::mem::swap(&mut run.lb, &mut self.kept[i].lb);
+        t
+    }
+
+    pub(super) fn lb_id(&self, i: usize) -> LbRef {
+        self.kept[i].lb.id.clone()
+    }
+
+    pub(super) fn take_lb(&mut self, i: usize) -> LbState {
+        let id = self.kept[i].lb.id.clone();
+        std::mem::replace(&mut self.kept[i].lb, LbState::new(id))
+    }
+
+    pub(super) fn count(&self) -> usize {
+        self.kept.len()
+    }
+}
