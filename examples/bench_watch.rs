@@ -179,8 +179,8 @@ fn requests(bin: &str) {
         p1 - p0
     );
     println!(
-        "  -> {per_resync:.2} requests per resync, {per_hour:.0} requests per hour at the default \
-         -resync 5m (-health-interval does not change it)"
+        "  -> {per_resync:.2} requests per -resync period, so {per_hour:.0} requests per hour at the \
+         default -resync 5m (-health-interval does not change it)"
     );
 }
 
