@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::core::converge::Converge;
 use crate::core::model::{Condition, LbRef, Member};
+use crate::core::plan::plan_all;
 use crate::core::watch::{Aim, Health, Track, Why, aim, due, spread};
 use crate::engine::events::{Event, Events, Level};
 use crate::engine::{Job, LbState, Outcome, Run, Watch};
@@ -70,7 +71,7 @@ pub fn watch(
         held: signal::held(),
         rng: Backoff::new(w.every, w.every, seed()),
     };
-    if let Some(every) = w.watchdog {
+    if let (Some(every), Some(_)) = (w.watchdog, &w.notify_socket) {
         // systemd asks for a ping at half the watchdog interval at the latest.
         let notify = Notifier::new(w.notify_socket.as_deref());
         signal::beat_every(every / 2, Box::new(move || notify.watchdog()));
@@ -123,8 +124,18 @@ impl Watcher<'_> {
             && self.kept.iter().all(|k| !k.lb.mine.is_empty())
             && ours.iter().all(|m| m.condition == Condition::Enabled);
         self.health = Health::new(enabled);
+        for i in 0..self.kept.len() {
+            self.kept[i].track.next_resync = self.next_resync();
+        }
         self.events.notify.ready();
-        crate::log::log(&format!("Ready: {}", self.status()));
+        let status = self.status();
+        self.tell(
+            Level::Info,
+            "ready",
+            None,
+            &status,
+            format!("Ready: {status}"),
+        );
         Ok(true)
     }
 
@@ -208,7 +219,20 @@ impl Watcher<'_> {
             self.kept[i].track.next_resync = self.next_resync();
             return true;
         };
+        // A new aim the last read shows reached already (a node adopted as it is) costs no
+        // request: whatever changes after that read, the resync finds.
+        let k = &self.kept[i];
+        if why == Why::Aim
+            && k.track.not_before.is_none()
+            && k.lb.listings > 0
+            && !k.lb.failed_open
+            && plan_all(&k.lb.mine, aim.want, run.cfg.node.attrs).is_empty()
+        {
+            self.kept[i].track.reached = Some(aim);
+            return true;
+        }
         let before: Vec<Member> = self.kept[i].lb.mine.clone();
+        let was_failing_open = self.kept[i].lb.failed_open;
         let deadline = Deadline::new(run.cfg.timing.timeout);
         let mut step = Converge::default();
         let result = self.on(run, i, |run| {
@@ -229,6 +253,8 @@ impl Watcher<'_> {
                 if failed_open {
                     self.fail_open(&lb, now.first());
                 } else if step.changed {
+                    // A drain held back by fail open is no drift when it goes through at last.
+                    let why = if was_failing_open { Why::Aim } else { why };
                     self.changed(&lb, &before, &now, why);
                 }
                 true

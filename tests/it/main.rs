@@ -22,3 +22,4 @@ mod refusals;
 mod signals;
 mod tls;
 mod wait;
+mod watch;

@@ -6,8 +6,7 @@ use std::net::SocketAddr;
 use crate::backend::http::Transport;
 use crate::backend::http::{Http, dns_hint, is_remote_http};
 use crate::backend::{ApiError, Backend, Fact, Secret};
-use crate::core::model::{Action, LbRef, Member, Snapshot, describe_new};
-use crate::log::log;
+use crate::core::model::{Action, LbRef, Member, Snapshot};
 use crate::time::Deadline;
 
 pub mod clb;
@@ -117,20 +116,10 @@ impl Backend for Rackspace<'_> {
         match action {
             Action::Nothing => Ok(()),
             Action::Create(c, attrs) => {
-                log(&format!(
-                    "Creating new node as {}",
-                    describe_new(*c, *attrs)
-                ));
                 clb.create(&target.ip().to_string(), target.port(), *c, *attrs)
             }
-            Action::Update(id, change) => {
-                log(&format!("Updating node {id}{}", change.describe()));
-                clb.update(id, *change)
-            }
-            Action::Delete(id) => {
-                log(&format!("Deleting node {id}"));
-                clb.delete(id)
-            }
+            Action::Update(id, change) => clb.update(id, *change),
+            Action::Delete(id) => clb.delete(id),
         }
     }
 
