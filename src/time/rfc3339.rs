@@ -141,4 +141,25 @@ mod tests {
         assert_eq!(format_rfc3339(1_796_202_000), "2026-12-02T09:00:00Z");
         assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
     }
+
+    #[test]
+    fn mutated_time_stamps_never_panic_and_what_is_read_reads_back() {
+        let mut g = crate::fuzz::Gen(0x3339);
+        let examples = [
+            "2026-12-02T09:00:00.000Z",
+            "2026-12-02T10:00:00+01:00",
+            "2024-02-29t23:59:60.5-05:30",
+        ];
+        for _ in 0..20_000 {
+            let s = g.mutate(&examples);
+            let Some(t) = parse_rfc3339(&s) else {
+                continue;
+            };
+            // Year 0 with a positive offset lands before any year RFC 3339 can write.
+            let printed = format_rfc3339(t);
+            if !printed.starts_with('-') {
+                assert_eq!(parse_rfc3339(&printed), Some(t), "{s:?} -> {printed}");
+            }
+        }
+    }
 }
