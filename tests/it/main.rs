@@ -23,3 +23,4 @@ mod signals;
 mod tls;
 mod wait;
 mod watch;
+mod watch_service;
