@@ -187,10 +187,6 @@ impl Watching {
         nix::sys::signal::kill(pid, signal).unwrap();
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Waits for peekaboo to exit (killing it if it hangs) and returns what it printed.
     pub fn finish(mut self) -> Out {
         let give_up = Instant::now() + HANG;
