@@ -158,18 +158,6 @@ pub fn timestamp(unix: u64) -> String {
     )
 }
 
-/// Formats seconds since the epoch as RFC 3339 in UTC: `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn rfc3339(unix: u64) -> String {
-    let (y, m, d) = civil_from_days((unix / 86_400) as i64);
-    let s = unix % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

@@ -68,6 +68,10 @@ fn real_main(journal: bool) -> Result<u8, Error> {
     log::secret(&cfg.backend.api_key.0);
     log::init(journal, cfg.quiet);
     let mut backend = backend::rackspace::Rackspace::new(&cfg.backend);
+    if let engine::Mode::Watch(w) = &cfg.mode {
+        let outcomes = engine::watch(&cfg.job(), w, cfg.json, &mut backend, &mut probe(w, &cfg))?;
+        return Ok(report::report(&cfg, &outcomes));
+    }
     let outcomes = engine::run(&cfg.job(), &mut backend)?;
     // A signal during the last request, with no wait after it: the run did finish.
     if let Some(s) = host::signal::pending() {
@@ -77,6 +81,17 @@ fn real_main(journal: bool) -> Result<u8, Error> {
         ));
     }
     Ok(report::report(&cfg, &outcomes))
+}
+
+/// Watch mode's health check, as -health asks.
+fn probe<'c>(w: &'c engine::Watch, cfg: &Config) -> Box<engine::Probe<'c>> {
+    match &w.check {
+        engine::HealthCheck::Tcp => Box::new(host::probe::app_accepts),
+        engine::HealthCheck::Http(url) => {
+            let http = backend::http::Http::new(&cfg.backend.transport);
+            Box::new(move |_, limit| http.health_get(url, limit).map(drop))
+        }
+    }
 }
 
 fn printed(result: std::io::Result<()>) -> u8 {

@@ -57,7 +57,7 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> u8 {
                 }
             }
             // The read-only modes answer on stdout instead.
-            _ if !matches!(cfg.mode, Mode::Apply { .. }) => {}
+            _ if matches!(cfg.mode, Mode::Status | Mode::DryRun(_)) => {}
             (None, Some(node)) => {
                 log::outcome(&format!("Final node state{on}: {}", node.summary()))
             }

@@ -4,6 +4,10 @@
 
 use std::time::{Duration, Instant};
 
+mod rfc3339;
+
+pub use rfc3339::{format_rfc3339, parse_rfc3339};
+
 /// One deadline for the whole run, so no wait and no request outlives `-timeout`.
 pub struct Deadline {
     end: Instant,

@@ -67,7 +67,8 @@ pub enum Fact<'a> {
 pub trait Backend {
     /// Warnings worth a line before anything is sent (plain http, no DNS configuration).
     fn preflight(&self) -> Vec<String>;
-    /// Gets a token, unless one is held.
+    /// Gets a token, unless one is held that is not yet due for renewal. Called before each
+    /// round of calls: that is when a token nearing its expiry is renewed.
     fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError>;
     /// Drops the token (the service refused it): the next `authenticate` gets a new one.
     fn forget_token(&mut self);

@@ -212,6 +212,18 @@ impl Action {
             Action::Nothing => "nothing".into(),
         }
     }
+
+    /// The log's line as the change is sent: "Updating node 1000 to DRAINING".
+    pub fn sending(&self) -> String {
+        match self {
+            Action::Create(c, attrs) => {
+                format!("Creating new node as {}", describe_new(*c, *attrs))
+            }
+            Action::Update(id, change) => format!("Updating node {id}{}", change.describe()),
+            Action::Delete(id) => format!("Deleting node {id}"),
+            Action::Nothing => "Sending nothing".into(),
+        }
+    }
 }
 
 /// "ENABLED, weight 5, type SECONDARY"

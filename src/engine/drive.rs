@@ -101,9 +101,10 @@ impl Run<'_> {
                 format_duration(delay)
             );
             // Waiting on a busy load balancer is routine; a failure to retry is worth a look.
+            // Watch mode's log is a line per change: the polls within one are left out.
             if again == "trying again" {
                 warn(&line);
-            } else {
+            } else if !self.watching {
                 log(&line);
             }
             if let Err(signal) = signal::sleep(delay.min(deadline.remaining())) {

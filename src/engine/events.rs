@@ -72,7 +72,7 @@ fn to_json(e: &Event, unix: u64) -> Value {
     // Load balancer and node ids are numbers where the service's are: as -json says them.
     let id = |s: &str| s.parse::<u64>().map_or_else(|_| json!(s), |n| json!(n));
     json!({
-        "time": log::rfc3339(unix),
+        "time": crate::time::format_rfc3339(unix as i64),
         "event": e.kind,
         "load_balancer": e.lb.map(|l| id(&l.0)),
         "node_id": e.node.map(|n| id(&n.id.0)),

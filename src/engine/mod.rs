@@ -253,7 +253,13 @@ impl<'a> Run<'a> {
     /// Keeps our members from a read, and warns once per load balancer when there are several.
     fn saw(&mut self, members: &[Member]) {
         self.lb.mine = find_nodes(members, self.address, self.cfg.node.port);
-        self.lb.others = others(members, self.address, self.cfg.node.port);
+        // With their health status, unlike `pace::others`: fail open asks who is ONLINE.
+        let mine = &self.lb.mine;
+        self.lb.others = members
+            .iter()
+            .filter(|m| !mine.iter().any(|o| o.id == m.id))
+            .cloned()
+            .collect();
         self.lb.listings += 1;
         let mine = &self.lb.mine;
         if mine.len() > 1 && !self.lb.warned_duplicates {

@@ -147,6 +147,10 @@ impl Run<'_> {
             }
             _ => {}
         }
+        // Watch mode says what it changed, and why, in one line of its own.
+        if !self.watching {
+            log(&action.sending());
+        }
         let result = self.backend.apply(&lb, self.target(), &action, deadline);
         let answer = match &result {
             Ok(()) => Answer::Accepted,

@@ -8,13 +8,16 @@ use std::time::{Duration, Instant};
 
 use crate::core::converge::Converge;
 use crate::core::model::{Condition, LbRef, Member};
+use crate::core::plan::plan_all;
 use crate::core::watch::{Aim, Health, Track, Why, aim, due, spread};
-use crate::engine::events::{Event, Events, Level};
+use crate::engine::events::{Events, Level};
 use crate::engine::{Job, LbState, Outcome, Run, Watch};
 use crate::error::Error;
 use crate::host::notify::Notifier;
 use crate::host::signal;
 use crate::time::{Backoff, Deadline, format_duration, seed};
+
+mod tell;
 
 /// Checks the app's health once, within the limit given; the error says why it failed.
 /// The node's address and port are given for `-health tcp`.
@@ -70,7 +73,7 @@ pub fn watch(
         held: signal::held(),
         rng: Backoff::new(w.every, w.every, seed()),
     };
-    if let Some(every) = w.watchdog {
+    if let (Some(every), Some(_)) = (w.watchdog, &w.notify_socket) {
         // systemd asks for a ping at half the watchdog interval at the latest.
         let notify = Notifier::new(w.notify_socket.as_deref());
         signal::beat_every(every / 2, Box::new(move || notify.watchdog()));
@@ -123,8 +126,18 @@ impl Watcher<'_> {
             && self.kept.iter().all(|k| !k.lb.mine.is_empty())
             && ours.iter().all(|m| m.condition == Condition::Enabled);
         self.health = Health::new(enabled);
+        for i in 0..self.kept.len() {
+            self.kept[i].track.next_resync = self.next_resync();
+        }
         self.events.notify.ready();
-        crate::log::log(&format!("Ready: {}", self.status()));
+        let status = self.status();
+        self.tell(
+            Level::Info,
+            "ready",
+            None,
+            &status,
+            format!("Ready: {status}"),
+        );
         Ok(true)
     }
 
@@ -208,7 +221,20 @@ impl Watcher<'_> {
             self.kept[i].track.next_resync = self.next_resync();
             return true;
         };
+        // A new aim the last read shows reached already (a node adopted as it is) costs no
+        // request: whatever changes after that read, the resync finds.
+        let k = &self.kept[i];
+        if why == Why::Aim
+            && k.track.not_before.is_none()
+            && k.lb.listings > 0
+            && !k.lb.failed_open
+            && plan_all(&k.lb.mine, aim.want, run.cfg.node.attrs).is_empty()
+        {
+            self.kept[i].track.reached = Some(aim);
+            return true;
+        }
         let before: Vec<Member> = self.kept[i].lb.mine.clone();
+        let was_failing_open = self.kept[i].lb.failed_open;
         let deadline = Deadline::new(run.cfg.timing.timeout);
         let mut step = Converge::default();
         let result = self.on(run, i, |run| {
@@ -229,6 +255,8 @@ impl Watcher<'_> {
                 if failed_open {
                     self.fail_open(&lb, now.first());
                 } else if step.changed {
+                    // A drain held back by fail open is no drift when it goes through at last.
+                    let why = if was_failing_open { Why::Aim } else { why };
                     self.changed(&lb, &before, &now, why);
                 }
                 true
@@ -237,8 +265,14 @@ impl Watcher<'_> {
             Err(e) => {
                 // An outage past -timeout is tried again at the next probe; what will not mend
                 // soon (a refused token, a vanished load balancer) at the next resync.
+                // A fresh token for the next try: the one refused may be mended by then.
+                run.reauthenticated = false;
                 let (level, again, at) = match e {
-                    Error::Deadline { .. } => (Level::Warning, "at the next probe", Instant::now()),
+                    Error::Deadline { .. } => (
+                        Level::Warning,
+                        "at the next probe",
+                        Instant::now() + self.w.every,
+                    ),
                     _ => (
                         Level::Error,
                         "at the next resync",
@@ -255,96 +289,6 @@ impl Watcher<'_> {
                 true
             }
         }
-    }
-
-    fn changed(&mut self, lb: &LbRef, before: &[Member], now: &[Member], why: Why) {
-        let node = now.first();
-        let became = node.map_or("deleted".into(), |m| m.condition.as_str().to_string());
-        let was = before
-            .first()
-            .map_or("absent".into(), |m| m.condition.as_str().to_string());
-        let (reason, line) = match why {
-            Why::Resync => (
-                "drift".to_string(),
-                format!(
-                    "Load balancer {lb}: the node was changed or removed behind peekaboo's back (it was {was} when last seen); put it back to {became}"
-                ),
-            ),
-            Why::Aim => {
-                let reason = self.reason();
-                let id = node.map_or(String::new(), |m| format!(" {}", m.id));
-                let line = format!("Load balancer {lb}: node{id} is {became}: {reason}");
-                (reason, line)
-            }
-        };
-        self.tell(Level::Info, "change", Some(lb), &reason, line);
-        self.status();
-    }
-
-    fn fail_open(&mut self, lb: &LbRef, node: Option<&Member>) {
-        let id = node.map_or(String::new(), |m| format!(" {}", m.id));
-        let line = format!(
-            "load balancer {lb}: node{id} is the last one ENABLED and ONLINE, so it stays ENABLED though the app is unhealthy (fail open); it is drained once another node serves"
-        );
-        self.tell(
-            Level::Warning,
-            "fail_open",
-            Some(lb),
-            "last serving node",
-            line,
-        );
-    }
-
-    /// Why the node is being changed now, in a word for -json and the log.
-    fn reason(&self) -> String {
-        if self.held {
-            "held (SIGUSR1)".into()
-        } else {
-            self.health.verdict.as_str().into()
-        }
-    }
-
-    pub(super) fn tell(
-        &mut self,
-        level: Level,
-        kind: &'static str,
-        lb: Option<&LbRef>,
-        reason: &str,
-        line: String,
-    ) {
-        let node = lb
-            .and_then(|id| self.kept.iter().find(|k| k.lb.id == *id))
-            .and_then(|k| k.lb.mine.first().cloned());
-        self.events.tell(
-            level,
-            Event {
-                kind,
-                lb,
-                node: node.as_ref(),
-                reason,
-                line,
-            },
-        );
-    }
-
-    /// systemd's status line: the health, the hold, and the node on each load balancer.
-    fn status(&self) -> String {
-        let nodes: Vec<String> = self
-            .kept
-            .iter()
-            .map(|k| match k.lb.mine.first() {
-                Some(m) => format!("{} on {}", m.condition.as_str(), k.lb.id),
-                None => format!("absent from {}", k.lb.id),
-            })
-            .collect();
-        let hold = if self.held { ", held" } else { "" };
-        let line = format!(
-            "app {}{hold}; node {}",
-            self.health.verdict.as_str(),
-            nodes.join(", ")
-        );
-        self.events.status(&line);
-        line
     }
 
     fn next_resync(&mut self) -> Instant {

@@ -53,14 +53,22 @@ fn parse_endpoint(s: &str) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
-/// The connections that still carry load balancer traffic to the app: local port `port`,
-/// remote address one of `sources` (v4-mapped IPv6 counts as IPv4), in any state but
-/// LISTEN, TIME_WAIT and CLOSE. Returned as a count per remote address.
-pub fn lb_connections(conns: &[Conn], port: u16, sources: &[IpAddr]) -> BTreeMap<IpAddr, usize> {
+/// The connections that still carry load balancer traffic to the app: to the node's `address`
+/// and `port`, from one of `sources` (v4-mapped IPv6 counts as IPv4), in any state but
+/// LISTEN, TIME_WAIT and CLOSE. Returned as a count per remote address. The local address
+/// counts too: a socket of another program on another of this host's addresses may hold the
+/// same port number, and its peer may be one of the sources (`::1` is one on loopback).
+pub fn lb_connections(
+    conns: &[Conn],
+    address: IpAddr,
+    port: u16,
+    sources: &[IpAddr],
+) -> BTreeMap<IpAddr, usize> {
     let mut by_source = BTreeMap::new();
     for c in conns {
         let remote = c.remote.ip().to_canonical();
         if c.local.port() == port
+            && c.local.ip().to_canonical() == address.to_canonical()
             && !matches!(c.state, LISTEN | TIME_WAIT | CLOSE)
             && sources.iter().any(|s| s.to_canonical() == remote)
         {
@@ -150,25 +158,39 @@ mod tests {
     fn counts_only_load_balancer_traffic_to_the_app_port() {
         let c = conns();
         let lb: Vec<IpAddr> = vec!["127.0.0.2".parse().unwrap()];
+        let (v4, v6): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "::1".parse().unwrap());
         // Port 39447: one ESTABLISHED from 127.0.0.2; the LISTEN and the TIME_WAIT don't count.
-        let n = lb_connections(&c, 39447, &lb);
+        let n = lb_connections(&c, v4, 39447, &lb);
         assert_eq!(describe(&n), "1 (1 from 127.0.0.2)");
         // Port 38221 over IPv6: the v4-mapped connection is from 127.0.0.2; ::1 is not the LB.
         assert_eq!(
-            describe(&lb_connections(&c, 38221, &lb)),
+            describe(&lb_connections(&c, v4, 38221, &lb)),
             "1 (1 from 127.0.0.2)"
         );
+        // Each connection counts for the address it came to only.
         let both = vec!["127.0.0.2".parse().unwrap(), "::1".parse().unwrap()];
         assert_eq!(
-            describe(&lb_connections(&c, 38221, &both)),
-            "2 (1 from 127.0.0.2, 1 from ::1)"
+            describe(&lb_connections(&c, v4, 38221, &both)),
+            "1 (1 from 127.0.0.2)"
+        );
+        assert_eq!(
+            describe(&lb_connections(&c, v6, 38221, &both)),
+            "1 (1 from ::1)"
         );
         // The outgoing side of a connection (local port random) is not the app's.
-        assert_eq!(describe(&lb_connections(&c, 46777, &lb)), "0");
+        assert_eq!(describe(&lb_connections(&c, v4, 46777, &lb)), "0");
         assert_eq!(
-            describe(&lb_connections(&c, 39447, &["10.0.0.1".parse().unwrap()])),
+            describe(&lb_connections(
+                &c,
+                v4,
+                39447,
+                &["10.0.0.1".parse().unwrap()]
+            )),
             "0"
         );
+        // Nor is a socket on another address that happens to hold the app's port number.
+        let other: IpAddr = "127.0.0.2".parse().unwrap();
+        assert_eq!(describe(&lb_connections(&c, other, 39447, &lb)), "0");
     }
 
     #[test]

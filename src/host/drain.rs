@@ -39,7 +39,9 @@ pub enum Ended {
 
 pub fn wait(d: &Drain) -> Ended {
     let started = Instant::now();
-    let sample = || conns::read_connections().map(|c| conns::lb_connections(&c, d.port, d.sources));
+    let sample = || {
+        conns::read_connections().map(|c| conns::lb_connections(&c, d.address, d.port, d.sources))
+    };
     if let Some(why) = cannot_watch(d, &sample) {
         warn(&format!(
             "Cannot watch connections: {why}; waiting the whole -drain-timeout {} instead",

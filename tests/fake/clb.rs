@@ -147,8 +147,10 @@ fn parse_op(method: &str, sub: &str) -> Option<(u64, Op)> {
 
 pub(super) fn handle(sh: &Shared, req: &Request, region: &str, sub: &str) -> Resp {
     let mut st = sh.lock();
+    // Unknown, revoked and expired tokens get the same bare 401, as from the real service.
     let token = req.header("x-auth-token");
-    if !token.is_some_and(|t| st.tokens.iter().any(|k| k == t)) {
+    let working = |t: &str| st.tokens.get(t).is_some_and(|end| Instant::now() < *end);
+    if !token.is_some_and(working) {
         return empty(401);
     }
     let Some((id, op)) = parse_op(&req.method, sub) else {

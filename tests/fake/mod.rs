@@ -11,7 +11,8 @@
 
 mod clb;
 mod http;
-mod identity;
+// Public for `rfc3339_millis`, which self-tests check `expires` against.
+pub mod identity;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -43,6 +44,8 @@ pub struct Config {
     /// What the catalog's load balancer endpoints start with instead of this fake's own
     /// `http://127.0.0.1:PORT`: a TLS front, or a made-up host a test proxy maps here.
     pub lb_base: Option<String>,
+    /// How long a token works: `expires` says so, and the CLB answers 401 once it has passed.
+    pub token_ttl: Duration,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             latency: Duration::ZERO,
             rate_limits: false,
             lb_base: None,
+            token_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -211,7 +215,8 @@ struct State {
     lbs: BTreeMap<u64, Lb>,
     next_node_id: u64,
     token_count: u64,
-    tokens: Vec<String>,
+    /// Each token that works, and when it stops working.
+    tokens: BTreeMap<String, Instant>,
     faults: Vec<Fault>,
     /// Random faults: (xorshift state, percent of requests, actions to pick from).
     chaos: Option<(u64, u32, Vec<Action>)>,

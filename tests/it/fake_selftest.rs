@@ -2,13 +2,14 @@
 //! failing peekaboo test can be blamed on peekaboo and not on its fixture.
 
 use crate::fake;
+use fake::identity::rfc3339_millis;
 use fake::*;
 
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread::sleep;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 struct Reply {
     status: u16,
@@ -145,7 +146,6 @@ fn authenticates_with_api_key_and_with_password() {
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(v["access"]["token"]["tenant"]["id"], "123456");
-    assert_eq!(v["access"]["token"]["expires"], "2026-12-01T12:00:00.000Z");
     assert_ne!(v["access"]["token"]["id"], token.as_str());
     // The decoy load-balancer entry comes first, so picking by type alone goes wrong.
     let catalog = v["access"]["serviceCatalog"].as_array().unwrap();
@@ -381,6 +381,80 @@ fn expired_tokens_get_401_with_empty_body() {
     assert_eq!((r.status, r.body.as_str()), (401, ""));
     let (fresh, _) = session(&f, "DFW");
     assert_eq!(call(&lb, "GET", Some(&fresh), None).status, 200);
+}
+
+/// The token's `expires`, with the wall clock just before and just after asking for it.
+fn expiry(f: &Fake) -> (SystemTime, String, SystemTime) {
+    let cfg = Config::default();
+    let url = format!("{}/tokens", f.auth_url());
+    let before = SystemTime::now();
+    let r = call(
+        &url,
+        "POST",
+        None,
+        Some(&api_key_body("demo", &cfg.api_key)),
+    );
+    let after = SystemTime::now();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let expires = r.json()["access"]["token"]["expires"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (before, expires, after)
+}
+
+#[test]
+fn expires_is_rfc3339_with_milliseconds_one_ttl_ahead() {
+    let at = |ms: u64| rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms));
+    assert_eq!(at(1_796_202_000_123), "2026-12-02T09:00:00.123Z");
+    assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    assert_eq!(at(1_483_228_799_999), "2016-12-31T23:59:59.999Z");
+    for ttl in [Duration::from_secs(24 * 3600), Duration::from_millis(1500)] {
+        let f = Fake::start(Config {
+            token_ttl: ttl,
+            ..Config::default()
+        });
+        let (before, expires, after) = expiry(&f);
+        // The same form in UTC sorts as time does, so the bounds are string comparisons.
+        let (low, high) = (rfc3339_millis(before + ttl), rfc3339_millis(after + ttl));
+        assert!(
+            low <= expires && expires <= high,
+            "{low} <= {expires} <= {high}"
+        );
+        let b = expires.as_bytes();
+        assert_eq!(
+            (b.len(), b[10], b[19], b[23]),
+            (24, b'T', b'.', b'Z'),
+            "{expires}"
+        );
+    }
+}
+
+#[test]
+fn tokens_stop_working_once_their_ttl_has_passed() {
+    let ttl = Duration::from_secs(1);
+    let f = Fake::start(Config {
+        token_ttl: ttl,
+        ..Config::default()
+    });
+    f.add_lb(1, "DFW");
+    let asked = Instant::now();
+    let (tok, base) = session(&f, "DFW");
+    let lb = format!("{base}/loadbalancers/1");
+    let first = call(&lb, "GET", Some(&tok), None);
+    let answered = Instant::now();
+    // Issued after `asked`, so it worked for this request if the answer came within the ttl.
+    if answered < asked + ttl {
+        assert_eq!(first.status, 200, "{}", first.body);
+    }
+    // Issued before `answered`, so expired by then: waiting for that event, not for a while.
+    sleep((answered + ttl).saturating_duration_since(Instant::now()));
+    let r = call(&lb, "GET", Some(&tok), None);
+    assert_eq!((r.status, r.body.as_str()), (401, ""));
+    let last = f.requests().pop().unwrap();
+    assert_eq!((last.method.as_str(), last.status), ("GET", 401));
+    let (fresh, _) = session(&f, "DFW");
+    assert_ne!(fresh, tok);
 }
 
 #[test]

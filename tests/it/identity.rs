@@ -2,10 +2,13 @@
 //! says whose fault it is: the configuration's (exit 2) or the API's (exit 1). Credential
 //! refusals start with "authentication failed:".
 
+use std::net::TcpListener;
+use std::time::Duration;
+
 use crate::fake;
 use crate::support;
 
-use fake::{Config, Fake, fault, respond};
+use fake::{Config, Fake, Fault, Request, fault, respond, status};
 use support::{LB, Out, peekaboo};
 
 /// A fake with load balancer 1 in DFW.
@@ -136,8 +139,13 @@ fn json_that_is_not_a_token_answer_fails_at_once() {
 
 /// A token answer whose catalog's load balancer endpoint for DFW is `url`.
 fn catalog_with(url: &str) -> String {
+    token_answer(url, "tok-9", "2026-12-01T12:00:00.000Z")
+}
+
+/// A token answer with token `id` expiring at `expires`, and `url` for load balancers in DFW.
+fn token_answer(url: &str, id: &str, expires: &str) -> String {
     serde_json::json!({"access": {
-        "token": {"id": "tok-9", "expires": "2026-12-01T12:00:00.000Z"},
+        "token": {"id": id, "expires": expires},
         "serviceCatalog": [{"name": "cloudLoadBalancers", "type": "rax:load-balancer",
             "endpoints": [{"region": "DFW", "tenantId": "123456", "publicURL": url}]}],
     }})
@@ -212,4 +220,198 @@ fn a_disabled_user_says_authentication_failed() {
         )),
         "{msg}"
     );
+}
+
+// ---- token lifetime ------------------------------------------------------------------------
+
+fn is_token_request(r: &Request) -> bool {
+    r.method == "POST" && r.path.ends_with("/tokens")
+}
+
+/// The token a CLB request carried.
+fn token_of(r: &Request) -> &str {
+    r.header("x-auth-token").unwrap_or("")
+}
+
+/// `peekaboo -wait` (enable) beside an app that listens from the start, on a fake whose new
+/// nodes are OFFLINE: the run polls the load balancer, renewing its token as it goes, until
+/// the test sets the node ONLINE, which it does once `enough` holds of the requests recorded.
+/// Renewal is looked at before each poll, so polls come far more often than the last tenth of
+/// a test token's life lasts.
+fn poll_until(f: &Fake, enough: impl Fn(&[Request]) -> bool) -> Out {
+    let app = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = app.local_addr().unwrap().port().to_string();
+    let flags = [
+        "-wait",
+        "-ip",
+        "127.0.0.1",
+        "-port",
+        &port,
+        "-interval",
+        "50ms",
+        "-timeout",
+        "30s",
+    ];
+    std::thread::scope(|s| {
+        let run = s.spawn(|| peekaboo(f, &flags, &[]));
+        while !run.is_finished() {
+            let node = f.nodes(LB).first().map(|n| n.id);
+            if let Some(id) = node.filter(|_| enough(&f.requests())) {
+                f.set_node_status(LB, id, "ONLINE");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        run.join().unwrap()
+    })
+}
+
+/// A fake with load balancer 1 in DFW whose tokens last `ttl`.
+fn fake_with_ttl(ttl: Duration) -> Fake {
+    let f = Fake::start(Config {
+        token_ttl: ttl,
+        new_node_status: "OFFLINE".into(),
+        ..Config::default()
+    });
+    f.add_lb(LB, "DFW");
+    f
+}
+
+#[test]
+fn a_run_longer_than_the_token_renews_it_without_a_401() {
+    // Renewed with a tenth of its life left: 200 ms for the poll under way to finish with the
+    // old token, where a loopback request takes a few.
+    let f = fake_with_ttl(Duration::from_secs(2));
+    // Polled on with the renewed token: the renewal happened and the new token works.
+    let out = poll_until(&f, |reqs| {
+        let Some(second) = reqs.iter().filter(|r| is_token_request(r)).nth(1) else {
+            return false;
+        };
+        reqs.iter()
+            .any(|r| r.at > second.at && token_of(r).starts_with("tok-2-") && r.status == 200)
+    });
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let reqs = f.requests();
+    let tokens: Vec<u16> = reqs
+        .iter()
+        .filter(|r| is_token_request(r))
+        .map(|r| r.status)
+        .collect();
+    assert!(
+        tokens.len() >= 2 && tokens.iter().all(|s| *s == 200),
+        "{tokens:?}"
+    );
+    let refused: Vec<String> = reqs
+        .iter()
+        .filter(|r| r.status == 401)
+        .map(|r| format!("{} {} with {}", r.method, r.path, token_of(r)))
+        .collect();
+    assert!(refused.is_empty(), "no token is used up: {refused:?}");
+    // "expires at": renewed in its last tenth; "expired at": the poll came later than that, but
+    // still before the real expiry (identity's whole seconds make it look sooner).
+    let renewed = out.stderr.lines().filter(|l| {
+        (l.contains("Token expires at") && l.ends_with(": authenticating again before it does"))
+            || (l.contains("Token expired at") && l.ends_with(": authenticating again"))
+    });
+    assert!(renewed.count() >= 1, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("Token expired or revoked"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_renewal_that_fails_for_now_goes_on_with_the_working_token() {
+    // At least 300 ms between the renewal instant and the expiry, so the renewal is tried while
+    // the old token still works, not only after.
+    let f = fake_with_ttl(Duration::from_secs(4));
+    // The first renewal meets a 503.
+    f.inject(Fault {
+        skip: 1,
+        ..fault("POST", "/tokens", 1, status(503))
+    });
+    let failed_at = |reqs: &[Request]| {
+        reqs.iter()
+            .position(|r| is_token_request(r) && r.status == 503)
+    };
+    // Renewed at last, whether by the retry or after a 401.
+    let out = poll_until(&f, |reqs| {
+        failed_at(reqs).is_some_and(|i| {
+            reqs[i..]
+                .iter()
+                .any(|r| is_token_request(r) && r.status == 200)
+        })
+    });
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.unspent(), 0);
+    let reqs = f.requests();
+    let i = failed_at(&reqs).unwrap();
+    // The very next request is the call the renewal came before, with the old token.
+    let next = &reqs[i + 1];
+    assert!(!is_token_request(next), "{} {}", next.method, next.path);
+    assert_eq!((token_of(next), next.status), ("tok-1-a1b2c3d4e5f6", 200));
+    let kept: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Renewing the token failed ("))
+        .collect();
+    assert_eq!(kept.len(), 1, "{}", out.stderr);
+    assert!(
+        kept[0].contains("): going on with the current one, which expires at 20"),
+        "{}",
+        kept[0]
+    );
+}
+
+#[test]
+fn a_token_expired_on_arrival_is_renewed_only_when_refused_and_the_clock_is_named() {
+    let f = fake();
+    // A token the fake knows, handed out in an answer whose expiry is long past.
+    let answer = token_answer(
+        &f.auth_url().replace("/v2.0", "/dfw/v1.0/123456"),
+        &issue_token(&f),
+        "2020-01-01T00:00:00.000Z",
+    );
+    identity_answers(&f, 200, &answer);
+    let out = run(&f, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.nodes(LB).len(), 1);
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Warning: identity's token expires at"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", out.stderr);
+    assert!(
+        warnings[0].contains("expires at 2020-01-01T00:00:00Z, which this host's clock (20"),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0].ends_with(
+        "says is past: renewing it only when the API refuses it; check this host's clock (NTP)"
+    ));
+    // The test's own token request, peekaboo's one, and no renewal.
+    let tokens = f.requests().iter().filter(|r| is_token_request(r)).count();
+    assert_eq!(tokens, 2);
+}
+
+/// A token from the fake, asked for by the test itself (never through a proxy).
+fn issue_token(f: &Fake) -> String {
+    let agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .build()
+        .new_agent();
+    let body = serde_json::json!({"auth": {"RAX-KSKEY:apiKeyCredentials":
+        {"username": "demo", "apiKey": Config::default().api_key}}});
+    let answer = agent
+        .post(format!("{}/tokens", f.auth_url()))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    v["access"]["token"]["id"].as_str().unwrap().to_string()
 }

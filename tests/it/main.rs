@@ -22,3 +22,5 @@ mod refusals;
 mod signals;
 mod tls;
 mod wait;
+mod watch;
+mod watch_service;

@@ -10,7 +10,7 @@ use std::time::Instant;
 use nix::sys::signal::Signal::{SIGTERM, SIGUSR1, SIGUSR2};
 
 use fake::{Config, Fake, Fault, Request, status};
-use support::watching::{App, Watching, lb_connection};
+use support::watching::{App, Watching, lb_connection, wait_until};
 use support::{LB, Out};
 
 fn fake() -> Fake {
@@ -26,7 +26,15 @@ fn watch(f: &Fake, app: &App, extra: &[&str]) -> Watching {
 
 fn watch_env(f: &Fake, app: &App, extra: &[&str], env: &[(&str, &str)]) -> Watching {
     let (port, url) = (app.port.to_string(), app.url());
-    let mut flags = vec!["-watch", "-health", &url, "-ip", "127.0.0.1", "-port", &port];
+    let mut flags = vec![
+        "-watch",
+        "-health",
+        &url,
+        "-ip",
+        "127.0.0.1",
+        "-port",
+        &port,
+    ];
     for (flag, value) in [
         ("-health-interval", "10ms"),
         ("-health-timeout", "1s"),
@@ -67,7 +75,7 @@ fn changes(f: &Fake) -> Vec<String> {
 fn change_at(f: &Fake, what: impl Fn(&Request) -> bool) -> Instant {
     f.requests()
         .into_iter()
-        .find(|r| r.method != "GET" && what(r))
+        .find(|r| r.path.contains("/loadbalancers/") && r.method != "GET" && what(r))
         .expect("the change was sent")
         .at
 }
@@ -87,7 +95,12 @@ fn joins_only_after_rise_passes_and_leaves_on_sigterm() {
     w.wait_line("node 1000 is ENABLED: healthy");
     let created = change_at(&f, |r| r.method == "POST");
     let passes_before = app.probes().iter().filter(|p| p.0 < created).count();
-    assert!(passes_before >= 3, "created after {passes_before} probes");
+    assert!(
+        passes_before >= 3,
+        "created after {passes_before} probes of {:?}\n{}",
+        app.probes(),
+        w.log()
+    );
     let out = left(w);
     assert_eq!(
         changes(&f),
@@ -95,7 +108,11 @@ fn joins_only_after_rise_passes_and_leaves_on_sigterm() {
     );
     assert!(f.nodes(LB).is_empty());
     assert!(out.stderr.contains("SIGTERM: leaving"), "{}", out.stderr);
-    assert!(out.stderr.contains("Final node state: Deleted"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Final node state: Deleted"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -129,7 +146,11 @@ fn a_sick_app_is_drained_after_fall_failures_and_enabled_again_after_rise() {
     w.wait_line("The app is unhealthy: 3 probes in a row fail, the last: GET");
     w.wait_line(&format!("node {id} is DRAINING: unhealthy"));
     let drained = change_at(&f, |r| r.body.contains("DRAINING"));
-    let failures = app.probes().iter().filter(|p| !p.1 && p.0 < drained).count();
+    let failures = app
+        .probes()
+        .iter()
+        .filter(|p| !p.1 && p.0 < drained)
+        .count();
     assert!(failures >= 3, "drained after {failures} failures");
     app.set_healthy(true);
     w.wait_line(&format!("node {id} is ENABLED: healthy"));
@@ -153,7 +174,9 @@ fn the_last_node_serving_fails_open_until_another_serves() {
     w.wait_line("The app is unhealthy");
     let warning = w.wait_line("fail open");
     assert!(
-        warning.contains(&format!("Warning: load balancer 1: node {id} is the last one ENABLED and ONLINE")),
+        warning.contains(&format!(
+            "Warning: load balancer 1: node {id} is the last one ENABLED and ONLINE"
+        )),
         "{warning}"
     );
     // Each time it would have drained, at each resync, it says so again.
@@ -205,6 +228,11 @@ fn drift_is_repaired_at_the_next_resync_with_one_read_each() {
     f.set_node_condition(LB, id, "DISABLED");
     let line = w.wait_line("behind peekaboo's back");
     assert!(line.contains("put it back to ENABLED"), "{line}");
+    // While nothing drifts, a resync is one read of the load balancer: its nodes come with it.
+    let n = f.requests().len();
+    wait_until("three resyncs", || f.requests().len() >= n + 3);
+    let resyncs: Vec<String> = support::calls(&f)[n..n + 3].to_vec();
+    assert_eq!(resyncs, ["GET /loadbalancers/1"; 3]);
     f.remove_node(LB, id);
     w.wait_line("behind peekaboo's back");
     left(w);
@@ -217,12 +245,6 @@ fn drift_is_repaired_at_the_next_resync_with_one_read_each() {
             "DELETE 1001".into(),
         ]
     );
-    // A resync is one read of the load balancer: its nodes come with it.
-    let gets: Vec<String> = support::calls(&f)
-        .into_iter()
-        .filter(|c| c.starts_with("GET"))
-        .collect();
-    assert!(gets.iter().all(|g| g == "GET /loadbalancers/1"), "{gets:?}");
 }
 
 #[test]
@@ -261,14 +283,18 @@ fn sigterm_drains_and_deletes_only_once_the_load_balancers_connection_ends() {
     w.wait_line("The app is healthy");
     let conn = lb_connection(&app);
     w.signal(SIGTERM);
-    w.wait_line("1 connections left");
+    w.wait_line("connections left");
     assert_eq!(changes(&f), [format!("PUT {id} DRAINING")]);
     let closed = Instant::now();
     drop(conn);
     let out = w.finish();
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(change_at(&f, |r| r.method == "DELETE") > closed);
-    assert!(out.stderr.contains("All connections ended"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("All connections ended"),
+        "{}",
+        out.stderr
+    );
     assert!(f.nodes(LB).is_empty());
 }
 
@@ -280,12 +306,13 @@ fn a_second_sigterm_cuts_the_drain_short_and_the_leave_still_completes() {
     w.wait_line("The app is healthy");
     let _conn = lb_connection(&app);
     w.signal(SIGTERM);
-    w.wait_line("1 connections left");
+    w.wait_line("connections left");
     w.signal(SIGTERM);
     let out = w.finish();
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stderr.contains("Second SIGTERM: cutting the drain short"),
+        out.stderr
+            .contains("Second SIGTERM: cutting the drain short"),
         "{}",
         out.stderr
     );
@@ -308,7 +335,10 @@ fn a_leave_past_timeout_exits_3_saying_where_the_node_is() {
     assert_eq!(out.code, 3, "{}", out.stderr);
     let error = support::error_line(&out);
     assert!(error.contains("gave up after -timeout 500ms"), "{error}");
-    assert!(error.contains(&format!("node {id} is left ENABLED")), "{error}");
+    assert!(
+        error.contains(&format!("node {id} is left ENABLED")),
+        "{error}"
+    );
     assert!(changes(&f).is_empty());
 }
 
@@ -323,9 +353,12 @@ fn json_prints_one_event_per_line_for_each_flip_and_change() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
-    assert_eq!(kinds[..2], ["healthy", "change"], "{}", out.stdout);
-    let join = &events[1];
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[..3], ["ready", "healthy", "change"], "{}", out.stdout);
+    let join = &events[2];
     assert_eq!(join["load_balancer"], 1);
     assert_eq!(join["node_id"], 1000);
     assert_eq!(join["condition"], "ENABLED");
@@ -361,5 +394,8 @@ fn at_the_start_what_cannot_mend_ends_the_watch_with_exit_2() {
     let out = w.finish();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(support::error_line(&out).contains("99"), "{}", out.stderr);
-    assert!(app.probes().is_empty(), "no probe before the load balancer was read");
+    assert!(
+        app.probes().is_empty(),
+        "no probe before the load balancer was read"
+    );
 }

@@ -37,7 +37,10 @@ impl App {
                 let Ok(mut conn) = conn else { continue };
                 // The load balancer's connections (from 127.0.0.2, see `lb_connection`) stay
                 // open until the test closes its end, as a client's would.
-                if conn.peer_addr().map(|a| a.ip().to_string()) != Ok("127.0.0.1".into()) {
+                let from_loopback = conn
+                    .peer_addr()
+                    .is_ok_and(|a| a.ip().to_string() == "127.0.0.1");
+                if !from_loopback {
                     std::thread::spawn(move || {
                         let _ = std::io::copy(&mut conn, &mut std::io::sink());
                     });
@@ -77,11 +80,16 @@ impl App {
     /// Waits until `n` more probes than now have been answered: the next verdict is in.
     pub fn wait_probes(&self, n: usize) {
         let start = self.probes().len();
-        let give_up = Instant::now() + HANG;
-        while self.probes().len() < start + n {
-            assert!(Instant::now() < give_up, "the app saw no probes");
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        wait_until("probes", || self.probes().len() >= start + n);
+    }
+}
+
+/// Waits until `done` says so, polling; panics naming `what` if that never comes.
+pub fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let give_up = Instant::now() + HANG;
+    while !done() {
+        assert!(Instant::now() < give_up, "never came: {what}");
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -159,11 +167,12 @@ impl Watching {
                 return lines[from + i].clone();
             }
             let ended = lines.last().is_some_and(|l| l == "\0");
-            assert!(
-                !ended && Instant::now() < give_up,
-                "no line with {needle:?}:\n{}",
-                lines.concat()
-            );
+            if ended || Instant::now() >= give_up {
+                let log = lines.concat();
+                // Unlocked first, so the reader thread is not poisoned by this panic.
+                drop(lines);
+                panic!("no line with {needle:?}:\n{log}");
+            }
             lines = cv.wait_timeout(lines, Duration::from_millis(50)).unwrap().0;
         }
     }
@@ -176,10 +185,6 @@ impl Watching {
     pub fn signal(&self, signal: nix::sys::signal::Signal) {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
         nix::sys::signal::kill(pid, signal).unwrap();
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 
     /// Waits for peekaboo to exit (killing it if it hangs) and returns what it printed.
@@ -197,8 +202,7 @@ impl Watching {
         };
         self.reader.take().unwrap().join().unwrap();
         let stdout = self.stdout.take().unwrap().join().unwrap();
-        let mut stderr = self.log();
-        stderr.pop_if(|c| *c == '\0');
+        let stderr = self.log().replace('\0', "");
         finish(std::process::Output {
             status,
             stdout,

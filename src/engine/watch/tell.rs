@@ -1,0 +1,105 @@
+//! What the watcher says: each flip and change in the log, as a -json event and in systemd's
+//! status line.
+
+use crate::core::model::{LbRef, Member};
+use crate::core::watch::Why;
+use crate::engine::events::{Event, Level};
+use crate::engine::watch::Watcher;
+
+impl Watcher<'_> {
+    pub(in crate::engine) fn changed(
+        &mut self,
+        lb: &LbRef,
+        before: &[Member],
+        now: &[Member],
+        why: Why,
+    ) {
+        let node = now.first();
+        let became = node.map_or("deleted".into(), |m| m.condition.as_str().to_string());
+        let was = before
+            .first()
+            .map_or("absent".into(), |m| m.condition.as_str().to_string());
+        let (reason, line) = match why {
+            Why::Resync => (
+                "drift".to_string(),
+                format!(
+                    "Load balancer {lb}: the node was changed or removed behind peekaboo's back (it was {was} when last seen); put it back to {became}"
+                ),
+            ),
+            Why::Aim => {
+                let reason = self.reason();
+                let id = node.map_or(String::new(), |m| format!(" {}", m.id));
+                let line = format!("Load balancer {lb}: node{id} is {became}: {reason}");
+                (reason, line)
+            }
+        };
+        self.tell(Level::Info, "change", Some(lb), &reason, line);
+        self.status();
+    }
+
+    pub(in crate::engine) fn fail_open(&mut self, lb: &LbRef, node: Option<&Member>) {
+        let id = node.map_or(String::new(), |m| format!(" {}", m.id));
+        let line = format!(
+            "load balancer {lb}: node{id} is the last one ENABLED and ONLINE, so it stays ENABLED though the app is unhealthy (fail open); it is drained once another node serves"
+        );
+        self.tell(
+            Level::Warning,
+            "fail_open",
+            Some(lb),
+            "last serving node",
+            line,
+        );
+    }
+
+    /// Why the node is being changed now, in a word for -json and the log.
+    fn reason(&self) -> String {
+        if self.held {
+            "held (SIGUSR1)".into()
+        } else {
+            self.health.verdict.as_str().into()
+        }
+    }
+
+    pub(in crate::engine) fn tell(
+        &mut self,
+        level: Level,
+        kind: &'static str,
+        lb: Option<&LbRef>,
+        reason: &str,
+        line: String,
+    ) {
+        let node = lb
+            .and_then(|id| self.kept.iter().find(|k| k.lb.id == *id))
+            .and_then(|k| k.lb.mine.first().cloned());
+        self.events.tell(
+            level,
+            Event {
+                kind,
+                lb,
+                node: node.as_ref(),
+                reason,
+                line,
+            },
+        );
+    }
+
+    /// systemd's status line: the health, the hold, and the node on each load balancer.
+    pub(in crate::engine) fn status(&self) -> String {
+        let nodes: Vec<String> = self
+            .kept
+            .iter()
+            .map(|k| match k.lb.mine.first() {
+                Some(m) => format!("{} on {}", m.condition.as_str(), k.lb.id),
+                None => format!("absent from {}", k.lb.id),
+            })
+            .collect();
+        let hold = if self.held { ", held" } else { "" };
+        let line = format!(
+            "app {}{hold}; node {}",
+            self.health.verdict.as_str(),
+            nodes.join(", ")
+        );
+        self.events.status(&line);
+        line
+    }
+}
