@@ -144,7 +144,7 @@ fn credentials_refused_later_leave_the_node_as_it_is_and_are_tried_again() {
     let (f, app) = (Fake::start(Config::default()), App::start(true));
     f.add_lb(LB, "DFW");
     let id = f.add_node(LB, "127.0.0.1", app.port, "ENABLED");
-    let w = watch(&f, &app, &["-resync", "50ms"], &[]);
+    let w = watch(&f, &app, &["-resync", "200ms"], &[]);
     w.wait_line("The app is healthy");
     // The key is refused from now on, twice over (the key, then as a password), for two
     // rounds; the token held goes at the same time.
@@ -157,6 +157,13 @@ fn credentials_refused_later_leave_the_node_as_it_is_and_are_tried_again() {
     );
     w.wait_line("Error: load balancer 1: authentication failed");
     wait_until("the faults spent", || f.unspent() == 0);
+    // Not hammered: the second round waits for the resync (200 ms, less its 10 % jitter).
+    let logins: Vec<_> = f
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/tokens") && r.status == 401)
+        .collect();
+    assert!(logins[2].at - logins[1].at >= Duration::from_millis(180));
     // Once identity takes the key again, the watch goes on as if nothing happened.
     let n = f.requests().len();
     wait_until("a resync after the refusals", || {
