@@ -18,11 +18,29 @@ pub fn app_accepts(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
         })
 }
 
+/// A port on 127.0.0.1 bound but not listening, held by the returned socket: connecting is
+/// refused, and no other test can take the port meanwhile (one dropped could be handed to a
+/// listener of a test running beside it).
+#[cfg(test)]
+pub fn held_port() -> (std::os::fd::OwnedFd, u16) {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname};
+    use std::os::fd::AsRawFd;
+    let held = nix::sys::socket::socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .unwrap();
+    let any: std::net::SocketAddrV4 = "127.0.0.1:0".parse().unwrap();
+    bind(held.as_raw_fd(), &SockaddrIn::from(any)).unwrap();
+    let port = getsockname::<SockaddrIn>(held.as_raw_fd()).unwrap().port();
+    (held, port)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname};
-    use std::os::fd::AsRawFd;
 
     #[test]
     fn a_listener_accepts_and_a_port_held_without_one_refuses() {
@@ -31,18 +49,7 @@ mod tests {
             app_accepts(l.local_addr().unwrap(), Duration::from_secs(1)),
             Ok(())
         );
-        // Bound but not listening: refused, and no other test can take the port meanwhile
-        // (one dropped could be handed to a listener of a test running beside this one).
-        let held = nix::sys::socket::socket(
-            AddressFamily::Inet,
-            SockType::Stream,
-            SockFlag::SOCK_CLOEXEC,
-            None,
-        )
-        .unwrap();
-        let any: std::net::SocketAddrV4 = "127.0.0.1:0".parse().unwrap();
-        bind(held.as_raw_fd(), &SockaddrIn::from(any)).unwrap();
-        let port = getsockname::<SockaddrIn>(held.as_raw_fd()).unwrap().port();
+        let (_held, port) = held_port();
         assert_eq!(
             app_accepts(
                 SocketAddr::new([127, 0, 0, 1].into(), port),

@@ -10,7 +10,7 @@ use std::time::Instant;
 use nix::sys::signal::Signal::{SIGTERM, SIGUSR1, SIGUSR2};
 
 use fake::{Config, Fake, Fault, Request, status};
-use support::watching::{App, Watching, lb_connection, wait_until};
+use support::watching::{App, Watching, lb_connection, wait_until, watch_app};
 use support::{LB, Out};
 
 fn fake() -> Fake {
@@ -19,37 +19,8 @@ fn fake() -> Fake {
     f
 }
 
-/// peekaboo -watch on `app`, fast: probes every 10 ms, and whatever `extra` adds or overrides.
 fn watch(f: &Fake, app: &App, extra: &[&str]) -> Watching {
-    watch_env(f, app, extra, &[])
-}
-
-fn watch_env(f: &Fake, app: &App, extra: &[&str], env: &[(&str, &str)]) -> Watching {
-    let (port, url) = (app.port.to_string(), app.url());
-    let mut flags = vec![
-        "-watch",
-        "-health",
-        &url,
-        "-ip",
-        "127.0.0.1",
-        "-port",
-        &port,
-    ];
-    for (flag, value) in [
-        ("-health-interval", "10ms"),
-        ("-health-timeout", "1s"),
-        ("-rise", "2"),
-        ("-fall", "2"),
-        ("-interval", "50ms"),
-        ("-resync", "1h"),
-        ("-timeout", "10s"),
-    ] {
-        if !extra.contains(&flag) {
-            flags.extend([flag, value]);
-        }
-    }
-    flags.extend(extra);
-    Watching::start(f, &flags, env)
+    watch_app(f, app, extra, &[])
 }
 
 /// Each change sent to the CLB API, as "POST", "PUT DRAINING", "DELETE 1000".
@@ -371,7 +342,7 @@ fn json_prints_one_event_per_line_for_each_flip_and_change() {
 fn several_load_balancers_are_each_kept_with_one_token() {
     let (f, app) = (fake(), App::start(true));
     f.add_lb(2, "DFW");
-    let w = watch_env(&f, &app, &["-rise", "1"], &[("LOAD_BALANCER_ID", "1,2")]);
+    let w = watch_app(&f, &app, &["-rise", "1"], &[("LOAD_BALANCER_ID", "1,2")]);
     w.wait_line("Load balancer 1: node 1000 is ENABLED");
     w.wait_line("Load balancer 2: node 1001 is ENABLED");
     left(w);
@@ -386,11 +357,11 @@ fn several_load_balancers_are_each_kept_with_one_token() {
 #[test]
 fn at_the_start_what_cannot_mend_ends_the_watch_with_exit_2() {
     let (f, app) = (fake(), App::start(true));
-    let w = watch_env(&f, &app, &[], &[("OS_PASSWORD", "wrong-key-000")]);
+    let w = watch_app(&f, &app, &[], &[("OS_PASSWORD", "wrong-key-000")]);
     let out = w.finish();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(support::error_line(&out).contains("authentication failed"));
-    let w = watch_env(&f, &app, &[], &[("LOAD_BALANCER_ID", "99")]);
+    let w = watch_app(&f, &app, &[], &[("LOAD_BALANCER_ID", "99")]);
     let out = w.finish();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(support::error_line(&out).contains("99"), "{}", out.stderr);

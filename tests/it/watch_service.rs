@@ -13,28 +13,7 @@ use nix::sys::signal::Signal::SIGTERM;
 
 use fake::{Config, Fake, fault, status};
 use support::LB;
-use support::watching::{App, Watching, wait_until};
-
-fn watch(f: &Fake, app: &App, extra: &[&str], env: &[(&str, &str)]) -> Watching {
-    let (port, url) = (app.port.to_string(), app.url());
-    let mut flags = vec![
-        "-watch",
-        "-health",
-        &url,
-        "-ip",
-        "127.0.0.1",
-        "-port",
-        &port,
-        "-health-interval",
-        "10ms",
-        "-interval",
-        "50ms",
-        "-timeout",
-        "10s",
-    ];
-    flags.extend(extra);
-    Watching::start(f, &flags, env)
-}
+use support::watching::{App, wait_until, watch_app};
 
 /// Every datagram the socket receives, as text, until the test ends.
 fn listen(socket: UnixDatagram) -> Arc<Mutex<Vec<String>>> {
@@ -77,7 +56,7 @@ fn systemd_hears_ready_status_watchdog_and_stopping_on_a_path_or_an_abstract_soc
             ("NOTIFY_SOCKET", name.as_str()),
             ("WATCHDOG_USEC", "100000"),
         ];
-        let w = watch(&f, &app, &["-rise", "1"], &env);
+        let w = watch_app(&f, &app, &["-rise", "1"], &env);
         w.wait_line("node 1000 is ENABLED");
         let pings = |got: &Mutex<Vec<String>>| {
             got.lock()
@@ -117,7 +96,7 @@ fn tokens_are_renewed_before_they_expire_and_no_call_is_refused() {
     });
     f.add_lb(LB, "DFW");
     let app = App::start(true);
-    let w = watch(&f, &app, &["-rise", "1", "-resync", "50ms"], &[]);
+    let w = watch_app(&f, &app, &["-rise", "1", "-resync", "50ms"], &[]);
     w.wait_line("node 1000 is ENABLED");
     let tokens = || {
         support::calls(&f)
@@ -144,7 +123,7 @@ fn credentials_refused_later_leave_the_node_as_it_is_and_are_tried_again() {
     let (f, app) = (Fake::start(Config::default()), App::start(true));
     f.add_lb(LB, "DFW");
     let id = f.add_node(LB, "127.0.0.1", app.port, "ENABLED");
-    let w = watch(&f, &app, &["-resync", "200ms"], &[]);
+    let w = watch_app(&f, &app, &["-resync", "200ms"], &[]);
     w.wait_line("The app is healthy");
     // The key is refused from now on, twice over (the key, then as a password), for two
     // rounds; the token held goes at the same time.

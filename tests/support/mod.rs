@@ -35,19 +35,7 @@ pub fn peekaboo_watching(
     env: &[(&str, &str)],
     mut on_line: impl FnMut(&str),
 ) -> Out {
-    let mut child = command(fake, flags, env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run peekaboo");
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    // Read beside stderr, so that a run writing on stdout never blocks on a full pipe.
-    let stdout = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
+    let (mut child, stdout) = spawn(fake, flags, env);
     let mut stderr = Vec::new();
     let mut lines = BufReader::new(child.stderr.take().expect("piped stderr"));
     loop {
@@ -65,6 +53,28 @@ pub fn peekaboo_watching(
         stdout,
         stderr,
     })
+}
+
+/// peekaboo started with its stdout read beside it (so a run writing on stdout never blocks
+/// on a full pipe) and its stderr left to the caller.
+fn spawn(
+    fake: &Fake,
+    flags: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, std::thread::JoinHandle<Vec<u8>>) {
+    let mut child = command(fake, flags, env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run peekaboo");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let stdout = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    (child, stdout)
 }
 
 fn command(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Command {

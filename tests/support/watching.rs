@@ -3,13 +3,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::fake::Fake;
-use crate::support::{Out, command, finish};
+use crate::support::{Out, finish, spawn};
 
 /// Only so a broken build cannot hang the suite: no test waits anywhere near this long.
 const HANG: Duration = Duration::from_secs(60);
@@ -103,6 +103,36 @@ pub fn lb_connection(app: &App) -> std::net::TcpStream {
     std::net::TcpStream::from(fd)
 }
 
+/// peekaboo -watch on `app`, fast: probes every 10 ms, and whatever `extra` adds or
+/// overrides (a flag given there replaces its default here).
+pub fn watch_app(f: &Fake, app: &App, extra: &[&str], env: &[(&str, &str)]) -> Watching {
+    let (port, url) = (app.port.to_string(), app.url());
+    let mut flags = vec![
+        "-watch",
+        "-health",
+        &url,
+        "-ip",
+        "127.0.0.1",
+        "-port",
+        &port,
+    ];
+    for (flag, value) in [
+        ("-health-interval", "10ms"),
+        ("-health-timeout", "1s"),
+        ("-rise", "2"),
+        ("-fall", "2"),
+        ("-interval", "50ms"),
+        ("-resync", "1h"),
+        ("-timeout", "10s"),
+    ] {
+        if !extra.contains(&flag) {
+            flags.extend([flag, value]);
+        }
+    }
+    flags.extend(extra);
+    Watching::start(f, &flags, env)
+}
+
 /// A peekaboo -watch started by the test.
 pub struct Watching {
     child: Child,
@@ -115,18 +145,7 @@ pub struct Watching {
 
 impl Watching {
     pub fn start(fake: &Fake, flags: &[&str], env: &[(&str, &str)]) -> Watching {
-        let mut child = command(fake, flags, env)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run peekaboo");
-        let mut stdout = child.stdout.take().unwrap();
-        let stdout = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = stdout.read_to_end(&mut buf);
-            buf
-        });
+        let (mut child, stdout) = spawn(fake, flags, env);
         let lines = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
         let (into, stderr) = (Arc::clone(&lines), child.stderr.take().unwrap());
         let reader = std::thread::spawn(move || {

@@ -189,19 +189,7 @@ fn an_app_that_never_answers_fails_when_the_timeout_ends() {
 
 #[test]
 fn a_closed_port_is_refused() {
-    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname};
-    use std::os::fd::AsRawFd;
-    // Bound but not listening: refused, and no other test can take the port meanwhile.
-    let held = nix::sys::socket::socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .unwrap();
-    let any: std::net::SocketAddrV4 = "127.0.0.1:0".parse().unwrap();
-    bind(held.as_raw_fd(), &SockaddrIn::from(any)).unwrap();
-    let port = getsockname::<SockaddrIn>(held.as_raw_fd()).unwrap().port();
+    let (_held, port) = crate::host::probe::held_port();
     let url = format!("http://127.0.0.1:{port}/health");
     assert_eq!(
         http_with(None).health_get(&url, SECOND),
