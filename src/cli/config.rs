@@ -10,7 +10,7 @@ use crate::backend::http::{self, Transport, proxy, url_parses};
 use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
 use crate::cli::args::{Args, FLAGS, Kind};
 use crate::cli::env::*;
-use crate::core::model::{Attrs, Condition, Want};
+use crate::core::model::{Attrs, Condition, LbRef, Want};
 use crate::engine::{AddressSource, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
 use crate::time::{format_duration, parse_duration};
@@ -30,7 +30,7 @@ pub(super) const DAY: Duration = Duration::from_secs(24 * 3600);
 pub struct Config {
     pub mode: Mode,
     /// The load balancers to apply the change to, in order.
-    pub lbs: Vec<u64>,
+    pub lbs: Vec<LbRef>,
     pub node: NodeSpec,
     pub timing: Timing,
     pub backend: Settings,
@@ -90,6 +90,7 @@ impl Config {
                 }
             },
         };
+        let lbs: Vec<LbRef> = lbs.into_iter().map(|id| LbRef(id.to_string())).collect();
         let username = var("OS_USERNAME")?.ok_or_else(|| {
             Error::Usage("OS_USERNAME is not set: export your Rackspace user name".into())
         })?;

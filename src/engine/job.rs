@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::core::model::{Attrs, Condition, Want};
+use crate::core::model::{Attrs, Condition, LbRef, Want};
 
 /// The one thing a run does. Flag combinations that make no sense never reach here.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,7 +99,7 @@ pub struct Timing {
 pub struct Job<'a> {
     pub mode: &'a Mode,
     /// The load balancers to apply the change to, in order.
-    pub lbs: &'a [u64],
+    pub lbs: &'a [LbRef],
     pub node: &'a NodeSpec,
     pub timing: Timing,
     /// Lines to log at the start of the run (the original's "$APP_PORT not set" and the like).

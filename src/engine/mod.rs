@@ -121,7 +121,7 @@ pub fn run(cfg: &Job, backend: &mut dyn Backend) -> Result<Vec<Outcome>, Error> 
     let mut run = Run::start(cfg, backend)?;
     let mut outcomes = Vec::new();
     for lb_id in cfg.lbs {
-        run.lb = LbState::new(LbRef(lb_id.to_string()));
+        run.lb = LbState::new(lb_id.clone());
         let sent_before = run.backend.requests();
         let result = run.one(&deadline);
         let lb = std::mem::replace(&mut run.lb, LbState::new(LbRef(String::new())));

@@ -60,7 +60,7 @@ pub fn watch(
             .lbs
             .iter()
             .map(|id| Kept {
-                lb: LbState::new(LbRef(id.to_string())),
+                lb: LbState::new(id.clone()),
                 track: Track {
                     reached: None,
                     next_resync: now,

@@ -19,6 +19,11 @@ fn want_of(c: &Config) -> Want {
     }
 }
 
+/// The load balancers a run was given, as typed.
+pub(super) fn lb_ids(c: &Config) -> Vec<&str> {
+    c.lbs.iter().map(|l| l.0.as_str()).collect()
+}
+
 fn wait_of(c: &Config) -> bool {
     matches!(c.mode, Mode::Apply { wait: true, .. })
 }
@@ -54,7 +59,7 @@ fn config_err(list: &[&str], extra: &[(&str, &str)]) -> String {
 fn defaults_match_the_original() {
     let c = config(&[], &[]).unwrap();
     assert_eq!(want_of(&c), Want::Present(Condition::Enabled));
-    assert_eq!(c.lbs, [64965]);
+    assert_eq!(lb_ids(&c), ["64965"]);
     assert_eq!(c.node.port, 80);
     assert_eq!(
         c.notes,
@@ -97,7 +102,7 @@ fn flags_override_environment() {
         ],
     )
     .unwrap();
-    assert_eq!((c.lbs.as_slice(), c.node.port), (&[7][..], 8080));
+    assert_eq!((lb_ids(&c), c.node.port), (vec!["7"], 8080));
     assert_eq!(c.backend.region.as_deref(), Some("LON"));
     assert_eq!(
         c.node.address,
@@ -261,10 +266,10 @@ fn weight_and_type() {
 
 #[test]
 fn several_load_balancers() {
-    assert_eq!(config(&["-lb", "3,1, 2"], &[]).unwrap().lbs, [3, 1, 2]);
+    assert_eq!(lb_ids(&config(&["-lb", "3,1, 2"], &[]).unwrap()), ["3", "1", "2"]);
     assert_eq!(
-        config(&[], &[("LOAD_BALANCER_ID", "5,6")]).unwrap().lbs,
-        [5, 6]
+        lb_ids(&config(&[], &[("LOAD_BALANCER_ID", "5,6")]).unwrap()),
+        ["5", "6"]
     );
     assert_eq!(
         config_err(&["-lb", "1,,2"], &[]),
@@ -350,8 +355,8 @@ fn a_trailing_carriage_return_is_stripped_with_a_warning() {
     .unwrap();
     assert_eq!(c.backend.api_key, Secret("k3y".into()));
     assert_eq!(
-        (c.backend.username.as_str(), c.lbs.as_slice()),
-        ("alice", &[7][..])
+        (c.backend.username.as_str(), lb_ids(&c)),
+        ("alice", vec!["7"])
     );
     assert_eq!(
         (c.node.port, c.backend.region.as_deref()),

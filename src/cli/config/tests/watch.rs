@@ -159,7 +159,7 @@ fn the_other_flags_work_as_they_do_without_watch() {
         c.node.address,
         Some(("10.9.9.9".parse().unwrap(), AddressSource::Flag))
     );
-    assert_eq!((c.node.port, c.lbs.as_slice()), (8081, &[3, 4][..]));
+    assert_eq!((c.node.port, super::lb_ids(&c)), (8081, vec!["3", "4"]));
     assert_eq!(c.backend.region.as_deref(), Some("ORD"));
     assert!(c.json && c.quiet && c.backend.allow_http);
 }
