@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::time::Deadline;
 
 pub mod http;
+pub mod octavia;
 pub mod rackspace;
 
 /// A value that must never be printed: Debug shows a placeholder.

@@ -210,6 +210,7 @@ impl Config {
                 address,
                 port,
                 attrs,
+                drain_from: Vec::new(),
             },
             timing: Timing {
                 interval,

@@ -134,6 +134,30 @@ pub struct Member {
     pub status: Option<String>,
     pub weight: Option<u32>,
     pub node_type: Option<String>,
+    /// Whether it is administratively up, where the service keeps that apart from the
+    /// condition (Octavia's `admin_state_up`); None where it does not (CLB).
+    pub admin_up: Option<bool>,
+    /// Where the service stands with the member itself, where it provisions members one by
+    /// one (Octavia); None where it does not (CLB).
+    pub provisioning: Option<Provisioning>,
+}
+
+/// A member's own provisioning, in the service's word for the log and -json.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provisioning {
+    Settled(String),
+    /// Being created, changed or deleted: look again.
+    Pending(String),
+    /// The service failed to apply the last change: nothing peekaboo sends will mend it.
+    Failed(String),
+}
+
+impl Provisioning {
+    pub fn word(&self) -> &str {
+        match self {
+            Provisioning::Settled(w) | Provisioning::Pending(w) | Provisioning::Failed(w) => w,
+        }
+    }
 }
 
 impl Member {
@@ -151,11 +175,12 @@ impl Member {
         )
     }
 
-    /// Whether the load balancer's health check passes.
+    /// Whether the load balancer's health check passes, or there is none to pass (Octavia's
+    /// NO_MONITOR: a pool without a health monitor sends traffic to every member).
     pub fn is_online(&self) -> bool {
-        self.status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("ONLINE"))
+        self.status.as_deref().is_some_and(|s| {
+            s.eq_ignore_ascii_case("ONLINE") || s.eq_ignore_ascii_case("NO_MONITOR")
+        })
     }
 }
 
@@ -184,8 +209,12 @@ impl LbPhase {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     pub phase: LbPhase,
-    /// The addresses it connects to members from, when the service says (for the drain).
-    pub sources: Vec<IpAddr>,
+    /// The addresses it connects to members from, when the service says (for the drain);
+    /// None: it does not (Octavia), and any peer but this host may be the load balancer.
+    pub sources: Option<Vec<IpAddr>>,
+    /// False where the service takes a drain but ignores it (Octavia's `ovn` provider keeps
+    /// sending new connections to a member with weight 0).
+    pub can_drain: bool,
     /// Something that moves with every change applied (CLB's `updated` time), when the
     /// service has one: a busy load balancer that shows no progress is stuck, not busy.
     pub progress: Option<String>,

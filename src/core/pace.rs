@@ -74,6 +74,8 @@ mod tests {
             status: Some(status.into()),
             weight: Some(1),
             node_type: None,
+            admin_up: None,
+            provisioning: None,
         }
     }
 

@@ -131,6 +131,8 @@ mod tests {
             status: None,
             weight: None,
             node_type: None,
+            admin_up: None,
+            provisioning: None,
         }
     }
 

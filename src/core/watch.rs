@@ -221,6 +221,8 @@ mod tests {
             status: status.map(String::from),
             weight: None,
             node_type: None,
+            admin_up: None,
+            provisioning: None,
         }
     }
 

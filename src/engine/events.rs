@@ -96,6 +96,8 @@ mod tests {
             status: None,
             weight: None,
             node_type: None,
+            admin_up: None,
+            provisioning: None,
         };
         let e = Event {
             kind: "change",

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::core::model::{Attrs, Condition, LbRef, Want};
+use crate::host::addr::Net;
 
 /// The one thing a run does. Flag combinations that make no sense never reach here.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +83,9 @@ pub struct NodeSpec {
     pub port: u16,
     /// `-weight` and `-type`, for a node that is added or kept.
     pub attrs: Attrs,
+    /// `-drain-from`: where the load balancer's connections come from, for the drain wait,
+    /// when the service does not say (empty: any address but this host's).
+    pub drain_from: Vec<Net>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

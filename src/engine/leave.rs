@@ -101,18 +101,25 @@ impl Watcher<'_> {
         deadline: &Deadline,
     ) -> Result<(), Error> {
         let mut ids = Vec::new();
-        let mut sources: Vec<IpAddr> = Vec::new();
+        // None once any of them does not say where it connects from.
+        let mut sources: Option<Vec<IpAddr>> = Some(Vec::new());
         for (i, result) in results.iter().enumerate() {
             if let Ok(Some(m)) = result
                 && m.condition == Condition::Draining
             {
                 ids.push(m.id.to_string());
                 let lb_sources = self.on(run, i, |run| run.lb.sources.clone());
-                for s in lb_sources {
-                    if !sources.contains(&s) {
-                        sources.push(s);
+                sources = match (sources, lb_sources) {
+                    (Some(mut all), Some(these)) => {
+                        for s in these {
+                            if !all.contains(&s) {
+                                all.push(s);
+                            }
+                        }
+                        Some(all)
                     }
-                }
+                    _ => None,
+                };
             }
         }
         if ids.is_empty() {
@@ -120,7 +127,7 @@ impl Watcher<'_> {
             return Ok(());
         }
         signal::let_through(1);
-        let waited = run.wait_for_drain(&ids.join(", "), &sources, deadline);
+        let waited = run.wait_for_drain(&ids.join(", "), sources.as_deref(), deadline);
         signal::let_through(u32::MAX);
         match waited {
             Err(Error::Interrupted { signal, .. }) => {

@@ -75,8 +75,8 @@ struct LbState {
     did: Did,
     /// With -dry-run, what would have been sent.
     would: Option<String>,
-    /// Where the load balancer connects from, as last read.
-    sources: Vec<IpAddr>,
+    /// Where the load balancer connects from, as last read (None: it does not say).
+    sources: Option<Vec<IpAddr>>,
     /// The members that came with the last read, if they did: a listing that costs no GET.
     inline: Option<Vec<Member>>,
     /// Our members as last read, first first: usually one, more when duplicates were left.
@@ -88,6 +88,8 @@ struct LbState {
     /// The last converge kept our node ENABLED, since draining it would empty the pool.
     failed_open: bool,
     warned_duplicates: bool,
+    /// Told already that this load balancer takes a drain but ignores it.
+    warned_drain: bool,
     /// The last read's progress, and how many reads in a row showed none: pacing the wait
     /// for a turn on a load balancer that stays busy.
     last_seen: Option<Seen>,
@@ -100,13 +102,14 @@ impl LbState {
             id,
             did: Did::Unchanged,
             would: None,
-            sources: Vec::new(),
+            sources: Some(Vec::new()),
             inline: None,
             mine: Vec::new(),
             others: Vec::new(),
             listings: 0,
             failed_open: false,
             warned_duplicates: false,
+            warned_drain: false,
             last_seen: None,
             quiet: 0,
         }

@@ -5,13 +5,13 @@ use std::time::{Duration, Instant};
 
 use crate::backend::ApiError;
 use crate::core::converge::{AfterRead, AfterSend, Answer, Converge, Did};
-use crate::core::model::{Action, Condition, LbPhase, Member, Want};
+use crate::core::model::{Action, Condition, LbPhase, Member, Provisioning, Want};
 use crate::core::plan::{Step, plan_all, plan_each, steps};
 use crate::core::watch::last_serving;
 use crate::engine::drive::Pause;
 use crate::engine::{Mode, Run};
 use crate::error::Error;
-use crate::host::drain::{Drain, Ended};
+use crate::host::drain::{Drain, Ended, Peers};
 use crate::log::{log, warn};
 use crate::time::{Deadline, format_duration};
 
@@ -83,6 +83,12 @@ impl Run<'_> {
         let snapshot = self.read_lb(deadline)?;
         let lb = self.lb.id.clone();
         let active = snapshot.phase == LbPhase::Active;
+        if want == Want::Drained && !snapshot.can_drain && !self.lb.warned_drain {
+            self.lb.warned_drain = true;
+            warn(&format!(
+                "Warning: load balancer {lb}'s provider ignores draining: new connections keep coming until the node is disabled or deleted, which cuts the open ones"
+            ));
+        }
         let status = snapshot.phase.word().to_string();
         let others = self
             .lb
@@ -115,6 +121,7 @@ impl Run<'_> {
                     ));
                 }
                 self.list_members(deadline)?;
+                self.settled()?;
                 if fail_open
                     && want == Want::Drained
                     && last_serving(&self.lb.mine, &self.lb.others)
@@ -190,6 +197,29 @@ impl Run<'_> {
         }
     }
 
+    /// Our members' own provisioning, where the service has one: a change still being
+    /// applied to one is waited for, one the service failed to apply is final.
+    fn settled(&self) -> Result<(), Pause> {
+        for m in &self.lb.mine {
+            match &m.provisioning {
+                Some(Provisioning::Pending(word)) => {
+                    return Err(Pause::Poll(format!(
+                        "node {} on load balancer {} is {word}, waiting for it to settle",
+                        m.id, self.lb.id
+                    )));
+                }
+                Some(Provisioning::Failed(word)) => {
+                    return Err(Pause::Fail(Error::Failed(format!(
+                        "load balancer {}: node {} is in {word}: the service could not apply the last change to it; look at it in the dashboard, then delete it or change it by hand",
+                        self.lb.id, m.id
+                    ))));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     fn wait_turn(&self, status: &str) -> Pause {
         Pause::Blocked(format!(
             "load balancer {} is {status}, waiting for ACTIVE before changing it",
@@ -241,7 +271,15 @@ impl Run<'_> {
         self.list_members(deadline)?;
         match self.lb.mine.first() {
             Some(m) if m.is_online() => {
-                log(&format!("Node {} is ONLINE: its health check passes", m.id));
+                let word = m.status.as_deref().unwrap_or_default();
+                if word.eq_ignore_ascii_case("ONLINE") {
+                    log(&format!("Node {} is ONLINE: its health check passes", m.id));
+                } else {
+                    log(&format!(
+                        "Node {} is {word}: the pool has no health monitor, so nothing checks the app before traffic comes",
+                        m.id
+                    ));
+                }
                 Ok(m.clone())
             }
             Some(m) => Err(Pause::Poll(format!(
@@ -264,15 +302,15 @@ impl Run<'_> {
             return Ok(());
         };
         let sources = self.lb.sources.clone();
-        self.wait_for_drain(&member.id.0, &sources, deadline)
+        self.wait_for_drain(&member.id.0, sources.as_deref(), deadline)
     }
 
-    /// Waits until connections from `sources` to the app have ended, or -drain-timeout:
-    /// node `ids` drains meanwhile.
+    /// Waits until connections from `sources` (None: the service does not say where it
+    /// connects from) to the app have ended, or -drain-timeout: node `ids` drains meanwhile.
     pub(super) fn wait_for_drain(
         &mut self,
         ids: &str,
-        sources: &[std::net::IpAddr],
+        sources: Option<&[std::net::IpAddr]>,
         deadline: &Deadline,
     ) -> Result<(), Error> {
         let drain = self.cfg.timing.drain_timeout;
@@ -284,7 +322,11 @@ impl Run<'_> {
             node_id: ids,
             address: self.address,
             port: self.cfg.node.port,
-            sources,
+            peers: match (&self.cfg.node.drain_from[..], sources) {
+                ([], Some(ips)) => Peers::Among(ips),
+                ([], None) => Peers::NotLocal,
+                (nets, _) => Peers::Within(nets),
+            },
             limit: drain,
             until: Instant::now() + drain.min(deadline.remaining()),
             pace: (self.cfg.timing.interval / 4)

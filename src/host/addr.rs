@@ -12,6 +12,43 @@ pub struct Iface {
     pub loopback: bool,
 }
 
+/// An address range, `10.0.0.0/8` or `fd00::/8`; a bare address is a range of one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Net {
+    pub addr: IpAddr,
+    pub bits: u8,
+}
+
+impl Net {
+    /// `ADDR` or `ADDR/BITS`, IPv6 with or without brackets; None if it is neither.
+    pub fn parse(s: &str) -> Option<Net> {
+        let bare = s.trim().trim_start_matches('[');
+        let (addr, bits) = match bare.split_once('/') {
+            Some((a, b)) => (a.trim_end_matches(']'), Some(b)),
+            None => (bare.trim_end_matches(']'), None),
+        };
+        let addr = addr.parse::<IpAddr>().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let bits = match bits {
+            None => max,
+            Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max)?,
+        };
+        Some(Net { addr, bits })
+    }
+
+    /// Whether `ip` is in the range; a v4-mapped IPv6 address counts as its IPv4 form.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let (ip, net, width) = match (ip.to_canonical(), self.addr.to_canonical()) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a).into(), u32::from(b).into(), 32),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+            _ => return false,
+        };
+        let shift = width - u32::from(self.bits);
+        // A shift by the full width is zero bits of prefix: everything matches.
+        shift >= 128 || (ip >> shift) == (net >> shift)
+    }
+}
+
 /// Container and overlay bridges: their addresses are not how a load balancer reaches a host.
 const VIRTUAL_PREFIXES: &[&str] = &[
     "docker", "br-", "cni", "flannel", "veth", "virbr", "cali", "weave", "vxlan", "tunl", "kube",

@@ -54,15 +54,15 @@ fn parse_endpoint(s: &str) -> Option<SocketAddr> {
 }
 
 /// The connections that still carry load balancer traffic to the app: to the node's `address`
-/// and `port`, from one of `sources` (v4-mapped IPv6 counts as IPv4), in any state but
+/// and `port`, from a peer `from` accepts (v4-mapped IPv6 is given as IPv4), in any state but
 /// LISTEN, TIME_WAIT and CLOSE. Returned as a count per remote address. The local address
 /// counts too: a socket of another program on another of this host's addresses may hold the
-/// same port number, and its peer may be one of the sources (`::1` is one on loopback).
+/// same port number, and its peer may be one the load balancer uses (`::1` is on loopback).
 pub fn lb_connections(
     conns: &[Conn],
     address: IpAddr,
     port: u16,
-    sources: &[IpAddr],
+    from: impl Fn(IpAddr) -> bool,
 ) -> BTreeMap<IpAddr, usize> {
     let mut by_source = BTreeMap::new();
     for c in conns {
@@ -70,7 +70,7 @@ pub fn lb_connections(
         if c.local.port() == port
             && c.local.ip().to_canonical() == address.to_canonical()
             && !matches!(c.state, LISTEN | TIME_WAIT | CLOSE)
-            && sources.iter().any(|s| s.to_canonical() == remote)
+            && from(remote)
         {
             *by_source.entry(remote).or_insert(0) += 1;
         }
@@ -130,6 +130,10 @@ mod tests {
             .collect()
     }
 
+    fn among(sources: &[IpAddr]) -> impl Fn(IpAddr) -> bool + '_ {
+        |ip| sources.contains(&ip)
+    }
+
     fn sa(s: &str) -> SocketAddr {
         s.parse().unwrap()
     }
@@ -160,37 +164,37 @@ mod tests {
         let lb: Vec<IpAddr> = vec!["127.0.0.2".parse().unwrap()];
         let (v4, v6): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "::1".parse().unwrap());
         // Port 39447: one ESTABLISHED from 127.0.0.2; the LISTEN and the TIME_WAIT don't count.
-        let n = lb_connections(&c, v4, 39447, &lb);
+        let n = lb_connections(&c, v4, 39447, among(&lb));
         assert_eq!(describe(&n), "1 (1 from 127.0.0.2)");
         // Port 38221 over IPv6: the v4-mapped connection is from 127.0.0.2; ::1 is not the LB.
         assert_eq!(
-            describe(&lb_connections(&c, v4, 38221, &lb)),
+            describe(&lb_connections(&c, v4, 38221, among(&lb))),
             "1 (1 from 127.0.0.2)"
         );
         // Each connection counts for the address it came to only.
         let both = vec!["127.0.0.2".parse().unwrap(), "::1".parse().unwrap()];
         assert_eq!(
-            describe(&lb_connections(&c, v4, 38221, &both)),
+            describe(&lb_connections(&c, v4, 38221, among(&both))),
             "1 (1 from 127.0.0.2)"
         );
         assert_eq!(
-            describe(&lb_connections(&c, v6, 38221, &both)),
+            describe(&lb_connections(&c, v6, 38221, among(&both))),
             "1 (1 from ::1)"
         );
         // The outgoing side of a connection (local port random) is not the app's.
-        assert_eq!(describe(&lb_connections(&c, v4, 46777, &lb)), "0");
+        assert_eq!(describe(&lb_connections(&c, v4, 46777, among(&lb))), "0");
         assert_eq!(
             describe(&lb_connections(
                 &c,
                 v4,
                 39447,
-                &["10.0.0.1".parse().unwrap()]
+                among(&["10.0.0.1".parse().unwrap()])
             )),
             "0"
         );
         // Nor is a socket on another address that happens to hold the app's port number.
         let other: IpAddr = "127.0.0.2".parse().unwrap();
-        assert_eq!(describe(&lb_connections(&c, other, 39447, &lb)), "0");
+        assert_eq!(describe(&lb_connections(&c, other, 39447, among(&lb))), "0");
     }
 
     #[test]

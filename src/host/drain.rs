@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use crate::host::addr::Net;
 use crate::host::conns;
 use crate::host::signal::{Signal, sleep};
 use crate::log::{log, warn};
@@ -15,13 +16,40 @@ pub struct Drain<'a> {
     pub node_id: &'a str,
     pub address: IpAddr,
     pub port: u16,
-    pub sources: &'a [IpAddr],
+    pub peers: Peers<'a>,
     /// -drain-timeout, for the log.
     pub limit: Duration,
     /// When to stop waiting: -drain-timeout from now, or the run's deadline if sooner.
     pub until: Instant,
     /// How often to read the connection table.
     pub pace: Duration,
+}
+
+/// Where the load balancer's connections come from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Peers<'a> {
+    /// Its own source addresses, as the service lists them (CLB).
+    Among(&'a [IpAddr]),
+    /// Addresses in these ranges (`-drain-from`).
+    Within(&'a [Net]),
+    /// Any address but this host's own: the service does not say where it connects from
+    /// (Octavia), and a connection from this host is not the load balancer's.
+    NotLocal,
+}
+
+impl Peers<'_> {
+    /// For the log: "127.0.0.2, 127.0.0.3", "10.0.0.0/8", "any address but this host's".
+    fn describe(&self) -> String {
+        match self {
+            Peers::Among(ips) => ips.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", "),
+            Peers::Within(nets) => nets
+                .iter()
+                .map(|n| format!("{}/{}", n.addr, n.bits))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Peers::NotLocal => "any address but this host's".into(),
+        }
+    }
 }
 
 /// How the wait ended.
@@ -39,9 +67,20 @@ pub enum Ended {
 
 pub fn wait(d: &Drain) -> Ended {
     let started = Instant::now();
-    let sample = || {
-        conns::read_connections().map(|c| conns::lb_connections(&c, d.address, d.port, d.sources))
+    // This host's own addresses, read once: a peer among them is not the load balancer.
+    let local: Vec<IpAddr> = match d.peers {
+        Peers::NotLocal => crate::host::addr::scan()
+            .map(|ifaces| ifaces.iter().map(|i| i.addr.to_canonical()).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
     };
+    let from = |ip: IpAddr| match d.peers {
+        Peers::Among(ips) => ips.iter().any(|s| s.to_canonical() == ip),
+        Peers::Within(nets) => nets.iter().any(|n| n.contains(ip)),
+        Peers::NotLocal => !ip.is_loopback() && !local.contains(&ip),
+    };
+    let sample =
+        || conns::read_connections().map(|c| conns::lb_connections(&c, d.address, d.port, from));
     if let Some(why) = cannot_watch(d, &sample) {
         warn(&format!(
             "Cannot watch connections: {why}; waiting the whole -drain-timeout {} instead",
@@ -52,10 +91,9 @@ pub fn wait(d: &Drain) -> Ended {
             Err(s) => Ended::Interrupted(s, None),
         };
     }
-    let sources: Vec<String> = d.sources.iter().map(IpAddr::to_string).collect();
     log(&format!(
         "Waiting for connections from the load balancer ({}) to port {} to end, for up to {}",
-        sources.join(", "),
+        d.peers.describe(),
         d.port,
         format_duration(d.limit)
     ));
@@ -95,7 +133,7 @@ pub fn wait(d: &Drain) -> Ended {
 
 /// Why connections cannot be watched from here, if they cannot.
 fn cannot_watch<T>(d: &Drain, sample: &impl Fn() -> Result<T, String>) -> Option<String> {
-    if d.sources.is_empty() {
+    if matches!(d.peers, Peers::Among([])) {
         return Some("the load balancer lists no source addresses".into());
     }
     let local = crate::host::addr::scan().map(|ifaces| {

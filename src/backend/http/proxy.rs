@@ -16,6 +16,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use crate::host::addr::Net;
 
 /// A proxy that can be used: `http://` or `https://` (ureq speaks CONNECT over either).
 #[derive(Clone)]
@@ -46,7 +47,7 @@ enum Bypass {
     All,
     /// A host name, lower case, without leading or trailing dots.
     Suffix(String),
-    Net(IpAddr, u8),
+    Net(Net),
 }
 
 /// The proxy variables as read at start-up.
@@ -206,18 +207,12 @@ fn parse_bypass(entry: &str) -> Option<Bypass> {
     if entry == "*" {
         return Some(Bypass::All);
     }
-    let bare = entry.trim_start_matches('[');
-    let (addr, bits) = match bare.split_once('/') {
-        Some((a, b)) => (a.trim_end_matches(']'), Some(b)),
-        None => (bare.trim_end_matches(']'), None),
-    };
-    if let Ok(ip) = addr.parse::<IpAddr>() {
-        let max = if ip.is_ipv4() { 32 } else { 128 };
-        let bits = match bits {
-            None => max,
-            Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max)?,
-        };
-        return Some(Bypass::Net(ip, bits));
+    if let Some(net) = Net::parse(entry) {
+        return Some(Bypass::Net(net));
+    }
+    // An address with a bad prefix is no host name either.
+    if entry.contains('/') {
+        return None;
     }
     // curl ignores a port here; so do we, rather than never matching.
     let name = entry.split(':').next().unwrap_or("");
@@ -229,7 +224,7 @@ fn bypassed(host: &str, list: &[Bypass]) -> bool {
     let ip = host.parse::<IpAddr>().ok();
     list.iter().any(|b| match (b, ip) {
         (Bypass::All, _) => true,
-        (Bypass::Net(net, bits), Some(ip)) => in_net(ip, *net, *bits),
+        (Bypass::Net(net), Some(ip)) => net.contains(ip),
         (Bypass::Suffix(name), None) => {
             host == name
                 || host
@@ -238,17 +233,6 @@ fn bypassed(host: &str, list: &[Bypass]) -> bool {
         }
         _ => false,
     })
-}
-
-fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
-    let (ip, net, width) = match (ip, net) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a).into(), u32::from(b).into(), 32),
-        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
-        _ => return false,
-    };
-    let shift = width - u32::from(bits);
-    // A shift by the full width is zero bits of prefix: everything matches.
-    shift >= 128 || (ip >> shift) == (net >> shift)
 }
 
 /// The scheme (lower case) and host (lower case, no brackets, no trailing dot) of a URL.

@@ -87,6 +87,8 @@ impl Node {
             status: self.status,
             weight: self.weight,
             node_type: self.node_type,
+            admin_up: None,
+            provisioning: None,
         })
     }
 }
@@ -132,7 +134,8 @@ impl LoadBalancer {
         };
         Ok(Snapshot {
             phase,
-            sources,
+            sources: Some(sources),
+            can_drain: true,
             progress: self.updated.map(|u| u.to_string()),
             members: self.nodes.map(members).transpose()?,
         })

@@ -10,6 +10,8 @@ fn member(id: u64, address: &str, condition: &str) -> Member {
         status: None,
         weight: None,
         node_type: None,
+        admin_up: None,
+        provisioning: None,
     }
 }
 
