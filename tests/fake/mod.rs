@@ -296,13 +296,14 @@ impl Fake {
     /// user `peek` of domain Default, scoped to project `web` by name.
     pub fn os_env(&self, lb: &str, region: &str) -> Vec<(&'static str, String)> {
         let k = &self.shared.cfg.keystone;
+        let domain = || keystone::DEFAULT_DOMAIN.1.to_string();
         vec![
             ("OS_AUTH_URL", self.keystone_url()),
             ("OS_USERNAME", k.user.clone()),
             ("OS_PASSWORD", k.password.clone()),
-            ("OS_USER_DOMAIN_NAME", keystone::DEFAULT_DOMAIN.1.to_string()),
+            ("OS_USER_DOMAIN_NAME", domain()),
             ("OS_PROJECT_NAME", k.project.clone()),
-            ("OS_PROJECT_DOMAIN_NAME", keystone::DEFAULT_DOMAIN.1.to_string()),
+            ("OS_PROJECT_DOMAIN_NAME", domain()),
             ("OS_REGION_NAME", region.to_string()),
             ("LOAD_BALANCER_ID", lb.to_string()),
         ]
@@ -315,7 +316,10 @@ impl Fake {
             ("OS_AUTH_URL", self.keystone_url()),
             ("OS_AUTH_TYPE", "v3applicationcredential".to_string()),
             ("OS_APPLICATION_CREDENTIAL_ID", k.app_cred_id.clone()),
-            ("OS_APPLICATION_CREDENTIAL_SECRET", k.app_cred_secret.clone()),
+            (
+                "OS_APPLICATION_CREDENTIAL_SECRET",
+                k.app_cred_secret.clone(),
+            ),
             ("OS_REGION_NAME", region.to_string()),
             ("LOAD_BALANCER_ID", lb.to_string()),
         ]
