@@ -215,8 +215,25 @@ fn refusal(reply: &Reply, auth_url: &str, auth: &Auth) -> ApiError {
                 }
                 _ => "",
             };
+            // Flex's Rackspace users are found only in a domain named by name: by id (which
+            // wins when both are set) the login falls through to Keystone's own users.
+            let by_id = matches!(
+                auth,
+                Auth::Password {
+                    user: Named::Name {
+                        domain: Domain::Id(_),
+                        ..
+                    },
+                    ..
+                }
+            );
+            let flex = if by_id && auth_url.contains(".rackspacecloud.com") {
+                "; on Rackspace OpenStack Flex name the domain instead: unset OS_USER_DOMAIN_ID and set OS_USER_DOMAIN_NAME=rackspace_cloud_domain"
+            } else {
+                ""
+            };
             final_config(format!(
-                "authentication failed: keystone at {auth_url} rejected {who} ({method}){quoted}: check {vars}{scope}"
+                "authentication failed: keystone at {auth_url} rejected {who} ({method}){quoted}: check {vars}{scope}{flex}"
             ))
         }
         403 => final_config(format!(

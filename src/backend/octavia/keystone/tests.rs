@@ -148,7 +148,9 @@ fn catalog() -> Vec<Service> {
             vec![
                 both("DFW3", "internal", "http://octavia-api:9876"),
                 both("DFW3", "public", "https://dfw3/"),
-                // Only the deprecated copy: still matched.
+                // Only the deprecated copy: still matched. Where both are there and differ,
+                // region_id is the one reported.
+                ep("public", Some("ORD3"), Some("ord-old"), "https://ord3"),
                 ep("public", None, Some("IAD3"), "https://iad3/v2.0"),
             ],
         ),
@@ -166,6 +168,10 @@ fn picks_octavia_by_name_region_in_any_case_and_interface() {
     assert_eq!(
         pick(Some("DFW3"), "internal"),
         Ok(("http://octavia-api:9876".into(), "DFW3".into()))
+    );
+    assert_eq!(
+        pick(Some("ord-OLD"), "public"),
+        Ok(("https://ord3".into(), "ORD3".into()))
     );
     assert_eq!(
         pick(Some("iad3"), "public"),
@@ -199,12 +205,12 @@ fn catalog_errors_name_what_exists() {
         (
             Some("SJC3"),
             "public",
-            "region SJC3 is not in the catalog for load-balancer (it has: DFW3, IAD3): set OS_REGION_NAME to one of them",
+            "region SJC3 is not in the catalog for load-balancer (it has: DFW3, IAD3, ORD3): set OS_REGION_NAME to one of them",
         ),
         (
             None,
             "public",
-            "OS_REGION_NAME is not set and the catalog has load-balancer in several regions (DFW3, IAD3): set it to the load balancer's region",
+            "OS_REGION_NAME is not set and the catalog has load-balancer in several regions (DFW3, IAD3, ORD3): set it to the load balancer's region",
         ),
         (
             Some("DFW3"),
@@ -450,6 +456,18 @@ fn a_401_says_authentication_failed_and_what_to_check_for_each_form() {
         app(AppCredential::Id("d333".into())),
     ));
     assert!(m.starts_with(&format!("authentication failed: {ks} rejected application credential 'd333' (application credential): Error authenticating with application credential: Application credentials cannot request a scope.: check OS_APPLICATION_CREDENTIAL_ID")), "{m}");
+    // On Flex a domain by id cannot find a Rackspace user.
+    let mut flex = settings(
+        password(in_domain("rackuser", Domain::Id("0c7f".into())), None),
+        None,
+    );
+    flex.auth_url = "https://keystone.api.sjc3.rackspacecloud.com/v3".into();
+    let r = reply(401, &[], GENERIC);
+    let m = config_message(session(&r, &flex, Instant::now()).err().unwrap());
+    assert!(
+        m.ends_with(": check OS_USERNAME, OS_USER_DOMAIN_ID and OS_PASSWORD; on Rackspace OpenStack Flex name the domain instead: unset OS_USER_DOMAIN_ID and set OS_USER_DOMAIN_NAME=rackspace_cloud_domain"),
+        "{m}"
+    );
     // Multi-factor rules half met.
     let r = reply(401, &[("openstack-auth-receipt", "r")], GENERIC);
     let m = config_message(failed(&r, peek()));
