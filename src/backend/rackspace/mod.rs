@@ -16,8 +16,9 @@ pub mod clb;
 mod fuzz;
 pub mod identity;
 
+use crate::backend::token::{self, Renewal};
 use clb::Clb;
-use identity::{Renewal, Session};
+use identity::Session;
 
 pub const DEFAULT_AUTH_URL: &str = "https://identity.api.rackspacecloud.com/v2.0";
 
@@ -106,7 +107,7 @@ impl Backend for Rackspace<'_> {
             }
             Err(e) => {
                 let now = Instant::now();
-                let retry = due.and_then(|r| Some((r, identity::retry_renewal_at(&e, now, &r)?)));
+                let retry = due.and_then(|r| Some((r, token::retry_renewal_at(&e, now, &r)?)));
                 match (retry, self.session.as_mut()) {
                     (Some((r, at)), Some(session)) => {
                         warn(&format!(
