@@ -4,8 +4,82 @@
 use std::sync::Once;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::backend::ApiError;
-use crate::time::format_rfc3339;
+use crate::backend::{ApiError, Secret};
+use crate::log::{log, warn};
+use crate::time::{format_duration, format_rfc3339};
+
+/// A token and where it is good for, as an identity service hands it out.
+pub struct Session {
+    pub token: Secret,
+    /// The load balancer service's endpoint from the catalog.
+    pub endpoint: String,
+    /// The region as the catalog names it.
+    pub region: String,
+    /// None: identity gave no usable expiry, so the token is renewed only when refused (401).
+    pub renewal: Option<Renewal>,
+}
+
+/// Gets a token when none is held, and a new one when the one held is due for renewal: a
+/// watch outlives any token, and renewing before the expiry spares it the 401. A renewal that
+/// fails for a while keeps the token held until it expires.
+pub fn refresh(
+    held: &mut Option<Session>,
+    fetch: impl FnOnce() -> Result<Session, ApiError>,
+) -> Result<(), ApiError> {
+    let now = Instant::now();
+    let due = match held {
+        None => None,
+        Some(s) => match s.renewal {
+            Some(r) if now >= r.at => Some(r),
+            _ => return Ok(()),
+        },
+    };
+    if let Some(r) = &due {
+        let at = format_rfc3339(r.expires_unix);
+        log(&if now < r.expires_at {
+            format!("Token expires at {at}: authenticating again before it does")
+        } else {
+            format!("Token expired at {at}: authenticating again")
+        });
+    }
+    match fetch() {
+        Ok(session) => {
+            // From now on no line may hold it, whoever quotes it back.
+            crate::log::secret(&session.token.0);
+            *held = Some(session);
+            Ok(())
+        }
+        Err(e) => {
+            let now = Instant::now();
+            let retry = due.and_then(|r| Some((r, retry_renewal_at(&e, now, &r)?)));
+            match (retry, held.as_mut()) {
+                (Some((r, at)), Some(session)) => {
+                    warn(&format!(
+                        "Renewing the token failed ({}): going on with the current one, which expires at {}; trying again in {}",
+                        failure(&e),
+                        format_rfc3339(r.expires_unix),
+                        format_duration(at - now)
+                    ));
+                    session.renewal = Some(Renewal { at, ..r });
+                    Ok(())
+                }
+                _ => {
+                    *held = None;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// A renewal failure that may pass, in words (the ones `retry_renewal_at` keeps a token for).
+fn failure(e: &ApiError) -> String {
+    match e {
+        ApiError::Transport(m) | ApiError::Server(m) => m.clone(),
+        ApiError::RateLimited(_) => "rate limited".into(),
+        _ => "refused".into(),
+    }
+}
 
 /// When to get a new token, on this host's monotonic clock: the wall clock may be set back or
 /// forward while a watch runs for weeks, and only the lifetime at receipt is trusted to it.

@@ -15,7 +15,7 @@ pub use catalog::{Endpoint, Service, octavia_base, pick_endpoint};
 use crate::backend::http::{Failure, Http, Reply, check_url, printable, url_parses};
 use crate::backend::rackspace::clb::{classify, message, now_unix};
 use crate::backend::rackspace::identity::clear_text_warning;
-use crate::backend::token::{Renewal, renewal_or_warn};
+use crate::backend::token::{Session, renewal_or_warn};
 use crate::backend::{ApiError, Secret};
 use crate::error::Error;
 use crate::time::{Deadline, parse_rfc3339};
@@ -25,16 +25,6 @@ pub const EXAMPLE_AUTH_URL: &str = "https://keystone.api.dfw3.rackspacecloud.com
 
 /// Keystone's production 401 text: it says nothing, so the error says what to check instead.
 const GENERIC_401: &str = "The request you have made requires authentication.";
-
-pub struct Session {
-    pub token: Secret,
-    /// The Octavia base: the client appends `/v2/lbaas/...`.
-    pub endpoint: String,
-    /// The region as the catalog names it.
-    pub region: String,
-    /// None: Keystone gave no usable expiry, so the token is renewed only when refused (401).
-    pub renewal: Option<Renewal>,
-}
 
 /// The token request for `auth`. A password is scoped to its project; an application
 /// credential never is: its project is fixed, and Keystone refuses a scope with it (401).

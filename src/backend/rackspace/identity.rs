@@ -12,17 +12,9 @@ use crate::backend::http::{Failure, Http, Reply, check_url, is_remote_http};
 use crate::backend::http::{printable, url_parses};
 use crate::backend::rackspace::clb::{classify, message, now_unix};
 use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
-use crate::backend::token::{Renewal, renewal_or_warn};
+use crate::backend::token::{Session, renewal_or_warn};
 use crate::error::Error;
 use crate::time::{Deadline, parse_rfc3339};
-
-pub struct Session {
-    pub token: Secret,
-    pub endpoint: String,
-    pub region: String,
-    /// None: identity gave no usable expiry, so the token is renewed only when refused (401).
-    pub renewal: Option<Renewal>,
-}
 
 pub struct Service {
     pub name: String,
