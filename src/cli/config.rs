@@ -277,7 +277,14 @@ fn lbs(args: &Args, var: &Var, octavia: bool) -> Result<Vec<LbRef>, Error> {
     Ok(if octavia {
         parse_lb_refs(&v, what)?.into_iter().map(LbRef).collect()
     } else {
-        parse_lb_ids(&v, what)?
+        parse_lb_ids(&v, what)
+            .map_err(|e| match e {
+                // A UUID or a name is an Octavia load balancer given to a run that chose CLB.
+                Error::Usage(m) if v.chars().any(|c| c.is_ascii_alphabetic()) => Error::Usage(format!(
+                    "{m}; an Octavia load balancer's id or name needs -backend octavia, or an OS_AUTH_URL ending in /v3"
+                )),
+                e => e,
+            })?
             .into_iter()
             .map(|id| LbRef(id.to_string()))
             .collect()

@@ -16,6 +16,7 @@ mod faults;
 mod fleet;
 mod identity;
 mod logs;
+mod openstack_cli;
 mod operate;
 mod proxy;
 mod refusals;

@@ -416,4 +416,5 @@ fn empty_variables_count_as_unset() {
     assert_eq!((c.node.port, clb(&c).region.as_deref()), (80, None));
 }
 
+mod openstack;
 mod watch;
