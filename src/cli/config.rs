@@ -82,10 +82,9 @@ impl Config {
             }
         }
         let mut notes = Vec::new();
-        let want = want(&args, &mut notes);
-
         let choice = choose(&args, &var)?;
         notes.extend(choice.why.clone());
+        let want = want(&args, &mut notes);
         let octavia = choice.kind == Service::Octavia;
         let lbs = lbs(&args, &var, octavia)?;
         // Read where CLB always read its credentials, so its errors come in the same order.

@@ -47,7 +47,8 @@ fn openrc_error(flags: &[&str], extra: &[(&str, &str)]) -> String {
 
 #[test]
 fn openrc_mistakes_exit_2_before_anything_is_sent() {
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         (
             &[],
             &[
