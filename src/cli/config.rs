@@ -83,13 +83,13 @@ impl Config {
         }
         let mut notes = Vec::new();
         let choice = choose(&args, &var)?;
-        notes.extend(choice.why.clone());
+        notes.extend(choice.note());
         let want = want(&args, &mut notes);
         let octavia = choice.kind == Service::Octavia;
         let lbs = lbs(&args, &var, octavia)?;
         // Read where CLB always read its credentials, so its errors come in the same order.
         let credentials = if octavia {
-            Credentials::Octavia(openstack::auth(&var, choice.auth_type, &mut notes)?)
+            Credentials::Octavia(openstack::auth(&var, &choice, &mut notes)?)
         } else {
             Credentials::Clb(clb_credentials(&var)?)
         };

@@ -179,6 +179,46 @@ fn backend_clb_wins_over_an_openrc_and_says_so() {
 }
 
 #[test]
+fn a_v3_url_in_a_clb_environment() {
+    // Without -backend, a /v3 URL means Octavia: the CLB variables lack a project, and the
+    // line says why Octavia's rules apply and how to have CLB. Nothing is sent.
+    let f = Fake::start(Config::default());
+    f.add_lb(1, "DFW");
+    let v3 = f.auth_url().replace("/v2.0", "/v3");
+    let out = run(&f, &["-interval", "40ms"], &[("OS_AUTH_URL", &v3)]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(f.requests().is_empty());
+    assert!(
+        support::error_line(&out).ends_with(
+            "Octavia needs a project-scoped token (Octavia, since OS_AUTH_URL ends in /v3: for Rackspace Cloud Load Balancers give the Identity v2.0 OS_AUTH_URL, or -backend clb)"
+        ),
+        "{}",
+        out.stderr
+    );
+    // With -backend clb the URL goes to Identity v2.0 as before, whose 404 names the v2.0 base
+    // after one request.
+    let out = run(
+        &f,
+        &["-backend", "clb", "-interval", "40ms", "-timeout", "5s"],
+        &[("OS_AUTH_URL", &v3)],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let sent: Vec<String> = f
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(sent, ["POST /v3/tokens"], "{}", out.stderr);
+    assert!(
+        support::error_line(&out).ends_with(&format!(
+            "Error: POST {v3}/tokens answered HTTP 404: OS_AUTH_URL must be the Identity v2.0 base, e.g. https://identity.api.rackspacecloud.com/v2.0"
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn help_names_the_openstack_flags_and_variables() {
     let out = Command::new(env!("CARGO_BIN_EXE_peekaboo"))
         .env_clear()

@@ -65,8 +65,8 @@ pub(super) enum AuthType {
 /// return in one is warned about once).
 pub(super) struct Choice {
     pub kind: Service,
-    /// The note for the log; None for Cloud Load Balancers chosen by default, whose log stays
-    /// what it has always been.
+    /// Why: `-backend octavia`, `OS_AUTH_URL ends in /v3`, ...; None for Cloud Load Balancers
+    /// chosen by default, whose log stays what it has always been.
     pub why: Option<String>,
     pub auth_url: Option<String>,
     pub auth_type: Option<AuthType>,
@@ -100,22 +100,34 @@ pub(super) fn choose(args: &Args, var: &Var) -> Result<Choice, Error> {
     })
 }
 
-/// The choice itself, from the values read: the backend and the note saying why.
+impl Choice {
+    /// The line for the log: which backend, and why.
+    pub fn note(&self) -> Option<String> {
+        let name = match self.kind {
+            Service::Clb => "Rackspace Cloud Load Balancers",
+            Service::Octavia => "OpenStack Octavia",
+        };
+        Some(format!("Using {name}: {}", self.why.as_deref()?))
+    }
+
+    /// Octavia chosen by a variable, not by -backend: the variable's word, for an error that
+    /// a CLB user with a stray /v3 URL would otherwise not understand.
+    pub fn octavia_by_environment(&self) -> Option<&str> {
+        let why = self.why.as_deref()?;
+        (self.kind == Service::Octavia && !why.starts_with('-')).then_some(why)
+    }
+}
+
+/// The choice itself, from the values read: the backend and why.
 pub(super) fn decide(
     flag: Option<Service>,
     auth_url: Option<&str>,
     version: Option<&str>,
     auth_type: Option<AuthType>,
 ) -> Result<(Service, Option<String>), Error> {
-    let octavia_note = |why: &str| Some(format!("Using OpenStack Octavia: {why}"));
     match flag {
-        Some(Service::Clb) => {
-            return Ok((
-                Service::Clb,
-                Some("Using Rackspace Cloud Load Balancers: -backend clb".into()),
-            ));
-        }
-        Some(Service::Octavia) => return Ok((Service::Octavia, octavia_note("-backend octavia"))),
+        Some(Service::Clb) => return Ok((Service::Clb, Some("-backend clb".into()))),
+        Some(Service::Octavia) => return Ok((Service::Octavia, Some("-backend octavia".into()))),
         None => {}
     }
     let mut v3 = Vec::new();
@@ -152,7 +164,7 @@ pub(super) fn decide(
         (Some(three), Some(two)) => Err(Error::Usage(format!(
             "{three} (Keystone v3, for Octavia) but {two} (Identity v2.0, for Cloud Load Balancers): correct the one that is wrong, or choose with -backend octavia or -backend clb"
         ))),
-        (Some(three), None) => Ok((Service::Octavia, octavia_note(three))),
+        (Some(three), None) => Ok((Service::Octavia, Some(three.clone()))),
         (None, _) => Ok((Service::Clb, None)),
     }
 }

@@ -1,7 +1,7 @@
 //! How to get a Keystone token, from an openrc file's variables: a password or an application
 //! credential, each user, project and domain by id or by name, as the openstack CLI reads them.
 
-use super::{AuthType, FLEX_DOMAIN, Var};
+use super::{AuthType, Choice, FLEX_DOMAIN, Var};
 use crate::backend::Secret;
 use crate::backend::octavia::{AppCredential, Auth, Domain, Named};
 use crate::error::Error;
@@ -10,7 +10,7 @@ use crate::error::Error;
 /// variables being set do, else the password. Each missing piece is named with its fix.
 pub(in crate::cli::config) fn auth(
     var: &Var,
-    auth_type: Option<AuthType>,
+    choice: &Choice,
     notes: &mut Vec<String>,
 ) -> Result<Auth, Error> {
     let app_vars = [
@@ -18,7 +18,7 @@ pub(in crate::cli::config) fn auth(
         "OS_APPLICATION_CREDENTIAL_NAME",
         "OS_APPLICATION_CREDENTIAL_SECRET",
     ];
-    let app = match auth_type {
+    let app = match choice.auth_type {
         Some(AuthType::V3AppCredential) => true,
         Some(AuthType::V3Password | AuthType::Password) => false,
         Some(AuthType::V2Password) => {
@@ -37,11 +37,11 @@ pub(in crate::cli::config) fn auth(
     if app {
         app_credential(var, notes)
     } else {
-        password(var, notes)
+        password(var, choice, notes)
     }
 }
 
-fn password(var: &Var, notes: &mut Vec<String>) -> Result<Auth, Error> {
+fn password(var: &Var, choice: &Choice, notes: &mut Vec<String>) -> Result<Auth, Error> {
     let mut defaults = Defaults::default();
     let user = user(var, &mut defaults, notes)?.ok_or_else(|| {
         Error::Usage(
@@ -71,9 +71,13 @@ fn password(var: &Var, notes: &mut Vec<String>) -> Result<Auth, Error> {
         };
         Named::Name { name, domain }
     } else {
-        return Err(Error::Usage(
-            "no project: set OS_PROJECT_ID, or OS_PROJECT_NAME with OS_PROJECT_DOMAIN_NAME (on Rackspace OpenStack Flex: <account number>_Flex in rackspace_cloud_domain); Octavia needs a project-scoped token".into(),
-        ));
+        // What a CLB environment with a /v3 URL meets first: say why Octavia's rules apply.
+        let why = choice.octavia_by_environment().map_or_else(String::new, |why| {
+            format!(" (Octavia, since {why}: for Rackspace Cloud Load Balancers give the Identity v2.0 OS_AUTH_URL, or -backend clb)")
+        });
+        return Err(Error::Usage(format!(
+            "no project: set OS_PROJECT_ID, or OS_PROJECT_NAME with OS_PROJECT_DOMAIN_NAME (on Rackspace OpenStack Flex: <account number>_Flex in rackspace_cloud_domain); Octavia needs a project-scoped token{why}"
+        )));
     };
     Ok(Auth::Password {
         user,

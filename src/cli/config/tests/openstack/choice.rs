@@ -33,7 +33,7 @@ fn the_choice_of_backend() {
             None,
             None,
             Octavia,
-            Some("Using OpenStack Octavia: OS_AUTH_URL ends in /v3"),
+            Some("OS_AUTH_URL ends in /v3"),
         ),
         (
             None,
@@ -41,7 +41,7 @@ fn the_choice_of_backend() {
             None,
             Some(Password),
             Octavia,
-            Some("Using OpenStack Octavia: OS_AUTH_URL ends in /v3"),
+            Some("OS_AUTH_URL ends in /v3"),
         ),
         (
             None,
@@ -49,7 +49,7 @@ fn the_choice_of_backend() {
             Some("3"),
             None,
             Octavia,
-            Some("Using OpenStack Octavia: OS_IDENTITY_API_VERSION is 3"),
+            Some("OS_IDENTITY_API_VERSION is 3"),
         ),
         (
             None,
@@ -57,7 +57,7 @@ fn the_choice_of_backend() {
             None,
             Some(V3Password),
             Octavia,
-            Some("Using OpenStack Octavia: OS_AUTH_TYPE is v3password"),
+            Some("OS_AUTH_TYPE is v3password"),
         ),
         (
             None,
@@ -65,7 +65,7 @@ fn the_choice_of_backend() {
             None,
             Some(V3AppCredential),
             Octavia,
-            Some("Using OpenStack Octavia: OS_AUTH_TYPE is v3applicationcredential"),
+            Some("OS_AUTH_TYPE is v3applicationcredential"),
         ),
         // The flag wins over everything.
         (
@@ -74,7 +74,7 @@ fn the_choice_of_backend() {
             Some("3"),
             Some(V3Password),
             Clb,
-            Some("Using Rackspace Cloud Load Balancers: -backend clb"),
+            Some("-backend clb"),
         ),
         (
             Some(Octavia),
@@ -82,7 +82,7 @@ fn the_choice_of_backend() {
             Some("2"),
             None,
             Octavia,
-            Some("Using OpenStack Octavia: -backend octavia"),
+            Some("-backend octavia"),
         ),
     ];
     for (flag, url, version, auth_type, kind, note) in rows {

@@ -150,7 +150,12 @@ fn password_sign_in_mistakes() {
     );
     assert_eq!(
         os_err(&[], &[("OS_PROJECT_NAME", "")]),
-        "no project: set OS_PROJECT_ID, or OS_PROJECT_NAME with OS_PROJECT_DOMAIN_NAME (on Rackspace OpenStack Flex: <account number>_Flex in rackspace_cloud_domain); Octavia needs a project-scoped token"
+        "no project: set OS_PROJECT_ID, or OS_PROJECT_NAME with OS_PROJECT_DOMAIN_NAME (on Rackspace OpenStack Flex: <account number>_Flex in rackspace_cloud_domain); Octavia needs a project-scoped token (Octavia, since OS_AUTH_URL ends in /v3: for Rackspace Cloud Load Balancers give the Identity v2.0 OS_AUTH_URL, or -backend clb)"
+    );
+    // Asked for by -backend, Octavia needs no excuse.
+    assert!(
+        os_err(&["-backend", "octavia"], &[("OS_PROJECT_NAME", "")])
+            .ends_with("Octavia needs a project-scoped token")
     );
     // An explicit password type ignores application credential variables.
     assert!(matches!(
