@@ -57,7 +57,7 @@ pub(super) enum AuthType {
     V3AppCredential,
     /// keystoneauth's generic plugin, which follows the URL's version: it decides nothing.
     Password,
-    /// Identity v2.0, which Cloud Load Balancers use (and which CLB ignores, as it always has).
+    /// Identity v2.0's: a sign of Cloud Load Balancers, whose sign-in never read OS_AUTH_TYPE.
     V2Password,
 }
 
