@@ -65,14 +65,25 @@ fn real_main(journal: bool) -> Result<u8, Error> {
         ))));
     }
     let cfg = Config::new(args, &|name| std::env::var_os(name))?;
-    log::secret(&cfg.backend.api_key.0);
+    log::secret(&cfg.backend.secret().0);
     log::init(journal, cfg.quiet);
-    let mut backend = backend::rackspace::Rackspace::new(&cfg.backend);
-    if let engine::Mode::Watch(w) = &cfg.mode {
-        let outcomes = engine::watch(&cfg.job(), w, cfg.json, &mut backend, &mut probe(w, &cfg))?;
-        return Ok(report::report(&cfg, &outcomes));
+    match &cfg.backend {
+        cli::Backend::Clb(settings) => drive(&cfg, &mut backend::rackspace::Rackspace::new(settings)),
+        // The Octavia backend is wired here once it is built; until then the run stops before
+        // sending anything, with exit 1.
+        cli::Backend::Octavia(_) => Err(Error::Failed(
+            "the Octavia backend is not built yet: use -backend clb with Rackspace Cloud Load Balancers".into(),
+        )),
     }
-    let outcomes = engine::run(&cfg.job(), &mut backend)?;
+}
+
+/// The run, once the backend is built.
+fn drive(cfg: &Config, backend: &mut dyn backend::Backend) -> Result<u8, Error> {
+    if let engine::Mode::Watch(w) = &cfg.mode {
+        let outcomes = engine::watch(&cfg.job(), w, cfg.json, backend, &mut probe(w, cfg))?;
+        return Ok(report::report(cfg, &outcomes));
+    }
+    let outcomes = engine::run(&cfg.job(), backend)?;
     // A signal during the last request, with no wait after it: the run did finish.
     if let Some(s) = host::signal::pending() {
         log::log(&format!(
@@ -80,7 +91,7 @@ fn real_main(journal: bool) -> Result<u8, Error> {
             s.name()
         ));
     }
-    Ok(report::report(&cfg, &outcomes))
+    Ok(report::report(cfg, &outcomes))
 }
 
 /// Watch mode's health check, as -health asks.
@@ -88,7 +99,7 @@ fn probe<'c>(w: &'c engine::Watch, cfg: &Config) -> Box<engine::Probe<'c>> {
     match &w.check {
         engine::HealthCheck::Tcp => Box::new(host::probe::app_accepts),
         engine::HealthCheck::Http(url) => {
-            let http = backend::http::Http::new(&cfg.backend.transport);
+            let http = backend::http::Http::new(cfg.backend.transport());
             Box::new(move |_, limit| http.health_get(url, limit).map(drop))
         }
     }

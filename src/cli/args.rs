@@ -35,6 +35,10 @@ pub struct Args {
     pub fall: Option<String>,
     pub leave: Option<String>,
     pub resync: Option<String>,
+    pub backend: Option<String>,
+    pub pool: Option<String>,
+    pub subnet: Option<String>,
+    pub drain_from: Option<String>,
     pub help: bool,
     pub version: bool,
 }
@@ -110,6 +114,16 @@ pub const FLAGS: &[Flag] = &[
     value("fall", "-fall 3", |a| &mut a.fall),
     value("leave", "-leave disable", |a| &mut a.leave),
     value("resync", "-resync 5m", |a| &mut a.resync),
+    value("backend", "-backend octavia", |a| &mut a.backend),
+    value("pool", "-pool web-pool", |a| &mut a.pool),
+    value(
+        "subnet",
+        "-subnet 5e4c6b2a-0f5d-4c43-9b2e-6b1d2f0c7a11",
+        |a| &mut a.subnet,
+    ),
+    value("drain-from", "-drain-from 10.0.0.0/24", |a| {
+        &mut a.drain_from
+    }),
 ];
 
 fn flag(name: &str) -> Option<&'static Flag> {

@@ -7,22 +7,28 @@ use std::time::Duration;
 
 use crate::backend::Secret;
 use crate::backend::http::{self, Transport, proxy, url_parses};
+use crate::backend::octavia;
 use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
 use crate::cli::args::{Args, FLAGS, Kind};
 use crate::cli::env::*;
-use crate::core::model::{Attrs, Condition, LbRef, Want};
+use crate::core::model::{Attrs, LbRef, Want};
 use crate::engine::{AddressSource, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
-use crate::time::{format_duration, parse_duration};
-use watch::{watch, watch_flags};
+use mode::{drain_from, drain_timeout, mode, want};
+use openstack::{Service, Var, choose};
+use watch::watch;
 
+pub use openstack::Backend;
+
+mod mode;
+mod openstack;
 mod watch;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Under systemd's default 90 s stop timeout, with room left to disable or delete the node.
-const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
+pub(super) const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 pub(super) const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Everything a run needs, checked.
@@ -33,7 +39,7 @@ pub struct Config {
     pub lbs: Vec<LbRef>,
     pub node: NodeSpec,
     pub timing: Timing,
-    pub backend: Settings,
+    pub backend: Backend,
     /// `-json`: one JSON object per load balancer on stdout at the end, in every mode.
     pub json: bool,
     /// `-quiet`: log only errors and the final state.
@@ -76,34 +82,21 @@ impl Config {
             }
         }
         let mut notes = Vec::new();
+        let choice = choose(&args, &var)?;
+        notes.extend(choice.note());
         let want = want(&args, &mut notes);
-
-        let lbs = match &args.lb {
-            Some(v) => parse_lb_ids(v, "-lb")?,
-            None => match var("LOAD_BALANCER_ID")? {
-                Some(v) => parse_lb_ids(&v, "LOAD_BALANCER_ID")?,
-                None => {
-                    return Err(Error::Usage(
-                        "LOAD_BALANCER_ID is not set: export the numeric id of the load balancer (or pass -lb ID)"
-                            .into(),
-                    ));
-                }
-            },
+        let octavia = choice.kind == Service::Octavia;
+        let lbs = lbs(&args, &var, octavia)?;
+        // Read where CLB always read its credentials, so its errors come in the same order.
+        let credentials = if octavia {
+            Credentials::Octavia(openstack::auth(&var, &choice, &mut notes)?)
+        } else {
+            Credentials::Clb(clb_credentials(&var)?)
         };
-        let lbs: Vec<LbRef> = lbs.into_iter().map(|id| LbRef(id.to_string())).collect();
-        let username = var("OS_USERNAME")?.ok_or_else(|| {
-            Error::Usage("OS_USERNAME is not set: export your Rackspace user name".into())
-        })?;
-        let api_key = var("OS_PASSWORD")?.map(Secret).ok_or_else(|| {
-            Error::Usage(
-                "OS_PASSWORD is not set: export your Rackspace API key (or password), ideally from an EnvironmentFile"
-                    .into(),
-            )
-        })?;
         let region = match &args.region {
-            Some(v) => Some(parse_region(v, "-region")?),
+            Some(v) => Some(region(v, "-region", octavia)?),
             None => match var("OS_REGION_NAME")? {
-                Some(v) => Some(parse_region(&v, "OS_REGION_NAME")?),
+                Some(v) => Some(region(&v, "OS_REGION_NAME", octavia)?),
                 None => None,
             },
         };
@@ -132,21 +125,10 @@ impl Config {
         } else {
             None
         };
-        let auth_url = match var("OS_AUTH_URL")? {
-            Some(v) => {
-                let v = v.trim().trim_end_matches('/').to_string();
-                http::check_url(&v, args.allow_http)
-                    .map_err(|why| Error::Usage(format!("OS_AUTH_URL '{v}' {why}")))?;
-                // ureq would refuse it on every try until the deadline: say so now.
-                if !url_parses(&v) {
-                    return Err(Error::Usage(format!(
-                        "OS_AUTH_URL '{}' is not a valid URL: use the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}",
-                        http::printable(&v)
-                    )));
-                }
-                v
-            }
-            None => DEFAULT_AUTH_URL.to_string(),
+        let auth_url = if octavia {
+            openstack::auth_url(choice.auth_url.as_deref(), args.allow_http)?
+        } else {
+            clb_auth_url(choice.auth_url.as_deref(), args.allow_http)?
         };
         let interval = match &args.interval {
             Some(v) => parse_duration_flag(v, "-interval", Duration::from_secs(3600))?,
@@ -170,8 +152,13 @@ impl Config {
             })?),
             None => None,
         };
+        let max_weight = if octavia { 256 } else { 100 };
         let attrs = Attrs {
-            weight: args.weight.as_deref().map(parse_weight).transpose()?,
+            weight: args
+                .weight
+                .as_deref()
+                .map(|w| parse_weight(w, max_weight))
+                .transpose()?,
             node_type: args.node_type.as_deref().map(parse_node_type).transpose()?,
         };
         // Before the -weight check, so `-watch -delete -weight 5` is told about -delete.
@@ -189,6 +176,16 @@ impl Config {
             ));
         }
         let drain_timeout = drain_timeout(&args, &mode, timeout)?;
+        let drain_from = match &args.drain_from {
+            Some(v) => drain_from(v, &mode, drain_timeout)?,
+            None => Vec::new(),
+        };
+        let (pool, subnet) = pool_and_subnet(&args, octavia)?;
+        let interface = if octavia {
+            Some(openstack::interface(var("OS_INTERFACE")?.as_deref())?)
+        } else {
+            None
+        };
         // Read like every other variable (not UTF-8 is an error, a CR is stripped with a
         // warning); whether a proxy value is usable is for `proxy` to say when one is needed.
         let mut proxy_vars = Vec::new();
@@ -203,6 +200,32 @@ impl Config {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| v.clone())
         });
+        let transport = Transport {
+            request_timeout,
+            ca_certs,
+            proxy,
+        };
+        let allow_http = args.allow_http;
+        let backend = match credentials {
+            Credentials::Clb((username, api_key)) => Backend::Clb(Settings {
+                username,
+                api_key,
+                region,
+                auth_url,
+                allow_http,
+                transport,
+            }),
+            Credentials::Octavia(auth) => Backend::Octavia(octavia::Settings {
+                auth_url,
+                auth,
+                region,
+                interface: interface.unwrap_or_default(),
+                pool,
+                subnet,
+                allow_http,
+                transport,
+            }),
+        };
         Ok(Config {
             mode,
             lbs,
@@ -210,25 +233,14 @@ impl Config {
                 address,
                 port,
                 attrs,
-                drain_from: Vec::new(),
+                drain_from,
             },
             timing: Timing {
                 interval,
                 timeout,
                 drain_timeout,
             },
-            backend: Settings {
-                username,
-                api_key,
-                region,
-                auth_url,
-                allow_http: args.allow_http,
-                transport: Transport {
-                    request_timeout,
-                    ca_certs,
-                    proxy,
-                },
-            },
+            backend,
             json: args.json,
             quiet: args.quiet,
             notes,
@@ -237,94 +249,105 @@ impl Config {
     }
 }
 
-/// The state asked for: -delete wins over -disable, -disable over -drain, as it always has.
-fn want(args: &Args, notes: &mut Vec<String>) -> Want {
-    let chosen = [
-        (args.delete, "-delete", Want::Absent),
-        (args.disable, "-disable", Want::Present(Condition::Disabled)),
-        (args.drain, "-drain", Want::Present(Condition::Draining)),
-    ];
-    let given: Vec<_> = chosen.iter().filter(|c| c.0).collect();
-    if given.len() > 1 {
-        let names: Vec<&str> = given.iter().map(|c| c.1).collect();
-        notes.push(format!(
-            "{} given together: {} wins, as it always has",
-            names.join(" and "),
-            names[0]
-        ));
-    }
-    given
-        .first()
-        .map_or(Want::Present(Condition::Enabled), |c| c.2)
+/// What signs in, read before anything else of the backend's.
+enum Credentials {
+    Clb((String, Secret)),
+    Octavia(octavia::Auth),
 }
 
-/// The one mode of the run without -watch, refusing the combinations that ask for two.
-fn mode(args: &Args, want: Want) -> Result<Mode, Error> {
-    if let Some((_, flag)) = watch_flags(args).iter().find(|f| f.0) {
-        return Err(Error::Usage(format!(
-            "{flag} only applies with -watch: add -watch, or drop it"
-        )));
-    }
-    if args.status {
-        let changes = [
-            (args.drain, "-drain"),
-            (args.disable, "-disable"),
-            (args.delete, "-delete"),
-            (args.wait, "-wait"),
-            (args.dry_run, "-dry-run"),
-            (args.weight.is_some(), "-weight"),
-            (args.node_type.is_some(), "-type"),
-        ];
-        if let Some((_, flag)) = changes.iter().find(|c| c.0) {
-            return Err(Error::Usage(format!(
-                "-status only reads: drop {flag}, or drop -status to make the change"
-            )));
-        }
-        return Ok(Mode::Status);
-    }
-    if args.dry_run {
-        if args.wait {
-            return Err(Error::Usage(
-                "-dry-run shows the one change a run would start with: drop -wait".into(),
-            ));
-        }
-        return Ok(Mode::DryRun(want));
-    }
-    Ok(Mode::Apply {
-        want,
-        wait: args.wait,
+/// The load balancers: numbers on Cloud Load Balancers, ids or names on Octavia.
+fn lbs(args: &Args, var: &Var, octavia: bool) -> Result<Vec<LbRef>, Error> {
+    let (v, what) = match &args.lb {
+        Some(v) => (v.clone(), "-lb"),
+        None => match var("LOAD_BALANCER_ID")? {
+            Some(v) => (v, "LOAD_BALANCER_ID"),
+            None if octavia => {
+                return Err(Error::Usage(
+                    "LOAD_BALANCER_ID is not set: export the id or name of the Octavia load balancer (or pass -lb ID|NAME)".into(),
+                ));
+            }
+            None => {
+                return Err(Error::Usage(
+                    "LOAD_BALANCER_ID is not set: export the numeric id of the load balancer (or pass -lb ID)".into(),
+                ));
+            }
+        },
+    };
+    Ok(if octavia {
+        parse_lb_refs(&v, what)?.into_iter().map(LbRef).collect()
+    } else {
+        parse_lb_ids(&v, what)
+            .map_err(|e| match e {
+                // A UUID or a name is an Octavia load balancer given to a run that chose CLB.
+                Error::Usage(m) if v.chars().any(|c| c.is_ascii_alphabetic()) => Error::Usage(format!(
+                    "{m}; an Octavia load balancer's id or name needs -backend octavia, or an OS_AUTH_URL ending in /v3"
+                )),
+                e => e,
+            })?
+            .into_iter()
+            .map(|id| LbRef(id.to_string()))
+            .collect()
     })
 }
 
-/// -drain-timeout, which only a -wait that leaves, or a -watch, has use for.
-fn drain_timeout(args: &Args, mode: &Mode, timeout: Duration) -> Result<Duration, Error> {
-    let watch = matches!(mode, Mode::Watch(_));
-    let leaving_with_wait = watch
-        || matches!(
-            mode,
-            Mode::Apply { want, wait: true } if *want != Want::Present(Condition::Enabled)
-        );
-    let drain_timeout = match &args.drain_timeout {
-        // Half of a short -timeout, so the run still has time to disable or delete.
-        None => DEFAULT_DRAIN_TIMEOUT.min(timeout / 2),
-        Some(_) if !leaving_with_wait => {
-            return Err(Error::Usage(
-                "-drain-timeout only applies with -wait and -drain, -disable or -delete, or with -watch: add -wait, or drop it".into(),
-            ));
-        }
-        // Zero is the emergency switch: drain, then disable or delete without waiting.
-        Some(v) if parse_duration(v) == Some(Duration::ZERO) => Duration::ZERO,
-        Some(v) => parse_duration_flag(v, "-drain-timeout", DAY)?,
+fn clb_credentials(var: &Var) -> Result<(String, Secret), Error> {
+    let username = var("OS_USERNAME")?.ok_or_else(|| {
+        Error::Usage("OS_USERNAME is not set: export your Rackspace user name".into())
+    })?;
+    let api_key = var("OS_PASSWORD")?.map(Secret).ok_or_else(|| {
+        Error::Usage(
+            "OS_PASSWORD is not set: export your Rackspace API key (or password), ideally from an EnvironmentFile"
+                .into(),
+        )
+    })?;
+    Ok((username, api_key))
+}
+
+fn region(v: &str, what: &str, octavia: bool) -> Result<String, Error> {
+    if octavia {
+        openstack::region(v, what)
+    } else {
+        parse_region(v, what)
+    }
+}
+
+/// The Identity v2.0 base, the Rackspace one when unset.
+fn clb_auth_url(raw: Option<&str>, allow_http: bool) -> Result<String, Error> {
+    let Some(v) = raw else {
+        return Ok(DEFAULT_AUTH_URL.to_string());
     };
-    if leaving_with_wait && drain_timeout >= timeout {
+    let v = v.trim().trim_end_matches('/').to_string();
+    http::check_url(&v, allow_http)
+        .map_err(|why| Error::Usage(format!("OS_AUTH_URL '{v}' {why}")))?;
+    // ureq would refuse it on every try until the deadline: say so now.
+    if !url_parses(&v) {
         return Err(Error::Usage(format!(
-            "-drain-timeout {} must be shorter than -timeout {}, which bounds the whole {}: raise -timeout or lower -drain-timeout",
-            format_duration(drain_timeout),
-            format_duration(timeout),
-            if watch { "leave" } else { "run" }
+            "OS_AUTH_URL '{}' is not a valid URL: use the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}",
+            http::printable(&v)
         )));
     }
-    Ok(drain_timeout)
+    Ok(v)
+}
+
+/// -pool and -subnet, which only an Octavia member has.
+fn pool_and_subnet(args: &Args, octavia: bool) -> Result<(Option<String>, Option<String>), Error> {
+    let given = [(&args.pool, "-pool"), (&args.subnet, "-subnet")];
+    if !octavia && let Some((_, flag)) = given.iter().find(|g| g.0.is_some()) {
+        return Err(Error::Usage(format!(
+            "{flag} applies only to Octavia, and this run uses Cloud Load Balancers (OS_AUTH_URL does not end in /v3): give -backend octavia with an OpenStack openrc, or drop {flag}"
+        )));
+    }
+    let pool = args
+        .pool
+        .as_deref()
+        .map(|v| parse_word(v, "-pool", "-pool web-pool"))
+        .transpose()?;
+    let subnet = args
+        .subnet
+        .as_deref()
+        .map(|v| parse_word(v, "-subnet", "the subnet id from openstack subnet list"))
+        .transpose()?;
+    Ok((pool, subnet))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::cli::args::example;
 use crate::core::model::NodeType;
 use crate::engine::{HealthCheck, Leave};
 use crate::error::Error;
+use crate::host::addr::Net;
 use crate::time::{format_duration, parse_duration};
 
 /// One variable as the OS holds it, made a value: None when unset or blank (a stray space in
@@ -130,13 +131,67 @@ pub fn parse_duration_flag(v: &str, what: &str, max: Duration) -> Result<Duratio
     }
 }
 
-pub fn parse_weight(v: &str) -> Result<u32, Error> {
+/// `-weight`, 1 to `max`: Cloud Load Balancers take up to 100, Octavia up to 256. Zero is
+/// refused with both: on Octavia it is how peekaboo drains, which -drain asks for.
+pub fn parse_weight(v: &str, max: u32) -> Result<u32, Error> {
     match v.trim().parse::<u32>() {
-        Ok(w @ 1..=100) => Ok(w),
+        Ok(w) if (1..=max).contains(&w) => Ok(w),
         _ => Err(Error::Usage(format!(
-            "-weight '{v}' is not a weight: use a whole number from 1 to 100"
+            "-weight '{v}' is not a weight: use a whole number from 1 to {max}"
         ))),
     }
+}
+
+/// Octavia load balancers as `-lb` or LOAD_BALANCER_ID name them: ids or names, several
+/// separated by commas, each once. A name with a space or a comma in it cannot be told from
+/// a list or a typo, so such a load balancer is named by its id.
+pub fn parse_lb_refs(v: &str, what: &str) -> Result<Vec<String>, Error> {
+    let mut refs: Vec<String> = Vec::new();
+    for part in v.split(',') {
+        let r = part.trim();
+        if r.is_empty() || r.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::Usage(format!(
+                "{what} '{}': '{}' is not a load balancer id or name: list ids or names without spaces, e.g. web-lb or web-lb,api-lb (a name with a space: use its id)",
+                printable(v),
+                printable(r)
+            )));
+        }
+        if refs.iter().any(|seen| seen == r) {
+            return Err(Error::Usage(format!(
+                "{what} '{}' lists load balancer {r} twice: list each once",
+                printable(v)
+            )));
+        }
+        refs.push(r.to_string());
+    }
+    Ok(refs)
+}
+
+/// `-pool` or `-subnet`: one id or name, as Octavia or Neutron shows it.
+pub fn parse_word(v: &str, what: &str, example: &str) -> Result<String, Error> {
+    let w = v.trim();
+    if w.is_empty() || w.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::Usage(format!(
+            "{what} '{}' is not an id or name: give one without spaces, e.g. {example}",
+            printable(v)
+        )));
+    }
+    Ok(w.to_string())
+}
+
+/// `-drain-from`: addresses or CIDR ranges, comma separated.
+pub fn parse_nets(v: &str) -> Result<Vec<Net>, Error> {
+    v.split(',')
+        .map(|part| {
+            Net::parse(part).ok_or_else(|| {
+                Error::Usage(format!(
+                    "-drain-from '{}': '{}' is not an address or CIDR range: give the load balancer's source addresses, e.g. -drain-from 10.0.0.0/24,2001:db8::/64",
+                    printable(v),
+                    printable(part.trim())
+                ))
+            })
+        })
+        .collect()
 }
 
 pub fn parse_node_type(v: &str) -> Result<NodeType, Error> {

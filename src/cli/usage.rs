@@ -1,7 +1,8 @@
 //! The -help text. Tests compare lines of it, and the README quotes it.
 
 pub const USAGE: &str = "\
-peekaboo: put this host into a Rackspace Cloud Load Balancer, or take it out.
+peekaboo: put this host into a Rackspace Cloud Load Balancer or an OpenStack Octavia pool,
+or take it out.
 
 Usage: peekaboo [-drain | -disable | -delete] [flags]
        peekaboo -watch [flags]
@@ -11,7 +12,8 @@ What to do (default: add the node, or set it ENABLED):
   -disable            set the node DISABLED: connections are cut
   -delete             remove the node from the load balancer
                       (given together: -delete wins over -disable, -disable over -drain)
-  -weight N           also set the node's weight, 1 to 100 (default: as it is, 1 when new)
+  -weight N           also set the node's weight, 1 to 100, on Octavia 1 to 256 (default: as
+                      it is, 1 when new)
   -type T             also set its type, PRIMARY or SECONDARY (default: as it is)
 
 Which node, on which load balancers:
@@ -19,8 +21,12 @@ Which node, on which load balancers:
                       the first 10.x interface address, then the first IPv4 on eth0)
   -port N             the application port (overrides APP_PORT)
   -lb ID[,ID...]      the load balancer id, or several: the same change to each, in order,
-                      with one authentication (overrides LOAD_BALANCER_ID)
+                      with one authentication (overrides LOAD_BALANCER_ID); on Octavia an
+                      id or a name
   -region R           the region, e.g. IAD (overrides OS_REGION_NAME)
+  -pool ID|NAME       Octavia: the pool to join (default: the load balancer's only pool)
+  -subnet ID          Octavia: the member's subnet, sent when it is created (default: none
+                      sent, so Octavia takes the load balancer's VIP subnet)
 
 Reading and reporting:
   -status             only read: print this host's node on each load balancer, or that it
@@ -38,6 +44,10 @@ Waiting:
                       the longest drain wait before connections are cut, when leaving with
                       -wait or -watch (default 60s, or half of -timeout if that is shorter);
                       0 skips the wait, for emergencies
+  -drain-from CIDR[,CIDR...]
+                      where the load balancer's connections come from, for that drain wait
+                      (default: on Cloud Load Balancers, the addresses it reports; on
+                      Octavia, any address but this host's own)
   -timeout DURATION   one deadline for the whole run: 90s, 2m, 1m30s or plain seconds
                       (default 2m)
   -interval DURATION  the longest wait between retries and status checks (default 5, seconds)
@@ -62,6 +72,11 @@ Watch mode:
                       (default 5m)
 
 Connection:
+  -backend clb|octavia
+                      Rackspace Cloud Load Balancers (Identity v2.0) or OpenStack Octavia
+                      (Keystone v3); default: octavia when OS_AUTH_URL ends in /v3,
+                      OS_IDENTITY_API_VERSION is 3 or OS_AUTH_TYPE is v3password or
+                      v3applicationcredential, else clb
   -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
                       then cross the network in clear), and a plain http:// load balancer
                       endpoint in the catalog (the token then crosses in clear)
@@ -71,8 +86,9 @@ Connection:
 
 Flags are written -name or --name, with -name value or -name=value.
 
-Environment:
-  LOAD_BALANCER_ID    the load balancer id, or several as 1,2,3 (required unless -lb)
+Environment (Rackspace Cloud Load Balancers; Octavia's below):
+  LOAD_BALANCER_ID    the load balancer id, or several as 1,2,3 (required unless -lb); on
+                      Octavia ids or names
   OS_USERNAME         Rackspace user name (required)
   OS_PASSWORD         Rackspace API key (required); a password also works
   OS_REGION_NAME      the load balancer's region, any case (default: the account's only one)
@@ -100,6 +116,30 @@ Environment:
   WATCHDOG_USEC, WATCHDOG_PID
                       set by systemd (WatchdogSec=): with -watch, WATCHDOG=1 every half of
                       WATCHDOG_USEC, unless WATCHDOG_PID names another process
+
+OpenStack Octavia (README: OpenStack); OS_CACERT, the proxies and the rest as above:
+  OS_AUTH_URL         the Keystone v3 URL, ending in /v3 (required)
+  OS_USERNAME, OS_USER_ID
+                      the user, by name or id (an id wins); on Flex, the Rackspace user name
+  OS_PASSWORD         the password; on Flex, the API key works too
+  OS_USER_DOMAIN_NAME, OS_USER_DOMAIN_ID
+                      the user's domain (default: OS_DEFAULT_DOMAIN); on Flex,
+                      OS_USER_DOMAIN_NAME=rackspace_cloud_domain
+  OS_PROJECT_ID, OS_PROJECT_NAME
+                      the project (required with a password; an id wins)
+  OS_PROJECT_DOMAIN_NAME, OS_PROJECT_DOMAIN_ID
+                      the domain of OS_PROJECT_NAME (default: OS_DEFAULT_DOMAIN)
+  OS_DEFAULT_DOMAIN   the domain id for a user or project given without one (default: default)
+  OS_APPLICATION_CREDENTIAL_ID, OS_APPLICATION_CREDENTIAL_NAME,
+  OS_APPLICATION_CREDENTIAL_SECRET
+                      sign in with an application credential: by id, or by name with the
+                      user; no project is sent (the credential has one)
+  OS_AUTH_TYPE        v3password or v3applicationcredential (default: the application
+                      credential when its variables are set, else the password)
+  OS_IDENTITY_API_VERSION
+                      3 chooses Octavia, 2.0 Cloud Load Balancers (default: by OS_AUTH_URL)
+  OS_REGION_NAME      the region as the catalog names it, e.g. DFW3 (default: the only one)
+  OS_INTERFACE        the catalog's public, internal or admin endpoint (default: public)
 
 Exit codes:
   0  the node is in the state asked for

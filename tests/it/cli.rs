@@ -10,7 +10,7 @@ use fake::{Config, Fake};
 use support::peekaboo as run;
 
 /// Runs a bad invocation and returns its one error line (without the timestamp).
-fn usage_error(flags: &[&str], env: &[(&str, &str)]) -> String {
+pub(super) fn usage_error(flags: &[&str], env: &[(&str, &str)]) -> String {
     let f = Fake::start(Config::default());
     let out = run(&f, flags, env);
     assert_eq!(out.code, 2, "{flags:?} {env:?}: {}", out.stderr);
@@ -45,7 +45,7 @@ fn bad_flags() {
         (&["-stat"], "unknown flag -stat: did you mean -status?"),
         (
             &["-dr"],
-            "unknown flag -dr: did you mean -drain, -dry-run or -drain-timeout?",
+            "unknown flag -dr: did you mean -drain, -dry-run, -drain-timeout or -drain-from?",
         ),
         (&["-x"], "unknown flag -x: see peekaboo -help for the list"),
         (&["-ip"], "flag -ip needs a value, e.g. -ip 10.1.2.3"),

@@ -17,6 +17,7 @@ mod faults;
 mod fleet;
 mod identity;
 mod logs;
+mod openstack_cli;
 mod operate;
 mod proxy;
 mod refusals;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::cli::parse_args;
-use crate::core::model::NodeType;
+use crate::core::model::{Condition, NodeType};
 
 fn args(list: &[&str]) -> Result<Args, Error> {
     parse_args(list.iter().map(OsString::from))
@@ -22,6 +22,14 @@ fn want_of(c: &Config) -> Want {
 /// The load balancers a run was given, as typed.
 pub(super) fn lb_ids(c: &Config) -> Vec<&str> {
     c.lbs.iter().map(|l| l.0.as_str()).collect()
+}
+
+/// The Cloud Load Balancers settings, which every run without OpenStack variables has.
+pub(super) fn clb(c: &Config) -> &Settings {
+    match &c.backend {
+        Backend::Clb(s) => s,
+        Backend::Octavia(s) => panic!("expected Cloud Load Balancers, got {s:?}"),
+    }
 }
 
 fn wait_of(c: &Config) -> bool {
@@ -67,8 +75,8 @@ fn defaults_match_the_original() {
     );
     assert_eq!(c.timing.interval, Duration::from_secs(5));
     assert_eq!(c.timing.timeout, Duration::from_secs(120));
-    assert_eq!(c.backend.auth_url, DEFAULT_AUTH_URL);
-    assert_eq!(c.backend.region, None);
+    assert_eq!(clb(&c).auth_url, DEFAULT_AUTH_URL);
+    assert_eq!(clb(&c).region, None);
     assert_eq!(c.node.address, None);
 }
 
@@ -103,7 +111,7 @@ fn flags_override_environment() {
     )
     .unwrap();
     assert_eq!((lb_ids(&c), c.node.port), (vec!["7"], 8080));
-    assert_eq!(c.backend.region.as_deref(), Some("LON"));
+    assert_eq!(clb(&c).region.as_deref(), Some("LON"));
     assert_eq!(
         c.node.address,
         Some(("10.9.9.9".parse().unwrap(), AddressSource::Flag))
@@ -130,7 +138,7 @@ fn address_precedence_from_environment() {
         Some(("1.2.3.4".parse().unwrap(), AddressSource::Publicnet))
     );
     let c = config(&[], &[("OS_REGION_NAME", "iad")]).unwrap();
-    assert_eq!(c.backend.region.as_deref(), Some("IAD"));
+    assert_eq!(clb(&c).region.as_deref(), Some("IAD"));
 }
 
 #[test]
@@ -180,8 +188,8 @@ fn bad_environment() {
         &[("OS_AUTH_URL", "http://identity.example.com/v2.0/")],
     )
     .unwrap();
-    assert!(c.backend.allow_http);
-    assert_eq!(c.backend.auth_url, "http://identity.example.com/v2.0");
+    assert!(clb(&c).allow_http);
+    assert_eq!(clb(&c).auth_url, "http://identity.example.com/v2.0");
     assert_eq!(
         config_err(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "0")]),
         "PEEKABOO_REQUEST_TIMEOUT '0' must be more than zero, e.g. PEEKABOO_REQUEST_TIMEOUT=30s"
@@ -190,7 +198,7 @@ fn bad_environment() {
         config(&[], &[("PEEKABOO_REQUEST_TIMEOUT", "250ms")])
             .unwrap()
             .backend
-            .transport
+            .transport()
             .request_timeout,
         Duration::from_millis(250)
     );
@@ -356,13 +364,13 @@ fn a_trailing_carriage_return_is_stripped_with_a_warning() {
         ],
     )
     .unwrap();
-    assert_eq!(c.backend.api_key, Secret("k3y".into()));
+    assert_eq!(clb(&c).api_key, Secret("k3y".into()));
     assert_eq!(
-        (c.backend.username.as_str(), lb_ids(&c)),
+        (clb(&c).username.as_str(), lb_ids(&c)),
         ("alice", vec!["7"])
     );
     assert_eq!(
-        (c.node.port, c.backend.region.as_deref()),
+        (c.node.port, clb(&c).region.as_deref()),
         (8080, Some("IAD"))
     );
     let warned = |what: &str| {
@@ -382,8 +390,8 @@ fn a_trailing_carriage_return_is_stripped_with_a_warning() {
     );
     // Only a carriage return: other trailing characters are the value's.
     let c = config(&[], &[("OS_PASSWORD", "k3y\n"), ("OS_USERNAME", "bob ")]).unwrap();
-    assert_eq!(c.backend.api_key, Secret("k3y\n".into()));
-    assert_eq!(c.backend.username, "bob ");
+    assert_eq!(clb(&c).api_key, Secret("k3y\n".into()));
+    assert_eq!(clb(&c).username, "bob ");
     assert!(c.warnings.is_empty());
     // Nothing but a carriage return is blank, so unset, and still worth the warning.
     let c = config(&[], &[("APP_PORT", "\r")]).unwrap();
@@ -405,7 +413,8 @@ fn an_auth_url_ureq_cannot_send_to_is_refused() {
 #[test]
 fn empty_variables_count_as_unset() {
     let c = config(&[], &[("APP_PORT", ""), ("OS_REGION_NAME", "")]).unwrap();
-    assert_eq!((c.node.port, c.backend.region), (80, None));
+    assert_eq!((c.node.port, clb(&c).region.as_deref()), (80, None));
 }
 
+mod openstack;
 mod watch;

@@ -160,8 +160,8 @@ fn the_other_flags_work_as_they_do_without_watch() {
         Some(("10.9.9.9".parse().unwrap(), AddressSource::Flag))
     );
     assert_eq!((c.node.port, super::lb_ids(&c)), (8081, vec!["3", "4"]));
-    assert_eq!(c.backend.region.as_deref(), Some("ORD"));
-    assert!(c.json && c.quiet && c.backend.allow_http);
+    assert_eq!(clb(&c).region.as_deref(), Some("ORD"));
+    assert!(c.json && c.quiet && clb(&c).allow_http);
 }
 
 #[test]

@@ -1,0 +1,254 @@
+//! Which service a run talks to, and Octavia's settings from an openrc file's variables, read
+//! by the rules the openstack CLI follows, so a file that works with it works here.
+
+use crate::backend::Secret;
+use crate::backend::http::{self, Transport, printable, url_parses};
+use crate::backend::octavia::Auth;
+use crate::backend::{octavia, rackspace};
+use crate::cli::args::Args;
+use crate::error::Error;
+
+/// How `Config::new` reads a variable: blank is unset, not UTF-8 is an error.
+pub(super) type Var<'a> = dyn Fn(&str) -> Result<Option<String>, Error> + 'a;
+
+pub(super) use auth::auth;
+
+mod auth;
+
+/// The service the run talks to, with what it takes to reach it.
+#[derive(Debug)]
+pub enum Backend {
+    /// Rackspace Cloud Load Balancers, through Identity v2.0.
+    Clb(rackspace::Settings),
+    /// OpenStack Octavia, through Keystone v3.
+    Octavia(octavia::Settings),
+}
+
+impl Backend {
+    pub fn transport(&self) -> &Transport {
+        match self {
+            Backend::Clb(s) => &s.transport,
+            Backend::Octavia(s) => &s.transport,
+        }
+    }
+
+    /// The credential to scrub from every line written.
+    pub fn secret(&self) -> &Secret {
+        match self {
+            Backend::Clb(s) => &s.api_key,
+            Backend::Octavia(s) => match &s.auth {
+                Auth::Password { password, .. } => password,
+                Auth::AppCredential { secret, .. } => secret,
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Service {
+    Clb,
+    Octavia,
+}
+
+/// The OS_AUTH_TYPE values peekaboo signs in with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum AuthType {
+    V3Password,
+    V3AppCredential,
+    /// keystoneauth's generic plugin, which follows the URL's version: it decides nothing.
+    Password,
+    /// Identity v2.0's: a sign of Cloud Load Balancers, whose sign-in never read OS_AUTH_TYPE.
+    V2Password,
+}
+
+/// The backend chosen, why, and the variables read to choose it (read once, so a carriage
+/// return in one is warned about once).
+pub(super) struct Choice {
+    pub kind: Service,
+    /// Why: `-backend octavia`, `OS_AUTH_URL ends in /v3`, ...; None for Cloud Load Balancers
+    /// chosen by default, whose log stays what it has always been.
+    pub why: Option<String>,
+    pub auth_url: Option<String>,
+    pub auth_type: Option<AuthType>,
+}
+
+pub(super) const FLEX_AUTH_URL: &str = "https://keystone.api.dfw3.rackspacecloud.com/v3";
+const FLEX_DOMAIN: &str = "rackspace_cloud_domain";
+
+/// `-backend` wins; else the identity API the variables name: Keystone v3 means Octavia,
+/// Identity v2.0 (or nothing said) means Cloud Load Balancers.
+pub(super) fn choose(args: &Args, var: &Var) -> Result<Choice, Error> {
+    let flag = args.backend.as_deref().map(parse_backend).transpose()?;
+    let auth_url = var("OS_AUTH_URL")?;
+    // -backend clb: nothing else is read, so a stray OpenStack variable cannot fail a CLB run.
+    let auth_type = match flag {
+        Some(Service::Clb) => None,
+        _ => var("OS_AUTH_TYPE")?
+            .map(|v| parse_auth_type(&v))
+            .transpose()?,
+    };
+    let version = match flag {
+        Some(_) => None,
+        None => var("OS_IDENTITY_API_VERSION")?,
+    };
+    let (kind, why) = decide(flag, auth_url.as_deref(), version.as_deref(), auth_type)?;
+    Ok(Choice {
+        kind,
+        why,
+        auth_url,
+        auth_type,
+    })
+}
+
+impl Choice {
+    /// The line for the log: which backend, and why.
+    pub fn note(&self) -> Option<String> {
+        let name = match self.kind {
+            Service::Clb => "Rackspace Cloud Load Balancers",
+            Service::Octavia => "OpenStack Octavia",
+        };
+        Some(format!("Using {name}: {}", self.why.as_deref()?))
+    }
+
+    /// Octavia chosen by a variable, not by -backend: the variable's word, for an error that
+    /// a CLB user with a stray /v3 URL would otherwise not understand.
+    pub fn octavia_by_environment(&self) -> Option<&str> {
+        let why = self.why.as_deref()?;
+        (self.kind == Service::Octavia && !why.starts_with('-')).then_some(why)
+    }
+}
+
+/// The choice itself, from the values read: the backend and why.
+pub(super) fn decide(
+    flag: Option<Service>,
+    auth_url: Option<&str>,
+    version: Option<&str>,
+    auth_type: Option<AuthType>,
+) -> Result<(Service, Option<String>), Error> {
+    match flag {
+        Some(Service::Clb) => return Ok((Service::Clb, Some("-backend clb".into()))),
+        Some(Service::Octavia) => return Ok((Service::Octavia, Some("-backend octavia".into()))),
+        None => {}
+    }
+    let mut v3 = Vec::new();
+    let mut v2 = Vec::new();
+    if let Some(url) = auth_url {
+        let url = url.trim().trim_end_matches('/');
+        if url.ends_with("/v3") {
+            v3.push("OS_AUTH_URL ends in /v3".to_string());
+        } else if url.ends_with("/v2.0") {
+            v2.push("OS_AUTH_URL ends in /v2.0".to_string());
+        }
+    }
+    if let Some(v) = version {
+        match v.trim() {
+            "3" | "3.0" => v3.push(format!("OS_IDENTITY_API_VERSION is {}", v.trim())),
+            "2" | "2.0" => v2.push(format!("OS_IDENTITY_API_VERSION is {}", v.trim())),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "OS_IDENTITY_API_VERSION '{}' is neither 3 (Keystone v3, for Octavia) nor 2.0 (Identity v2.0, for Cloud Load Balancers): set 3 or 2.0, or unset it",
+                    printable(v)
+                )));
+            }
+        }
+    }
+    match auth_type {
+        Some(AuthType::V3Password) => v3.push("OS_AUTH_TYPE is v3password".into()),
+        Some(AuthType::V3AppCredential) => {
+            v3.push("OS_AUTH_TYPE is v3applicationcredential".into());
+        }
+        Some(AuthType::V2Password) => v2.push("OS_AUTH_TYPE is v2password".into()),
+        Some(AuthType::Password) | None => {}
+    }
+    match (v3.first(), v2.first()) {
+        (Some(three), Some(two)) => Err(Error::Usage(format!(
+            "{three} (Keystone v3, for Octavia) but {two} (Identity v2.0, for Cloud Load Balancers): correct the one that is wrong, or choose with -backend octavia or -backend clb"
+        ))),
+        (Some(three), None) => Ok((Service::Octavia, Some(three.clone()))),
+        (None, _) => Ok((Service::Clb, None)),
+    }
+}
+
+fn parse_backend(v: &str) -> Result<Service, Error> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "clb" => Ok(Service::Clb),
+        "octavia" => Ok(Service::Octavia),
+        _ => Err(Error::Usage(format!(
+            "-backend '{}' is neither clb nor octavia: give -backend clb (Rackspace Cloud Load Balancers) or -backend octavia (OpenStack, e.g. Rackspace OpenStack Flex)",
+            printable(v)
+        ))),
+    }
+}
+
+fn parse_auth_type(v: &str) -> Result<AuthType, Error> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "v3password" => Ok(AuthType::V3Password),
+        "v3applicationcredential" => Ok(AuthType::V3AppCredential),
+        "password" => Ok(AuthType::Password),
+        "v2password" => Ok(AuthType::V2Password),
+        _ => Err(Error::Usage(format!(
+            "OS_AUTH_TYPE '{}' is not supported: peekaboo signs in with v3password or v3applicationcredential (Octavia), or v2password (Cloud Load Balancers); set one of those, or unset it",
+            printable(v)
+        ))),
+    }
+}
+
+/// OS_AUTH_URL for Keystone v3: required, and ending in /v3, since peekaboo posts to
+/// `{OS_AUTH_URL}/auth/tokens` and does no version discovery.
+pub(super) fn auth_url(raw: Option<&str>, allow_http: bool) -> Result<String, Error> {
+    let Some(raw) = raw else {
+        return Err(Error::Usage(format!(
+            "OS_AUTH_URL is not set: export the Keystone v3 URL from your openrc file, e.g. {FLEX_AUTH_URL}"
+        )));
+    };
+    let v = raw.trim().trim_end_matches('/').to_string();
+    http::check_url(&v, allow_http)
+        .map_err(|why| Error::Usage(format!("OS_AUTH_URL '{v}' {why}")))?;
+    if !url_parses(&v) {
+        return Err(Error::Usage(format!(
+            "OS_AUTH_URL '{}' is not a valid URL: use the Keystone v3 URL, e.g. {FLEX_AUTH_URL}",
+            printable(&v)
+        )));
+    }
+    if !v.ends_with("/v3") {
+        let base = v
+            .strip_suffix("/v2.0")
+            .or_else(|| v.strip_suffix("/v2"))
+            .unwrap_or(&v);
+        return Err(Error::Usage(format!(
+            "OS_AUTH_URL '{}' is not a Keystone v3 URL: it must end in /v3, e.g. {}/v3",
+            printable(&v),
+            printable(base)
+        )));
+    }
+    Ok(v)
+}
+
+/// OS_REGION_NAME or -region, as the catalog spells it (Octavia regions are not always
+/// upper case, and the backend compares without case anyway).
+pub(super) fn region(v: &str, what: &str) -> Result<String, Error> {
+    let r = v.trim();
+    if r.is_empty() || r.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::Usage(format!(
+            "{what} '{}' is not a region name: give it as your openrc file or the catalog has it, e.g. DFW3 or RegionOne",
+            printable(v)
+        )));
+    }
+    Ok(r.to_string())
+}
+
+/// OS_INTERFACE: which of the catalog's endpoints to use; keystoneauth's `publicURL` spelling
+/// (from Identity v2.0 days) is taken too.
+pub(super) fn interface(v: Option<&str>) -> Result<String, Error> {
+    let Some(v) = v else {
+        return Ok("public".into());
+    };
+    let lower = v.trim().to_ascii_lowercase();
+    match lower.strip_suffix("url").unwrap_or(&lower) {
+        i @ ("public" | "internal" | "admin") => Ok(i.to_string()),
+        _ => Err(Error::Usage(format!(
+            "OS_INTERFACE '{}' is not public, internal or admin: set public (the default, what a server outside the cloud's control plane reaches), or unset it",
+            printable(v)
+        ))),
+    }
+}
