@@ -41,7 +41,11 @@ impl Peers<'_> {
     /// For the log: "127.0.0.2, 127.0.0.3", "10.0.0.0/8", "any address but this host's".
     fn describe(&self) -> String {
         match self {
-            Peers::Among(ips) => ips.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", "),
+            Peers::Among(ips) => ips
+                .iter()
+                .map(IpAddr::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
             Peers::Within(nets) => nets
                 .iter()
                 .map(|n| format!("{}/{}", n.addr, n.bits))

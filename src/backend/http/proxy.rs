@@ -14,9 +14,9 @@
 //! A variable is checked when a URL would use it, not before: `ALL_PROXY=socks5://…` set for
 //! other tools must not stop a run that never needs it.
 
+use crate::host::addr::Net;
 use std::fmt;
 use std::net::IpAddr;
-use crate::host::addr::Net;
 
 /// A proxy that can be used: `http://` or `https://` (ureq speaks CONNECT over either).
 #[derive(Clone)]

@@ -266,7 +266,10 @@ fn weight_and_type() {
 
 #[test]
 fn several_load_balancers() {
-    assert_eq!(lb_ids(&config(&["-lb", "3,1, 2"], &[]).unwrap()), ["3", "1", "2"]);
+    assert_eq!(
+        lb_ids(&config(&["-lb", "3,1, 2"], &[]).unwrap()),
+        ["3", "1", "2"]
+    );
     assert_eq!(
         lb_ids(&config(&[], &[("LOAD_BALANCER_ID", "5,6")]).unwrap()),
         ["5", "6"]
