@@ -1,5 +1,7 @@
 use super::*;
 use crate::core::model::{Attrs, Change, Condition};
+use serde_json::json;
+use std::net::IpAddr;
 
 fn reply(status: u16, body: &str) -> ApiError {
     classify(&Reply {
