@@ -10,11 +10,9 @@ use crate::core::model::{Condition, LbPhase, Member, MemberId, Provisioning, Sna
 use crate::error::Error;
 use crate::time::Deadline;
 
-mod body;
+pub mod body;
 #[cfg(test)]
 mod tests;
-
-pub use body::{choose_pool, create_body, update_body};
 
 /// Reads an error answer: the status alone does not tell a busy 409 from a duplicate one.
 pub fn classify(reply: &Reply) -> ApiError {

@@ -1,3 +1,4 @@
+use super::body::{choose_pool, create_body, update_body};
 use super::*;
 use crate::core::model::{Attrs, Change, Condition};
 use serde_json::json;
