@@ -13,6 +13,8 @@ use crate::time::Deadline;
 pub mod body;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_tests;
 
 /// Reads an error answer: the status alone does not tell a busy 409 from a duplicate one.
 pub fn classify(reply: &Reply) -> ApiError {
