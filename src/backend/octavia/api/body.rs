@@ -10,6 +10,9 @@ use super::{LoadBalancer, OctMember, Pool};
 use crate::core::model::{Attrs, Change, Condition};
 use crate::error::Error;
 
+#[cfg(test)]
+mod tests;
+
 /// The tag that holds a drained member's weight: `peekaboo-weight:5`.
 pub const WEIGHT_TAG: &str = "peekaboo-weight:";
 /// Octavia's bounds for a member's weight (0 drains).
