@@ -26,6 +26,10 @@ pub struct OMember {
     pub admin: bool,
     pub provisioning: String,
     pub operating: String,
+    /// What the health monitor finds while the member is up with a weight: ONLINE when
+    /// `Config.new_node_status` is ONLINE, else OFFLINE (not yet passing) until
+    /// `set_member_status` says otherwise. Writes do not change it, as on the real one.
+    pub check: String,
     pub tags: Vec<String>,
     pub subnet: Option<String>,
     /// When the provider is done with the last write (None: nothing in flight).
@@ -144,7 +148,7 @@ impl Octavia {
 
 /// What the health manager would report once the provider is done: disabled is OFFLINE, no
 /// monitor is NO_MONITOR (weight 0 included), else DRAINING at weight 0, else the check's
-/// verdict (`Config.new_node_status`, as for CLB nodes).
+/// verdict.
 fn operating(m: &OMember, monitor: bool) -> String {
     if !m.admin {
         "OFFLINE".into()
@@ -153,7 +157,16 @@ fn operating(m: &OMember, monitor: bool) -> String {
     } else if m.weight == 0 {
         "DRAINING".into()
     } else {
+        m.check.clone()
+    }
+}
+
+/// A new member's health check, from `Config.new_node_status` as for CLB nodes.
+fn first_check(cfg: &super::Config) -> String {
+    if cfg.new_node_status == "ONLINE" {
         "ONLINE".into()
+    } else {
+        "OFFLINE".into()
     }
 }
 
@@ -233,6 +246,7 @@ impl Fake {
             admin: true,
             provisioning: "ACTIVE".into(),
             operating: String::new(),
+            check: first_check(&self.shared.cfg),
             tags: vec![],
             subnet: None,
             pending_until: None,
@@ -258,9 +272,13 @@ impl Fake {
         edit(st.octavia.member(member));
     }
 
-    /// What the health manager says of a member: ONLINE, ERROR, OFFLINE...
+    /// What the health manager says of a member: ONLINE, ERROR, OFFLINE... (and goes on
+    /// saying after later writes, while it is up with a weight and its pool has a monitor).
     pub fn set_member_status(&self, member: &str, operating: &str) {
-        self.edit_member(member, |m| m.operating = operating.into());
+        self.edit_member(member, |m| {
+            m.operating = operating.into();
+            m.check = operating.into();
+        });
     }
 
     /// The next `n` member writes on `lb` end in ERROR on the member (the provider failed;

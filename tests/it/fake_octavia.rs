@@ -549,8 +549,33 @@ fn health_and_failures_the_hooks_set() {
         call(&f, "PUT", &one, t, Some(json!({"member": {"weight": 2}}))).status,
         200
     );
+    let m = &call(&f, "GET", &one, t, None).json()["member"];
+    // What the monitor said outlives the write.
     assert_eq!(
-        call(&f, "GET", &one, t, None).json()["member"]["provisioning_status"],
-        "ACTIVE"
+        (
+            m["provisioning_status"].as_str(),
+            m["operating_status"].as_str()
+        ),
+        (Some("ACTIVE"), Some("ERROR"))
     );
+    // A check not yet passing: OFFLINE until the monitor says ONLINE, through later writes.
+    let g = Fake::start(Config {
+        new_node_status: "OFFLINE".into(),
+        ..Config::default()
+    });
+    let lb = g.add_octavia_lb("web-lb");
+    let pool = g.add_pool(&lb, "web-pool", true);
+    let id = g.add_member(&pool, "10.9.9.9", 8080);
+    assert_eq!(g.octavia_members(&pool)[0].operating, "OFFLINE");
+    g.set_member_status(&id, "ONLINE");
+    let t = g.issue_token();
+    let r = call(
+        &g,
+        "PUT",
+        &format!("{}/{id}", members(&pool)),
+        Some(&t),
+        Some(json!({"member": {"weight": 3}})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(g.octavia_members(&pool)[0].operating, "ONLINE");
 }

@@ -277,7 +277,15 @@ pub(crate) fn handle(sh: &Shared, req: &Request, path: &str) -> Resp {
                 }
                 ("POST", []) => {
                     let id = octavia.uuid();
-                    create(&mut octavia.lbs[li], pool, id, &req.body, now, pending)
+                    let check = super::first_check(&sh.cfg);
+                    create(
+                        &mut octavia.lbs[li],
+                        pool,
+                        (id, check),
+                        &req.body,
+                        now,
+                        pending,
+                    )
                 }
                 ("PUT", [mid]) => update(l, pool, mid, &req.body, now, pending),
                 ("DELETE", [mid]) => delete(l, pool, mid, now, pending),

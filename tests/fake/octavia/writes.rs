@@ -134,7 +134,7 @@ fn lock(l: &mut OLb, pool: &str, now: Instant, pending: Duration) -> Result<bool
 pub(super) fn create(
     l: &mut OLb,
     pool: &str,
-    id: String,
+    (id, check): (String, String),
     body: &str,
     now: Instant,
     pending: Duration,
@@ -193,6 +193,7 @@ pub(super) fn create(
         admin: true,
         provisioning: "PENDING_CREATE".into(),
         operating: if p.monitor { "OFFLINE" } else { "NO_MONITOR" }.into(),
+        check,
         tags: vec![],
         subnet: f
             .get("subnet_id")
