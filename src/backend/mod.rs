@@ -13,6 +13,7 @@ use crate::time::Deadline;
 pub mod http;
 pub mod octavia;
 pub mod rackspace;
+pub mod token;
 
 /// A value that must never be printed: Debug shows a placeholder.
 #[derive(Clone, PartialEq)]

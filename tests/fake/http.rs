@@ -74,6 +74,14 @@ pub(super) struct Resp {
     headers: Vec<(String, String)>,
 }
 
+impl Resp {
+    /// The same answer with one more header (Keystone's `X-Subject-Token`, `WWW-Authenticate`).
+    pub(super) fn with_header(mut self, name: &str, value: &str) -> Resp {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
 pub(super) fn json_resp(status: u16, body: String) -> Resp {
     let headers = vec![("Content-Type".to_string(), "application/json".to_string())];
     Resp {
@@ -121,11 +129,13 @@ pub(super) fn not_found() -> Resp {
 pub(super) fn reason(code: u16) -> &'static str {
     match code {
         200 => "OK",
+        201 => "Created",
         202 => "Accepted",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        405 => "Method Not Allowed",
         410 => "Gone",
         413 => "Request Entity Too Large",
         422 => "Unprocessable Entity",

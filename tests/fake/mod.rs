@@ -15,6 +15,8 @@ mod http;
 pub mod octavia;
 // Public for `rfc3339_millis`, which self-tests check `expires` against.
 pub mod identity;
+// Public for its users, domains and `rfc3339_micros`, which self-tests check against.
+pub mod keystone;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -43,11 +45,14 @@ pub struct Config {
     /// Enforce the documented per-account rate limits on the CLB API (GET 10/s, POST 5/s,
     /// PUT 10/s, DELETE 5/s) with the rate limiter's 413 and `Retry-After: 1`.
     pub rate_limits: bool,
-    /// What the catalog's load balancer endpoints start with instead of this fake's own
-    /// `http://127.0.0.1:PORT`: a TLS front, or a made-up host a test proxy maps here.
+    /// What the catalog's load balancer endpoints (CLB's and Octavia's) start with instead of
+    /// this fake's own `http://127.0.0.1:PORT`: a TLS front, or a made-up host a test proxy
+    /// maps here.
     pub lb_base: Option<String>,
     /// How long a token works: `expires` says so, and the CLB answers 401 once it has passed.
     pub token_ttl: Duration,
+    /// Keystone v3's users, projects, application credential and regions.
+    pub keystone: keystone::Keystone,
 }
 
 impl Default for Config {
@@ -66,6 +71,7 @@ impl Default for Config {
             rate_limits: false,
             lb_base: None,
             token_ttl: Duration::from_secs(24 * 3600),
+            keystone: keystone::Keystone::default(),
         }
     }
 }
@@ -285,6 +291,44 @@ impl Fake {
         format!("http://127.0.0.1:{}/v2.0", self.shared.port)
     }
 
+    /// The Keystone v3 endpoint, "http://127.0.0.1:PORT/v3" (what an openrc's OS_AUTH_URL holds).
+    pub fn keystone_url(&self) -> String {
+        format!("http://127.0.0.1:{}/v3", self.shared.port)
+    }
+
+    /// An openrc's environment for load balancer `lb` (an id or name) in `region`: the password
+    /// user `peek` of domain Default, scoped to project `web` by name.
+    pub fn os_env(&self, lb: &str, region: &str) -> Vec<(&'static str, String)> {
+        let k = &self.shared.cfg.keystone;
+        let domain = || keystone::DEFAULT_DOMAIN.1.to_string();
+        vec![
+            ("OS_AUTH_URL", self.keystone_url()),
+            ("OS_USERNAME", k.user.clone()),
+            ("OS_PASSWORD", k.password.clone()),
+            ("OS_USER_DOMAIN_NAME", domain()),
+            ("OS_PROJECT_NAME", k.project.clone()),
+            ("OS_PROJECT_DOMAIN_NAME", domain()),
+            ("OS_REGION_NAME", region.to_string()),
+            ("LOAD_BALANCER_ID", lb.to_string()),
+        ]
+    }
+
+    /// The same with the application credential by id, as Horizon's openrc for one writes it.
+    pub fn os_app_env(&self, lb: &str, region: &str) -> Vec<(&'static str, String)> {
+        let k = &self.shared.cfg.keystone;
+        vec![
+            ("OS_AUTH_URL", self.keystone_url()),
+            ("OS_AUTH_TYPE", "v3applicationcredential".to_string()),
+            ("OS_APPLICATION_CREDENTIAL_ID", k.app_cred_id.clone()),
+            (
+                "OS_APPLICATION_CREDENTIAL_SECRET",
+                k.app_cred_secret.clone(),
+            ),
+            ("OS_REGION_NAME", region.to_string()),
+            ("LOAD_BALANCER_ID", lb.to_string()),
+        ]
+    }
+
     /// The environment peekaboo needs to use this fake for load balancer `lb` in `region`.
     pub fn env(&self, lb: u64, region: &str) -> Vec<(&'static str, String)> {
         vec![
@@ -345,6 +389,8 @@ impl Fake {
 enum Route<'a> {
     /// Rackspace Identity v2.0: the token request.
     Identity,
+    /// Keystone v3: the token request.
+    Keystone,
     /// Cloud Load Balancers through a region's catalog endpoint: that region, and the path
     /// relative to the tenant endpoint.
     Clb {
@@ -363,6 +409,9 @@ fn route<'a>(cfg: &'a Config, path: &'a str) -> Route<'a> {
     if path == "/v2.0/tokens" {
         return Route::Identity;
     }
+    if path == "/v3/auth/tokens" {
+        return Route::Keystone;
+    }
     if path.starts_with("/decoy/") {
         return Route::Decoy;
     }
@@ -378,6 +427,7 @@ fn route<'a>(cfg: &'a Config, path: &'a str) -> Route<'a> {
 fn handle(sh: &Shared, req: &Request, path: &str) -> Resp {
     match route(&sh.cfg, path) {
         Route::Identity => identity::handle(sh, req),
+        Route::Keystone => keystone::handle(sh, req),
         Route::Clb { region, sub } => clb::handle(sh, req, region, sub),
         // Only a client that picked the catalog entry by type alone, not by name, gets here.
         Route::Decoy => http::clb_error(500, "decoy endpoint: wrong catalog entry chosen"),

@@ -2,7 +2,7 @@
 //! load balancers with pools and members; every member write locks the load balancer and the
 //! pool (PENDING_UPDATE for `Config.pending`) and leaves the member PENDING_* meanwhile; the
 //! 409s, 400s, 404s (both body shapes) and keystonemiddleware's 401 as recorded from a real
-//! one (docs/octavia-fake.md). Time is read, not run: a status is computed from when its
+//! one (docs/octavia-api.md). Time is read, not run: a status is computed from when its
 //! hold ends, so no thread flips anything back.
 
 use std::time::{Duration, Instant};

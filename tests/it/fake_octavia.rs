@@ -579,3 +579,43 @@ fn health_and_failures_the_hooks_set() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(g.octavia_members(&pool)[0].operating, "ONLINE");
 }
+
+#[test]
+fn a_keystone_token_works_at_the_octavia_url_its_catalog_names() {
+    let f = Fake::start(Config::default());
+    let lb = f.add_octavia_lb("web-lb");
+    let pool = f.add_pool(&lb, "web-pool", false);
+    let k = Config::default().keystone;
+    let body = json!({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": k.user, "domain": {"name": "Default"}, "password": k.password}}},
+        "scope": {"project": {"name": k.project, "domain": {"name": "Default"}}}}});
+    let url = format!("{}/auth/tokens", f.keystone_url());
+    let r = crate::fake_selftest::call(&url, "POST", None, Some(&body.to_string()));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = r
+        .header("x-subject-token")
+        .expect("X-Subject-Token")
+        .to_string();
+    let catalog = r.json()["token"]["catalog"].clone();
+    let octavia = catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] == "load-balancer")
+        .expect("a load-balancer entry")["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["interface"] == "public")
+        .expect("a public endpoint")["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(octavia, f.octavia_url());
+    let r = call(&f, "GET", &members(&pool), Some(&token), None);
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, r#"{"members":[],"members_links":[]}"#)
+    );
+}

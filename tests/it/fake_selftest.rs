@@ -11,17 +11,17 @@ use std::net::TcpStream;
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
         self.headers
             .iter()
@@ -57,7 +57,7 @@ fn raw(url: &str, method: &str, token: Option<&str>, body: Option<&str>) -> Vec<
     out
 }
 
-fn call(url: &str, method: &str, token: Option<&str>, body: Option<&str>) -> Reply {
+pub(crate) fn call(url: &str, method: &str, token: Option<&str>, body: Option<&str>) -> Reply {
     let bytes = raw(url, method, token, body);
     let text = String::from_utf8(bytes).expect("UTF-8 response");
     let (head, body) = text.split_once("\r\n\r\n").expect("no end of head");

@@ -11,6 +11,7 @@ mod support;
 mod actions;
 mod cli;
 mod edges;
+mod fake_keystone;
 mod fake_octavia;
 mod fake_selftest;
 mod faults;

@@ -1,6 +1,8 @@
 //! OpenStack: Keystone v3 and Octavia v2, the only place that knows their wire words.
 //! (Settings first; the backend itself lands with `keystone.rs` and `api.rs`.)
 
+pub mod keystone;
+
 use crate::backend::Secret;
 use crate::backend::http::Transport;
 

@@ -2,22 +2,20 @@
 //! wire words.
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use crate::backend::http::Transport;
 use crate::backend::http::{Http, dns_hint, is_remote_http};
 use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, Snapshot};
-use crate::log::{log, warn};
-use crate::time::{Deadline, format_duration, format_rfc3339};
+use crate::time::Deadline;
 
 pub mod clb;
 #[cfg(test)]
 mod fuzz;
 pub mod identity;
 
+use crate::backend::token::{self, Session};
 use clb::Clb;
-use identity::{Renewal, Session};
 
 pub const DEFAULT_AUTH_URL: &str = "https://identity.api.rackspacecloud.com/v2.0";
 
@@ -78,53 +76,11 @@ impl Backend for Rackspace<'_> {
         warnings
     }
 
-    /// Gets a token when none is held, and a new one when the one held is due for renewal:
-    /// a watch outlives any token, and renewing before the expiry spares it the 401.
     fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {
-        let now = Instant::now();
-        let due = match &self.session {
-            None => None,
-            Some(s) => match s.renewal {
-                Some(r) if now >= r.at => Some(r),
-                _ => return Ok(()),
-            },
-        };
-        if let Some(r) = &due {
-            let at = format_rfc3339(r.expires_unix);
-            log(&if now < r.expires_at {
-                format!("Token expires at {at}: authenticating again before it does")
-            } else {
-                format!("Token expired at {at}: authenticating again")
-            });
-        }
-        match identity::authenticate(&self.http, self.cfg, deadline) {
-            Ok(session) => {
-                // From now on no line may hold it, whoever quotes it back.
-                crate::log::secret(&session.token.0);
-                self.session = Some(session);
-                Ok(())
-            }
-            Err(e) => {
-                let now = Instant::now();
-                let retry = due.and_then(|r| Some((r, identity::retry_renewal_at(&e, now, &r)?)));
-                match (retry, self.session.as_mut()) {
-                    (Some((r, at)), Some(session)) => {
-                        warn(&format!(
-                            "Renewing the token failed ({}): going on with the current one, which expires at {}; trying again in {}",
-                            failure(&e),
-                            format_rfc3339(r.expires_unix),
-                            format_duration(at - now)
-                        ));
-                        session.renewal = Some(Renewal { at, ..r });
-                        Ok(())
-                    }
-                    _ => {
-                        self.session = None;
-                        Err(e)
-                    }
-                }
-            }
-        }
+        let (http, cfg) = (&self.http, self.cfg);
+        token::refresh(&mut self.session, || {
+            identity::authenticate(http, cfg, deadline)
+        })
     }
 
     fn forget_token(&mut self) {
@@ -185,14 +141,5 @@ impl Backend for Rackspace<'_> {
 
     fn requests(&self) -> usize {
         self.http.requests()
-    }
-}
-
-/// A renewal failure that may pass, in words (the ones `retry_renewal_at` keeps a token for).
-fn failure(e: &ApiError) -> String {
-    match e {
-        ApiError::Transport(m) | ApiError::Server(m) => m.clone(),
-        ApiError::RateLimited(_) => "rate limited".into(),
-        _ => "refused".into(),
     }
 }

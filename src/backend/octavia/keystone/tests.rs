@@ -1,0 +1,543 @@
+use super::*;
+use crate::backend::http::Transport;
+use crate::backend::http::proxy::ProxyEnv;
+use std::time::Duration;
+
+fn id(s: &str) -> Named {
+    Named::Id(s.into())
+}
+
+fn in_domain(name: &str, domain: Domain) -> Named {
+    Named::Name {
+        name: name.into(),
+        domain,
+    }
+}
+
+fn password(user: Named, project: Option<Named>) -> Auth {
+    Auth::Password {
+        user,
+        password: Secret("devstacker".into()),
+        project,
+    }
+}
+
+fn app(credential: AppCredential) -> Auth {
+    Auth::AppCredential {
+        credential,
+        secret: Secret("rEaqvJka48mpv".into()),
+    }
+}
+
+fn parse(s: &str) -> Value {
+    serde_json::from_str(s).unwrap()
+}
+
+#[test]
+fn auth_bodies_for_every_form() {
+    let pw = |user: &str, scope: Option<&str>| {
+        let scope = scope.map_or(String::new(), |s| format!(r#","scope":{{"project":{s}}}"#));
+        parse(&format!(
+            r#"{{"auth":{{"identity":{{"methods":["password"],"password":{{"user":{user}}}}}{scope}}}}}"#
+        ))
+    };
+    let uid = r#"{"id":"ee4d","password":"devstacker"}"#;
+    let uname = r#"{"name":"admin","domain":{"name":"Default"},"password":"devstacker"}"#;
+    let uname_did = r#"{"name":"admin","domain":{"id":"default"},"password":"devstacker"}"#;
+    let cases = [
+        // The fact sheet's samples: user by id, project by name in a domain by id.
+        (
+            password(
+                id("ee4d"),
+                Some(in_domain("admin", Domain::Id("default".into()))),
+            ),
+            pw(uid, Some(r#"{"name":"admin","domain":{"id":"default"}}"#)),
+        ),
+        // User by name in a domain by name, unscoped.
+        (
+            password(in_domain("admin", Domain::Name("Default".into())), None),
+            pw(uname, None),
+        ),
+        // User by name in a domain by id, project by id.
+        (
+            password(
+                in_domain("admin", Domain::Id("default".into())),
+                Some(id("a694")),
+            ),
+            pw(uname_did, Some(r#"{"id":"a694"}"#)),
+        ),
+        // Flex: an API key as the password, everything in rackspace_cloud_domain by name.
+        (
+            password(
+                in_domain("admin", Domain::Name("Default".into())),
+                Some(in_domain(
+                    "web",
+                    Domain::Name("rackspace_cloud_domain".into()),
+                )),
+            ),
+            pw(
+                uname,
+                Some(r#"{"name":"web","domain":{"name":"rackspace_cloud_domain"}}"#),
+            ),
+        ),
+        // Application credentials: no scope, ever.
+        (
+            app(AppCredential::Id("423f".into())),
+            parse(
+                r#"{"auth":{"identity":{"methods":["application_credential"],"application_credential":{"id":"423f","secret":"rEaqvJka48mpv"}}}}"#,
+            ),
+        ),
+        (
+            app(AppCredential::Name {
+                name: "monitoring".into(),
+                user: id("423f"),
+            }),
+            parse(
+                r#"{"auth":{"identity":{"methods":["application_credential"],"application_credential":{"name":"monitoring","secret":"rEaqvJka48mpv","user":{"id":"423f"}}}}}"#,
+            ),
+        ),
+        (
+            app(AppCredential::Name {
+                name: "monitoring".into(),
+                user: in_domain("peek", Domain::Name("Default".into())),
+            }),
+            parse(
+                r#"{"auth":{"identity":{"methods":["application_credential"],"application_credential":{"name":"monitoring","secret":"rEaqvJka48mpv","user":{"name":"peek","domain":{"name":"Default"}}}}}}"#,
+            ),
+        ),
+    ];
+    for (auth, want) in cases {
+        assert_eq!(auth_body(&auth), want, "{auth:?}");
+    }
+}
+
+fn ep(interface: &str, region_id: Option<&str>, region: Option<&str>, url: &str) -> Endpoint {
+    Endpoint {
+        interface: interface.into(),
+        region_id: region_id.map(str::to_string),
+        region: region.map(str::to_string),
+        url: url.into(),
+    }
+}
+
+fn service(name: &str, kind: &str, endpoints: Vec<Endpoint>) -> Service {
+    Service {
+        name: name.into(),
+        kind: kind.into(),
+        endpoints,
+    }
+}
+
+fn catalog() -> Vec<Service> {
+    let both = |r: &str, i: &str, url: &str| ep(i, Some(r), Some(r), url);
+    vec![
+        service(
+            "keystone",
+            "identity",
+            vec![both("DFW3", "public", "https://ks")],
+        ),
+        // Another load-balancer entry first: the one named octavia wins.
+        service(
+            "lbaas-old",
+            "load-balancer",
+            vec![both("DFW3", "public", "https://old")],
+        ),
+        service(
+            "octavia",
+            "load-balancer",
+            vec![
+                both("DFW3", "internal", "http://octavia-api:9876"),
+                both("DFW3", "public", "https://dfw3/"),
+                // Only the deprecated copy: still matched. Where both are there and differ,
+                // region_id is the one reported.
+                ep("public", Some("ORD3"), Some("ord-old"), "https://ord3"),
+                ep("public", None, Some("IAD3"), "https://iad3/v2.0"),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn picks_octavia_by_name_region_in_any_case_and_interface() {
+    let c = catalog();
+    let pick = |r: Option<&str>, i: &str| pick_endpoint(&c, r, i);
+    assert_eq!(
+        pick(Some("dfw3"), "public"),
+        Ok(("https://dfw3/".into(), "DFW3".into()))
+    );
+    assert_eq!(
+        pick(Some("DFW3"), "internal"),
+        Ok(("http://octavia-api:9876".into(), "DFW3".into()))
+    );
+    assert_eq!(
+        pick(Some("ord-OLD"), "public"),
+        Ok(("https://ord3".into(), "ORD3".into()))
+    );
+    assert_eq!(
+        pick(Some("iad3"), "public"),
+        Ok(("https://iad3/v2.0".into(), "IAD3".into()))
+    );
+    let by_type = vec![service(
+        "lb",
+        "load-balancer",
+        vec![ep("public", Some("RegionOne"), None, "http://x")],
+    )];
+    // The only region needs no OS_REGION_NAME; it is reported as the catalog spells it.
+    assert_eq!(
+        pick_endpoint(&by_type, None, "public"),
+        Ok(("http://x".into(), "RegionOne".into()))
+    );
+    let anywhere = vec![service(
+        "octavia",
+        "load-balancer",
+        vec![ep("public", None, None, "http://any")],
+    )];
+    assert_eq!(
+        pick_endpoint(&anywhere, Some("SJC3"), "public"),
+        Ok(("http://any".into(), "SJC3".into()))
+    );
+}
+
+#[test]
+fn catalog_errors_name_what_exists() {
+    let c = catalog();
+    let cases = [
+        (
+            Some("SJC3"),
+            "public",
+            "region SJC3 is not in the catalog for load-balancer (it has: DFW3, IAD3, ORD3): set OS_REGION_NAME to one of them",
+        ),
+        (
+            None,
+            "public",
+            "OS_REGION_NAME is not set and the catalog has load-balancer in several regions (DFW3, IAD3, ORD3): set it to the load balancer's region",
+        ),
+        (
+            Some("DFW3"),
+            "admin",
+            "the catalog has no admin endpoint for load-balancer in region DFW3 (it has: internal, public): set OS_INTERFACE to one of them",
+        ),
+    ];
+    for (region, interface, want) in cases {
+        assert_eq!(
+            pick_endpoint(&c, region, interface),
+            Err(want.to_string()),
+            "{region:?} {interface}"
+        );
+    }
+    let none = vec![
+        service("keystone", "identity", vec![]),
+        service("neutron", "network", vec![]),
+    ];
+    assert_eq!(
+        pick_endpoint(&none, None, "public"),
+        Err("the catalog has no load-balancer service (it has: identity, network): check that this cloud offers Octavia to the project".into())
+    );
+    assert!(
+        pick_endpoint(&[], None, "public")
+            .unwrap_err()
+            .contains("(it has: none)")
+    );
+}
+
+#[test]
+fn octavia_base_drops_slashes_and_the_version() {
+    let cases = [
+        ("http://127.0.0.1:19876", "http://127.0.0.1:19876"),
+        ("http://198.51.100.10:9876/", "http://198.51.100.10:9876"),
+        ("https://lb.example/v2.0", "https://lb.example"),
+        ("https://lb.example/v2.0/", "https://lb.example"),
+        (
+            "https://lb.example/load-balancer/v2",
+            "https://lb.example/load-balancer",
+        ),
+        ("https://lb.example/v2/", "https://lb.example"),
+        // Only a whole trailing segment is a version.
+        (
+            "https://lb.example/octavia-v2",
+            "https://lb.example/octavia-v2",
+        ),
+        ("https://lb.example/v2.0x", "https://lb.example/v2.0x"),
+    ];
+    for (url, want) in cases {
+        assert_eq!(octavia_base(url), want, "{url}");
+    }
+}
+
+fn settings(auth: Auth, region: Option<&str>) -> Settings {
+    Settings {
+        auth_url: "https://ks.example/v3".into(),
+        auth,
+        region: region.map(str::to_string),
+        interface: "public".into(),
+        pool: None,
+        subnet: None,
+        allow_http: false,
+        transport: Transport {
+            request_timeout: Duration::from_secs(5),
+            ca_certs: None,
+            proxy: ProxyEnv::default(),
+        },
+    }
+}
+
+fn peek() -> Auth {
+    password(
+        in_domain("peek", Domain::Name("Default".into())),
+        Some(in_domain("web", Domain::Name("Default".into()))),
+    )
+}
+
+fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    Reply {
+        status,
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+const TOKEN: &str = "tok-keystone-unit-4f1c";
+
+fn token_body(expires: &str, lb_url: &str) -> String {
+    json!({"token": {
+        "expires_at": expires,
+        "catalog": [
+            {"type": "identity", "name": "keystone", "endpoints": [
+                {"interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": "https://ks.example/v3"}]},
+            {"type": "load-balancer", "name": "octavia", "endpoints": [
+                {"interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": lb_url},
+                {"interface": "internal", "region_id": "RegionOne", "region": "RegionOne", "url": "http://127.0.0.1:9/"}]},
+        ]}})
+    .to_string()
+}
+
+#[test]
+fn a_201_gives_the_header_token_the_octavia_base_and_a_renewal() {
+    let t0 = Instant::now();
+    // An hour ahead of any clock this test runs on, in Keystone's microsecond form.
+    let expires = crate::time::format_rfc3339(now_unix() as i64 + 3600).replace('Z', ".578887Z");
+    let r = reply(
+        201,
+        &[("x-subject-token", TOKEN)],
+        &token_body(&expires, "https://lb.example:9876/v2.0/"),
+    );
+    let s = session(&r, &settings(peek(), None), t0).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(s.token, Secret(TOKEN.into()));
+    assert_eq!(s.endpoint, "https://lb.example:9876");
+    assert_eq!(s.region, "RegionOne");
+    let renewal = s.renewal.expect("a renewal");
+    assert_eq!(renewal.expires_unix, parse_rfc3339(&expires).unwrap());
+    assert!(
+        renewal.at > t0 + Duration::from_secs(50 * 60),
+        "{renewal:?}"
+    );
+    // From now on no line holds it.
+    assert!(!crate::log::scrub(&format!("x {TOKEN} y")).contains(TOKEN));
+    // No usable expiry: renewed only when refused.
+    let r = reply(
+        201,
+        &[("X-Subject-Token", TOKEN)],
+        &token_body("soon", "https://lb"),
+    );
+    assert_eq!(
+        session(&r, &settings(peek(), None), t0).unwrap().renewal,
+        None
+    );
+}
+
+fn failed(r: &Reply, auth: Auth) -> ApiError {
+    match session(r, &settings(auth, None), Instant::now()) {
+        Ok(_) => panic!("expected a failure for HTTP {}", r.status),
+        Err(e) => e,
+    }
+}
+
+fn config_message(e: ApiError) -> String {
+    match e {
+        ApiError::Final(Error::Config(m)) => m,
+        other => panic!("expected a final configuration error, got {other:?}"),
+    }
+}
+
+fn failed_message(e: ApiError) -> String {
+    match e {
+        ApiError::Final(Error::Failed(m)) => m,
+        other => panic!("expected a final failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn unusable_2xx_answers() {
+    let body = token_body("2026-12-01T20:11:24.000000Z", "https://lb");
+    let m = failed_message(failed(&reply(201, &[], &body), peek()));
+    assert_eq!(
+        m,
+        "keystone at https://ks.example/v3 answered HTTP 201 without an X-Subject-Token header: check that OS_AUTH_URL is the Keystone v3 base, e.g. https://keystone.api.dfw3.rackspacecloud.com/v3"
+    );
+    let with = |body: &str| failed(&reply(201, &[("x-subject-token", TOKEN)], body), peek());
+    assert!(matches!(with(r#"{"token": {"#), ApiError::Transport(_)));
+    let m = failed_message(with(r#"{"access": {"token": {"id": "x"}}}"#));
+    assert!(
+        m.contains("not a Keystone v3 token answer (no token object)"),
+        "{m}"
+    );
+    let m = failed_message(with(r#"{"token": {"catalog": {}}}"#));
+    assert!(m.contains("(catalog is not a list)"), "{m}");
+    // A catalog without Octavia, or with plain http elsewhere: configuration.
+    let m = config_message(with(r#"{"token": {}}"#));
+    assert!(
+        m.starts_with("the catalog has no load-balancer service"),
+        "{m}"
+    );
+    let m = config_message(with(&token_body("x", "http://lb.example:9876")));
+    assert!(
+        m.starts_with("the catalog's load-balancer endpoint 'http://lb.example:9876' "),
+        "{m}"
+    );
+    let m = failed_message(with(&token_body("x", "not a url")));
+    assert!(m.contains("is not a valid http(s) URL"), "{m}");
+}
+
+const GENERIC: &str = r#"{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}"#;
+
+#[test]
+fn a_401_says_authentication_failed_and_what_to_check_for_each_form() {
+    let ks = "keystone at https://ks.example/v3";
+    let by_name = |d: Domain| in_domain("peek", d);
+    let cases = [
+        (
+            peek(),
+            format!(
+                "authentication failed: {ks} rejected user 'peek' in domain 'Default' (password): check OS_USERNAME, OS_USER_DOMAIN_NAME and OS_PASSWORD, and that the user has a role on the project (OS_PROJECT_ID or OS_PROJECT_NAME)"
+            ),
+        ),
+        (
+            password(id("d3c5"), None),
+            format!(
+                "authentication failed: {ks} rejected user id 'd3c5' (password): check OS_USER_ID and OS_PASSWORD"
+            ),
+        ),
+        (
+            password(
+                by_name(Domain::Name("rackspace_cloud_domain".into())),
+                Some(id("p1")),
+            ),
+            format!(
+                "authentication failed: {ks} rejected user 'peek' in domain 'rackspace_cloud_domain' (password): check OS_USERNAME, OS_USER_DOMAIN_NAME and OS_PASSWORD (the API key or the password), and that the user has a role on the project (OS_PROJECT_ID or OS_PROJECT_NAME)"
+            ),
+        ),
+        (
+            app(AppCredential::Id("d333".into())),
+            format!(
+                "authentication failed: {ks} rejected application credential 'd333' (application credential): check OS_APPLICATION_CREDENTIAL_ID and OS_APPLICATION_CREDENTIAL_SECRET"
+            ),
+        ),
+        (
+            app(AppCredential::Name {
+                name: "bars".into(),
+                user: by_name(Domain::Id("default".into())),
+            }),
+            format!(
+                "authentication failed: {ks} rejected application credential 'bars' of user 'peek' in domain id 'default' (application credential): check OS_APPLICATION_CREDENTIAL_NAME, OS_APPLICATION_CREDENTIAL_SECRET, OS_USERNAME, OS_USER_DOMAIN_ID"
+            ),
+        ),
+    ];
+    for (auth, want) in cases {
+        let r = reply(401, &[("www-authenticate", "Keystone uri=\"x\"")], GENERIC);
+        assert_eq!(config_message(failed(&r, auth)), want);
+    }
+    // A detailed message is quoted.
+    let detailed = r#"{"error":{"code":401,"identity":{},"message":"Error authenticating with application credential: Application credentials cannot request a scope.","title":"Unauthorized"}}"#;
+    let m = config_message(failed(
+        &reply(401, &[], detailed),
+        app(AppCredential::Id("d333".into())),
+    ));
+    assert!(m.starts_with(&format!("authentication failed: {ks} rejected application credential 'd333' (application credential): Error authenticating with application credential: Application credentials cannot request a scope.: check OS_APPLICATION_CREDENTIAL_ID")), "{m}");
+    // On Flex a domain by id cannot find a Rackspace user.
+    let mut flex = settings(
+        password(in_domain("rackuser", Domain::Id("0c7f".into())), None),
+        None,
+    );
+    flex.auth_url = "https://keystone.api.sjc3.rackspacecloud.com/v3".into();
+    let r = reply(401, &[], GENERIC);
+    let m = config_message(session(&r, &flex, Instant::now()).err().unwrap());
+    assert!(
+        m.ends_with(": check OS_USERNAME, OS_USER_DOMAIN_ID and OS_PASSWORD; on Rackspace OpenStack Flex name the domain instead: unset OS_USER_DOMAIN_ID and set OS_USER_DOMAIN_NAME=rackspace_cloud_domain"),
+        "{m}"
+    );
+    // Multi-factor rules half met.
+    let r = reply(401, &[("openstack-auth-receipt", "r")], GENERIC);
+    let m = config_message(failed(&r, peek()));
+    assert!(
+        m.starts_with("authentication failed: ") && m.contains("use an application credential"),
+        "{m}"
+    );
+}
+
+#[test]
+fn other_refusals_keep_their_meaning() {
+    let ks = "keystone at https://ks.example/v3";
+    let forbidden = r#"{"error":{"code":403,"message":"You are not authorized to perform the requested action.","title":"Forbidden"}}"#;
+    assert_eq!(
+        config_message(failed(&reply(403, &[], forbidden), peek())),
+        format!(
+            "authentication failed: {ks} refused user 'peek' in domain 'Default' (password): You are not authorized to perform the requested action.: check that the user is enabled and has a role on the project"
+        )
+    );
+    let bad = r#"{"error":{"code":400,"message":"Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect.","title":"Bad Request"}}"#;
+    let m = config_message(failed(&reply(400, &[], bad), peek()));
+    assert!(m.starts_with(&format!("{ks} refused the token request for user 'peek' in domain 'Default' (password) as malformed: Expecting to find domain in user.")), "{m}");
+    assert!(m.ends_with(": check OS_USERNAME, OS_USER_DOMAIN_NAME and OS_PASSWORD, OS_PROJECT_ID or OS_PROJECT_NAME with OS_PROJECT_DOMAIN_NAME or _ID"), "{m}");
+    for status in [404, 405, 501] {
+        assert_eq!(
+            config_message(failed(&reply(status, &[], "<html>nope</html>"), peek())),
+            format!(
+                "POST https://ks.example/v3/auth/tokens answered HTTP {status}: OS_AUTH_URL must be the Keystone v3 base, e.g. https://keystone.api.dfw3.rackspacecloud.com/v3"
+            )
+        );
+    }
+    // Trouble at Keystone passes: the engine tries again.
+    assert!(matches!(
+        failed(&reply(503, &[], ""), peek()),
+        ApiError::Server(_)
+    ));
+    assert!(matches!(
+        failed(&reply(500, &[], GENERIC), peek()),
+        ApiError::Server(_)
+    ));
+    assert!(matches!(
+        failed(&reply(429, &[("retry-after", "2")], ""), peek()),
+        ApiError::RateLimited(Some(_))
+    ));
+    let m = config_message(failed(
+        &reply(
+            409,
+            &[],
+            r#"{"error":{"code":409,"message":"Conflict occurred"}}"#,
+        ),
+        peek(),
+    ));
+    assert_eq!(
+        m,
+        format!(
+            "{ks} refused to authenticate user 'peek' in domain 'Default' (password): Conflict occurred"
+        )
+    );
+}
+
+#[test]
+fn an_oversized_answer_is_final() {
+    let e = transport_failure(
+        Failure {
+            msg: "the answer is larger than 1 MiB".into(),
+            final_: false,
+            oversized: true,
+        },
+        "https://ks.example/v3",
+    );
+    let m = failed_message(e);
+    assert!(m.contains("is the Keystone v3 base"), "{m}");
+}
