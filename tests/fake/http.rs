@@ -91,6 +91,12 @@ pub(super) fn json_resp(status: u16, body: String) -> Resp {
     }
 }
 
+/// `resp` with one more header (Octavia's 401 names Keystone in `WWW-Authenticate`).
+pub(super) fn with_header(mut resp: Resp, name: &str, value: &str) -> Resp {
+    resp.headers.push((name.to_string(), value.to_string()));
+    resp
+}
+
 pub(super) fn empty(status: u16) -> Resp {
     Resp {
         status,

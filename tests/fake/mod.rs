@@ -11,6 +11,8 @@
 
 mod clb;
 mod http;
+// Public for `OMember`, which tests read members as.
+pub mod octavia;
 // Public for `rfc3339_millis`, which self-tests check `expires` against.
 pub mod identity;
 // Public for its users, domains and `rfc3339_micros`, which self-tests check against.
@@ -234,6 +236,8 @@ struct State {
     recent: BTreeMap<String, Vec<Instant>>,
     requests: Vec<Request>,
     mutations: Vec<String>,
+    /// Octavia's load balancers, pools and members.
+    octavia: octavia::Octavia,
 }
 
 struct Shared {
@@ -395,6 +399,8 @@ enum Route<'a> {
     },
     /// The catalog's decoy endpoints.
     Decoy,
+    /// Octavia v2 under `/octavia` (`/v2/lbaas` or `/v2.0/lbaas` after it).
+    Octavia,
     Unknown,
 }
 
@@ -409,6 +415,9 @@ fn route<'a>(cfg: &'a Config, path: &'a str) -> Route<'a> {
     if path.starts_with("/decoy/") {
         return Route::Decoy;
     }
+    if octavia::is_octavia(path) {
+        return Route::Octavia;
+    }
     match clb::prefix(cfg, path) {
         Some((region, sub)) => Route::Clb { region, sub },
         None => Route::Unknown,
@@ -422,6 +431,7 @@ fn handle(sh: &Shared, req: &Request, path: &str) -> Resp {
         Route::Clb { region, sub } => clb::handle(sh, req, region, sub),
         // Only a client that picked the catalog entry by type alone, not by name, gets here.
         Route::Decoy => http::clb_error(500, "decoy endpoint: wrong catalog entry chosen"),
+        Route::Octavia => octavia::handle(sh, req, path),
         Route::Unknown => http::not_found(),
     }
 }

@@ -12,6 +12,7 @@ mod actions;
 mod cli;
 mod edges;
 mod fake_keystone;
+mod fake_octavia;
 mod fake_selftest;
 mod faults;
 mod fleet;

@@ -6,6 +6,8 @@ pub mod keystone;
 use crate::backend::Secret;
 use crate::backend::http::Transport;
 
+pub mod api;
+
 /// A Keystone object named by id, or by name within a domain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Named {
