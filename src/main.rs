@@ -68,12 +68,12 @@ fn real_main(journal: bool) -> Result<u8, Error> {
     log::secret(&cfg.backend.secret().0);
     log::init(journal, cfg.quiet);
     match &cfg.backend {
-        cli::Backend::Clb(settings) => drive(&cfg, &mut backend::rackspace::Rackspace::new(settings)),
-        // The Octavia backend is wired here once it is built; until then the run stops before
-        // sending anything, with exit 1.
-        cli::Backend::Octavia(_) => Err(Error::Failed(
-            "the Octavia backend is not built yet: use -backend clb with Rackspace Cloud Load Balancers".into(),
-        )),
+        cli::Backend::Clb(settings) => {
+            drive(&cfg, &mut backend::rackspace::Rackspace::new(settings))
+        }
+        cli::Backend::Octavia(settings) => {
+            drive(&cfg, &mut backend::octavia::Octavia::new(settings))
+        }
     }
 }
 

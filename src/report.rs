@@ -120,7 +120,7 @@ fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
 /// One load balancer as -json prints it. The field names are stable (see the README).
 pub fn to_json(o: &Outcome) -> Value {
     let n = o.node.as_ref();
-    json!({
+    let mut v = json!({
         "load_balancer": id(&o.lb_id.0),
         "region": o.region,
         "address": o.address.to_string(),
@@ -141,7 +141,13 @@ pub fn to_json(o: &Outcome) -> Value {
             "weight": n.weight,
             "type": n.node_type,
         })).collect::<Vec<_>>(),
-    })
+    });
+    // Where the service keeps them (Octavia): the member's own fields, under its own names.
+    if let Some(n) = n.filter(|n| n.admin_up.is_some() || n.provisioning.is_some()) {
+        v["admin_state_up"] = json!(n.admin_up);
+        v["provisioning_status"] = json!(n.provisioning.as_ref().map(|p| p.word()));
+    }
+    v
 }
 
 /// An id as the service gives it: a JSON number where it is one (Cloud Load Balancers), so

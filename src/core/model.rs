@@ -215,6 +215,10 @@ pub struct Snapshot {
     /// False where the service takes a drain but ignores it (Octavia's `ovn` provider keeps
     /// sending new connections to a member with weight 0).
     pub can_drain: bool,
+    /// Whether a create may go without a listing when the read carried no members: the
+    /// service refuses a duplicate without locking anything (CLB). Octavia's members never
+    /// come with the read, so it always lists first.
+    pub blind_create: bool,
     /// Something that moves with every change applied (CLB's `updated` time), when the
     /// service has one: a busy load balancer that shows no progress is stuck, not busy.
     pub progress: Option<String>,

@@ -83,7 +83,8 @@ impl Run<'_> {
         let snapshot = self.read_lb(deadline)?;
         let lb = self.lb.id.clone();
         let active = snapshot.phase == LbPhase::Active;
-        if want == Want::Drained && !snapshot.can_drain && !self.lb.warned_drain {
+        let drains = matches!(want, Want::Drained | Want::Present(Condition::Draining));
+        if drains && !snapshot.can_drain && !self.lb.warned_drain {
             self.lb.warned_drain = true;
             warn(&format!(
                 "Warning: load balancer {lb}'s provider ignores draining: new connections keep coming until the node is disabled or deleted, which cuts the open ones"
@@ -100,7 +101,7 @@ impl Run<'_> {
             active,
             others,
             want,
-            !matches!(self.cfg.mode, Mode::DryRun(_)),
+            snapshot.blind_create && !matches!(self.cfg.mode, Mode::DryRun(_)),
         ) {
             // While the load balancer is busy with our change, or one we wait to make, a look
             // is one GET: the whole fleet shares 10 GET/s per account.

@@ -38,6 +38,16 @@ pub enum Peers<'a> {
 }
 
 impl Peers<'_> {
+    /// Whether a connection from `ip` (canonical) may be the load balancer's, this host's own
+    /// addresses being `local`.
+    fn has(&self, ip: IpAddr, local: &[IpAddr]) -> bool {
+        match self {
+            Peers::Among(ips) => ips.iter().any(|s| s.to_canonical() == ip),
+            Peers::Within(nets) => nets.iter().any(|n| n.contains(ip)),
+            Peers::NotLocal => !ip.is_loopback() && !local.contains(&ip),
+        }
+    }
+
     /// For the log: "127.0.0.2, 127.0.0.3", "10.0.0.0/8", "any address but this host's".
     fn describe(&self) -> String {
         match self {
@@ -78,11 +88,7 @@ pub fn wait(d: &Drain) -> Ended {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    let from = |ip: IpAddr| match d.peers {
-        Peers::Among(ips) => ips.iter().any(|s| s.to_canonical() == ip),
-        Peers::Within(nets) => nets.iter().any(|n| n.contains(ip)),
-        Peers::NotLocal => !ip.is_loopback() && !local.contains(&ip),
-    };
+    let from = |ip: IpAddr| d.peers.has(ip, &local);
     let sample =
         || conns::read_connections().map(|c| conns::lb_connections(&c, d.address, d.port, from));
     if let Some(why) = cannot_watch(d, &sample) {
@@ -158,4 +164,32 @@ fn cannot_watch<T>(d: &Drain, sample: &impl Fn() -> Result<T, String>) -> Option
     sample()
         .err()
         .map(|why| format!("{why} (is /proc mounted?)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_peers_count_as_the_load_balancer() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let local = [ip("10.0.0.5"), ip("fd00::5")];
+        let listed = [ip("10.0.0.9")];
+        let nets = [Net::parse("192.168.0.0/16").unwrap()];
+        let table = [
+            (Peers::Among(&listed), "10.0.0.9", true),
+            (Peers::Among(&listed), "10.0.0.8", false),
+            (Peers::Within(&nets), "192.168.7.1", true),
+            (Peers::Within(&nets), "10.0.0.9", false),
+            // Octavia: anyone but this host, its loopback included.
+            (Peers::NotLocal, "10.0.0.9", true),
+            (Peers::NotLocal, "10.0.0.5", false),
+            (Peers::NotLocal, "fd00::5", false),
+            (Peers::NotLocal, "127.0.0.2", false),
+            (Peers::NotLocal, "::1", false),
+        ];
+        for (peers, from, want) in table {
+            assert_eq!(peers.has(ip(from), &local), want, "{peers:?} {from}");
+        }
+    }
 }

@@ -18,6 +18,7 @@ mod faults;
 mod fleet;
 mod identity;
 mod logs;
+mod octavia;
 mod openstack_cli;
 mod operate;
 mod proxy;

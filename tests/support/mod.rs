@@ -108,7 +108,17 @@ fn finish(out: Output) -> Out {
 /// nothing panicked.
 pub fn assert_no_secret(text: &str) {
     let cfg = Config::default();
-    for secret in [cfg.api_key.as_str(), cfg.password.as_str(), "tok-"] {
+    let k = &cfg.keystone;
+    for secret in [
+        cfg.api_key.as_str(),
+        cfg.password.as_str(),
+        "tok-",
+        "gAAAAA",
+        k.password.as_str(),
+        k.app_cred_secret.as_str(),
+        k.flex_api_key.as_str(),
+        k.flex_password.as_str(),
+    ] {
         assert!(!text.contains(secret), "a secret leaked:\n{text}");
     }
     assert!(!text.contains("panicked"), "{text}");

@@ -119,6 +119,7 @@ impl LoadBalancer {
             can_drain: !self.provider.eq_ignore_ascii_case("ovn"),
             progress: self.updated_at.clone(),
             members: None,
+            blind_create: false,
         })
     }
 }
@@ -297,12 +298,6 @@ impl Octavia<'_> {
         }
         let body = self.get(&format!("/pools/{pool}/members"))?;
         parse::<List>(&body).map(|l| l.members)
-    }
-
-    /// One member; NotFound once it is gone (a delete ends there, after PENDING_DELETE).
-    pub fn member(&self, pool: &str, id: &str) -> Result<OctMember, ApiError> {
-        let body = self.get(&format!("/pools/{pool}/members/{id}"))?;
-        parse::<OneMember>(&body).map(|o| o.member)
     }
 
     /// POST a `create_body`; the member as created (PENDING_CREATE, as a rule).

@@ -1,12 +1,20 @@
 //! OpenStack: Keystone v3 and Octavia v2, the only place that knows their wire words.
-//! (Settings first; the backend itself lands with `keystone.rs` and `api.rs`.)
+//! `keystone` gets the token and the endpoint, `api` speaks Octavia; this file is the
+//! `Backend` the engine sees, and the settings `cli` checks.
 
-pub mod keystone;
+use std::cell::RefCell;
+use std::net::SocketAddr;
 
-use crate::backend::Secret;
-use crate::backend::http::Transport;
+use crate::backend::http::{Http, Transport, dns_hint, is_remote_http};
+use crate::backend::token::{self, Session};
+use crate::backend::{ApiError, Backend, Fact, Secret};
+use crate::core::model::{Action, LbRef, Member, Snapshot};
+use crate::time::Deadline;
 
 pub mod api;
+pub mod keystone;
+
+use api::body;
 
 /// A Keystone object named by id, or by name within a domain.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,4 +71,171 @@ pub struct Settings {
     /// `-allow-http`: plain http to a non-loopback endpoint is accepted.
     pub allow_http: bool,
     pub transport: Transport,
+}
+
+/// The Octavia backend: one token for every load balancer of the run, and each load balancer
+/// as given (an id or a name) found once, with its pool.
+pub struct Octavia<'a> {
+    cfg: &'a Settings,
+    http: Http,
+    session: Option<Session>,
+    found: RefCell<Vec<(String, Found)>>,
+    /// The members as last listed, per pool: what a change starts from (the exact weight and
+    /// the tags, which the model does not carry).
+    listed: RefCell<Vec<(String, Vec<api::OctMember>)>>,
+}
+
+/// A load balancer found: its id, name and the pool peekaboo joins.
+#[derive(Clone)]
+struct Found {
+    lb: api::LoadBalancer,
+    pool: String,
+}
+
+impl<'a> Octavia<'a> {
+    pub fn new(cfg: &'a Settings) -> Octavia<'a> {
+        Octavia {
+            cfg,
+            http: Http::new(&cfg.transport),
+            session: None,
+            found: RefCell::new(Vec::new()),
+            listed: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn api<'s>(&'s self, deadline: &'s Deadline) -> Result<api::Octavia<'s>, ApiError> {
+        // The engine authenticates before any call; a call without a token is its bug, worded
+        // as the 401 the service would answer.
+        let session = self.session.as_ref().ok_or(ApiError::Unauthorized)?;
+        Ok(api::Octavia {
+            http: &self.http,
+            base: &session.endpoint,
+            token: &session.token,
+            deadline,
+        })
+    }
+
+    /// The load balancer `lb` names and its pool, looked up once per run.
+    fn find(&self, lb: &LbRef, deadline: &Deadline) -> Result<Found, ApiError> {
+        if let Some((_, f)) = self.found.borrow().iter().find(|(k, _)| *k == lb.0) {
+            return Ok(f.clone());
+        }
+        let api = self.api(deadline)?;
+        let found = api.load_balancer(&lb.0)?;
+        let pools = api.pools(&found.id)?;
+        let pool = body::choose_pool(&found, &pools, self.cfg.pool.as_deref())
+            .map_err(ApiError::Final)?
+            .id
+            .clone();
+        let f = Found { lb: found, pool };
+        self.found.borrow_mut().push((lb.0.clone(), f.clone()));
+        Ok(f)
+    }
+
+    /// The member with id `id` as last listed in `pool`.
+    fn listed(&self, pool: &str, id: &str) -> Option<api::OctMember> {
+        let listed = self.listed.borrow();
+        let (_, members) = listed.iter().find(|(p, _)| p == pool)?;
+        members.iter().find(|m| m.id == id).cloned()
+    }
+}
+
+impl Backend for Octavia<'_> {
+    fn preflight(&self) -> Vec<String> {
+        let url = &self.cfg.auth_url;
+        let mut warnings: Vec<String> = dns_hint(url).into_iter().collect();
+        if is_remote_http(url) {
+            warnings.push(format!(
+                "Warning: -allow-http: credentials go to {url} in clear text"
+            ));
+        }
+        warnings
+    }
+
+    fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {
+        let (http, cfg) = (&self.http, self.cfg);
+        token::refresh(&mut self.session, || {
+            keystone::authenticate(http, cfg, deadline)
+        })
+    }
+
+    fn forget_token(&mut self) {
+        self.session = None;
+    }
+
+    fn region(&self) -> String {
+        match &self.session {
+            Some(s) => s.region.clone(),
+            None => self.cfg.region.clone().unwrap_or_default(),
+        }
+    }
+
+    fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
+        let found = self.find(lb, deadline)?;
+        self.api(deadline)?.load_balancer(&found.lb.id)?.snapshot()
+    }
+
+    fn members(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
+        let found = self.find(lb, deadline)?;
+        let members = self.api(deadline)?.members(&found.pool)?;
+        let model = members.iter().map(api::OctMember::member).collect();
+        let mut listed = self.listed.borrow_mut();
+        listed.retain(|(p, _)| *p != found.pool);
+        listed.push((found.pool, members));
+        Ok(model)
+    }
+
+    fn apply(
+        &self,
+        lb: &LbRef,
+        target: SocketAddr,
+        action: &Action,
+        deadline: &Deadline,
+    ) -> Result<(), ApiError> {
+        let found = self.find(lb, deadline)?;
+        let api = self.api(deadline)?;
+        let pool = found.pool.as_str();
+        match action {
+            Action::Nothing => Ok(()),
+            Action::Create(c, attrs) => {
+                let subnet = self.cfg.subnet.as_deref();
+                let body = body::create_body(target.ip(), target.port(), *c, *attrs, subnet);
+                api.create(pool, &body).map(drop)
+            }
+            Action::Update(id, change) => {
+                let Some(current) = self.listed(pool, &id.0) else {
+                    // Not listed since: the engine lists before deciding, so this is gone.
+                    return Err(ApiError::NotFound(format!("Member {id} not found.")));
+                };
+                match body::update_body(&current, change) {
+                    Some(body) => api.update(pool, &id.0, &body),
+                    // Octavia takes a PUT that changes nothing and locks the load balancer for it.
+                    None => Ok(()),
+                }
+            }
+            Action::Delete(id) => api.delete(pool, &id.0),
+        }
+    }
+
+    fn explain(&self, fact: Fact<'_>) -> String {
+        let region = self.region();
+        match fact {
+            Fact::NotFound { lb, detail } => format!(
+                "load balancer {lb} was not found in region {region} ({detail}): check LOAD_BALANCER_ID (an id or a name: openstack loadbalancer list) and OS_REGION_NAME"
+            ),
+            Fact::Deleted { lb, detail } => {
+                format!("load balancer {lb} is deleted ({detail}): check LOAD_BALANCER_ID")
+            }
+            Fact::Gone { lb, word } => {
+                format!("load balancer {lb} is {word}: check LOAD_BALANCER_ID")
+            }
+            Fact::TokenRefused { doing } => format!(
+                "{doing}: Octavia refused a fresh token (401): check that the project's role lets this user (or application credential) manage load balancers (the member role, or load-balancer_member)"
+            ),
+        }
+    }
+
+    fn requests(&self) -> usize {
+        self.http.requests()
+    }
 }

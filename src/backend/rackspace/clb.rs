@@ -136,6 +136,7 @@ impl LoadBalancer {
             phase,
             sources: Some(sources),
             can_drain: true,
+            blind_create: true,
             progress: self.updated.map(|u| u.to_string()),
             members: self.nodes.map(members).transpose()?,
         })

@@ -1,0 +1,362 @@
+//! Every mode against the fake Keystone v3 and Octavia: the same guarantees as on CLB (no write
+//! when already in state, busy answers waited out, final ones final, nothing secret printed),
+//! with Octavia's member fields and its refusals.
+
+use crate::fake;
+use crate::support;
+
+use std::time::Duration;
+
+use fake::{Config, Fake};
+use support::{Out, peekaboo};
+
+const REGION: &str = "DFW3";
+const PORT: &str = "8080";
+
+/// A fake with load balancer `web-lb` and its one pool `web-pool` (no health monitor).
+fn octavia() -> (Fake, String, String) {
+    octavia_with(Config::default())
+}
+
+fn octavia_with(cfg: Config) -> (Fake, String, String) {
+    let f = Fake::start(cfg);
+    let lb = f.add_octavia_lb("web-lb");
+    let pool = f.add_pool(&lb, "web-pool", false);
+    (f, lb, pool)
+}
+
+/// peekaboo with an openrc's environment (password, project by name) for load balancer `lb`.
+fn run(f: &Fake, lb: &str, flags: &[&str]) -> Out {
+    run_env(f, lb, flags, &[])
+}
+
+fn run_env(f: &Fake, lb: &str, flags: &[&str], extra: &[(&str, &str)]) -> Out {
+    let os = f.os_env(lb, REGION);
+    let mut env: Vec<(&str, &str)> = os.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend([("APP_PORT", PORT), ("RAX_SERVICENET_IPV4", "10.1.2.3")]);
+    env.extend(extra);
+    let mut all = vec!["-interval", "40ms", "-timeout", "10s"];
+    all.extend(flags);
+    peekaboo(f, &all, &env)
+}
+
+/// The member of `pool` at 10.1.2.3:8080, as the fake holds it.
+fn ours(f: &Fake, pool: &str) -> Option<fake::octavia::OMember> {
+    f.octavia_members(pool)
+        .into_iter()
+        .find(|m| m.address == "10.1.2.3" && m.port == 8080)
+}
+
+#[test]
+fn the_whole_cycle_sets_the_member_fields_and_deletes_it() {
+    let (f, lb, pool) = octavia();
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let m = ours(&f, &pool).expect("created");
+    assert_eq!(
+        (m.admin, m.weight, m.provisioning.as_str()),
+        (true, 1, "ACTIVE")
+    );
+    assert!(
+        out.stderr.contains("Using OpenStack Octavia"),
+        "{}",
+        out.stderr
+    );
+    let id = m.id.clone();
+
+    let again = run(&f, &lb, &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("already in that state"),
+        "{}",
+        again.stderr
+    );
+
+    assert_eq!(run(&f, "web-lb", &["-drain"]).code, 0);
+    let m = ours(&f, &pool).unwrap();
+    assert_eq!((m.admin, m.weight), (true, 0));
+    assert_eq!(run(&f, "web-lb", &["-disable"]).code, 0);
+    let m = ours(&f, &pool).unwrap();
+    assert!(!m.admin);
+    let out = run(&f, "web-lb", &["-delete"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(ours(&f, &pool).is_none());
+    assert!(
+        out.stderr.contains("Final node state: Deleted"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        f.octavia_writes(),
+        [
+            format!("POST /pools/{pool}/members"),
+            format!("PUT /pools/{pool}/members/{id}"),
+            format!("PUT /pools/{pool}/members/{id}"),
+            format!("DELETE /pools/{pool}/members/{id}"),
+        ],
+        "one write per change, none when already in state"
+    );
+}
+
+#[test]
+fn a_drained_member_gets_back_the_weight_it_had() {
+    let (f, _lb, pool) = octavia();
+    assert_eq!(run(&f, "web-lb", &["-weight", "7"]).code, 0);
+    assert_eq!(run(&f, "web-lb", &["-drain"]).code, 0);
+    assert_eq!(ours(&f, &pool).unwrap().weight, 0);
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let m = ours(&f, &pool).unwrap();
+    assert_eq!((m.admin, m.weight), (true, 7));
+    assert!(m.tags.is_empty(), "{:?}", m.tags);
+}
+
+#[test]
+fn status_and_json_report_the_member_fields() {
+    let (f, lb, pool) = octavia();
+    let absent = run(&f, "web-lb", &["-status"]);
+    assert_eq!(absent.code, 4, "{}", absent.stderr);
+    assert_eq!(run(&f, "web-lb", &[]).code, 0);
+    let id = ours(&f, &pool).unwrap().id;
+    let out = run(&f, "web-lb", &["-status", "-json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(v["load_balancer"], "web-lb");
+    assert_eq!(v["node_id"], id.as_str());
+    assert_eq!(v["condition"], "ENABLED");
+    assert_eq!(v["admin_state_up"], true);
+    assert_eq!(v["weight"], 1);
+    assert_eq!(v["provisioning_status"], "ACTIVE");
+    assert_eq!(v["status"], "NO_MONITOR");
+    assert_eq!(v["region"], REGION);
+    let _ = lb;
+}
+
+#[test]
+fn dry_run_sends_nothing() {
+    let (f, _lb, _pool) = octavia();
+    let out = run(&f, "web-lb", &["-dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("would create the node as ENABLED"),
+        "{}",
+        out.stdout
+    );
+    assert!(f.octavia_writes().is_empty());
+}
+
+#[test]
+fn a_pool_is_chosen_by_name_and_several_without_one_is_an_error() {
+    let (f, lb, pool) = octavia();
+    let api = f.add_pool(&lb, "api-pool", false);
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let error = support::error_line(&out);
+    assert!(error.contains("has 2 pools"), "{error}");
+    assert!(
+        error.contains("web-pool") && error.contains("api-pool"),
+        "{error}"
+    );
+    assert!(error.contains("-pool"), "{error}");
+    assert!(f.octavia_writes().is_empty());
+    let out = run(&f, "web-lb", &["-pool", "api-pool"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(ours(&f, &api).is_some() && ours(&f, &pool).is_none());
+}
+
+#[test]
+fn application_credentials_work_and_send_no_scope() {
+    let (f, lb, pool) = octavia();
+    let os = f.os_app_env(&lb, REGION);
+    let mut env: Vec<(&str, &str)> = os.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend([("APP_PORT", PORT), ("RAX_SERVICENET_IPV4", "10.1.2.3")]);
+    let out = peekaboo(&f, &["-interval", "40ms"], &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(ours(&f, &pool).is_some());
+    let login = f
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/auth/tokens"))
+        .unwrap();
+    assert!(
+        login.body.contains("application_credential"),
+        "{}",
+        login.body
+    );
+    assert!(!login.body.contains("scope"), "{}", login.body);
+}
+
+#[test]
+fn a_wrong_password_is_authentication_failed_with_no_octavia_request() {
+    let (f, _lb, _pool) = octavia();
+    let out = run_env(&f, "web-lb", &[], &[("OS_PASSWORD", "wrong-0123456789")]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let error = support::error_line(&out);
+    assert!(error.contains("authentication failed:"), "{error}");
+    assert!(
+        f.requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/octavia/")),
+        "no Octavia request after a refused login"
+    );
+}
+
+#[test]
+fn an_unknown_load_balancer_is_named() {
+    let (f, _lb, _pool) = octavia();
+    let out = run(&f, "nope-lb", &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let error = support::error_line(&out);
+    assert!(
+        error.contains("nope-lb") && error.contains("not found"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_busy_pool_is_waited_for_and_the_change_lands() {
+    let (f, _lb, pool) = octavia();
+    f.hold_pool(&pool, Duration::from_millis(400));
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(ours(&f, &pool).is_some());
+}
+
+#[test]
+fn a_member_that_exists_already_is_adopted_not_duplicated() {
+    let (f, _lb, pool) = octavia();
+    let id = f.add_member(&pool, "10.1.2.3", 8080);
+    f.edit_member(&id, |m| m.admin = false);
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let members = f.octavia_members(&pool);
+    assert_eq!(members.len(), 1);
+    assert!(members[0].admin);
+    assert_eq!(
+        f.octavia_writes(),
+        [format!("PUT /pools/{pool}/members/{id}")]
+    );
+}
+
+#[test]
+fn a_member_the_provider_fails_is_exit_1_with_the_words() {
+    let (f, lb, _pool) = octavia();
+    f.fail_member_writes(&lb, 1);
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let error = support::error_line(&out);
+    assert!(error.contains("ERROR"), "{error}");
+}
+
+#[test]
+fn ipv6_members_are_found_by_address_not_spelling() {
+    let (f, _lb, pool) = octavia();
+    let id = f.add_member(&pool, "fd00:0:0:0:0:0:0:5", 8080);
+    let out = run(&f, "web-lb", &["-ip", "fd00::5", "-drain"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let m = f
+        .octavia_members(&pool)
+        .into_iter()
+        .find(|m| m.id == id)
+        .unwrap();
+    assert_eq!(m.weight, 0);
+    assert_eq!(f.octavia_members(&pool).len(), 1, "no second member");
+}
+
+#[test]
+fn an_ovn_load_balancer_warns_that_a_drain_does_nothing() {
+    let (f, lb, _pool) = octavia();
+    f.set_provider(&lb, "ovn");
+    assert_eq!(run(&f, "web-lb", &[]).code, 0);
+    let out = run(&f, "web-lb", &["-drain"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("provider ignores draining"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn wait_accepts_no_monitor_and_says_so() {
+    let (f, _lb, _pool) = octavia();
+    let app = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = app.local_addr().unwrap().port().to_string();
+    let out = run(&f, "web-lb", &["-wait", "-ip", "127.0.0.1", "-port", &port]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("no health monitor"), "{}", out.stderr);
+}
+
+#[test]
+fn drain_wait_counts_connections_from_drain_from_and_deletes_after_they_end() {
+    let (f, _lb, pool) = octavia();
+    let app = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = app.local_addr().unwrap().port();
+    let p = port.to_string();
+    let base = ["-ip", "127.0.0.1", "-port", &p];
+    assert_eq!(run(&f, "web-lb", &base).code, 0);
+    let (client, server) = support::connect_from("127.0.0.2", &app);
+    let mut flags = base.to_vec();
+    flags.extend(["-delete", "-wait", "-drain-from", "127.0.0.2/32"]);
+    let owned = env(&f);
+    let env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = std::thread::scope(|s| {
+        let h = s.spawn(|| support::peekaboo_watching(&f, &env_flags(&flags), &env, |_| {}));
+        support::watching::wait_until("the drain to start", || {
+            f.octavia_members(&pool)
+                .iter()
+                .any(|m| m.weight == 0 && m.provisioning == "ACTIVE")
+        });
+        // The member is drained and the wait counts the connection: nothing deleted yet.
+        assert!(f.octavia_writes().iter().all(|w| !w.starts_with("DELETE")));
+        drop((client, server));
+        h.join().unwrap()
+    });
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("(127.0.0.2/32)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("All connections ended"),
+        "{}",
+        out.stderr
+    );
+    assert!(f.octavia_members(&pool).is_empty());
+}
+
+#[test]
+fn watch_mode_joins_and_leaves_an_octavia_pool() {
+    let (f, _lb, pool) = octavia();
+    let app = support::watching::App::start(true);
+    let os = f.os_env("web-lb", REGION);
+    let env: Vec<(&str, &str)> = os.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let w = support::watching::watch_app(&f, &app, &["-rise", "1"], &env);
+    w.wait_line("is ENABLED: healthy");
+    assert!(ours_at(&f, &pool, app.port).is_some());
+    w.signal(nix::sys::signal::Signal::SIGTERM);
+    let out = w.finish();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(ours_at(&f, &pool, app.port).is_none());
+    assert!(
+        out.stderr.contains("Final node state: Deleted"),
+        "{}",
+        out.stderr
+    );
+}
+
+fn ours_at(f: &Fake, pool: &str, port: u16) -> Option<fake::octavia::OMember> {
+    f.octavia_members(pool)
+        .into_iter()
+        .find(|m| m.address == "127.0.0.1" && m.port == port)
+}
+
+/// The flags `run` adds, for runs that need `peekaboo_watching`.
+fn env_flags<'a>(flags: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["-interval", "40ms", "-timeout", "10s"];
+    all.extend(flags);
+    all
+}
+
+fn env(f: &Fake) -> Vec<(&'static str, String)> {
+    let mut env = f.os_env("web-lb", REGION);
+    env.push(("APP_PORT", PORT.into()));
+    env
+}
