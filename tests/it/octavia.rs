@@ -360,3 +360,100 @@ fn env(f: &Fake) -> Vec<(&'static str, String)> {
     env.push(("APP_PORT", PORT.into()));
     env
 }
+
+#[test]
+fn a_subnet_is_sent_only_when_given() {
+    let (f, _lb, pool) = octavia();
+    assert_eq!(run(&f, "web-lb", &[]).code, 0);
+    assert_eq!(ours(&f, &pool).unwrap().subnet, None);
+    assert_eq!(run(&f, "web-lb", &["-delete"]).code, 0);
+    let out = run(
+        &f,
+        "web-lb",
+        &["-subnet", "5b0c6a38-3f39-4e5c-9b8e-0c4e8e2b9d10"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        ours(&f, &pool).unwrap().subnet.as_deref(),
+        Some("5b0c6a38-3f39-4e5c-9b8e-0c4e8e2b9d10")
+    );
+}
+
+#[test]
+fn a_busy_load_balancer_is_waited_for_too() {
+    let (f, lb, pool) = octavia();
+    f.hold_lb(&lb, Duration::from_millis(400));
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(ours(&f, &pool).is_some());
+}
+
+#[test]
+fn a_duplicate_refusal_sends_it_back_to_listing_and_an_outage_is_retried() {
+    let (f, _lb, pool) = octavia();
+    let dup = r#"{"faultcode": "Client", "faultstring": "Another member on this pool is already using ip 10.1.2.3 on protocol_port 8080", "debuginfo": null}"#;
+    f.inject(fake::fault("POST", "/members", 1, fake::respond(409, dup)));
+    f.inject(fake::fault("GET", "/members", 1, fake::status(503)));
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(f.unspent(), 0, "both faults fired");
+    assert!(
+        out.stderr.contains("The node exists already"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(f.octavia_members(&pool).len(), 1);
+}
+
+#[test]
+fn several_load_balancers_are_each_set_with_one_token() {
+    let (f, _lb, pool) = octavia();
+    let api = f.add_octavia_lb("api-lb");
+    let api_pool = f.add_pool(&api, "api-pool", false);
+    let out = run_env(&f, "web-lb", &[], &[("LOAD_BALANCER_ID", "web-lb,api-lb")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(ours(&f, &pool).is_some() && ours(&f, &api_pool).is_some());
+    let logins = f
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/auth/tokens"))
+        .count();
+    assert_eq!(logins, 1);
+}
+
+#[test]
+fn wait_with_a_health_monitor_waits_for_online() {
+    let (f, lb, _pool) = octavia_with(Config {
+        new_node_status: "OFFLINE".into(),
+        ..Config::default()
+    });
+    let checked = f.add_pool(&lb, "checked", true);
+    let app = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = app.local_addr().unwrap().port().to_string();
+    let flags = [
+        "-wait",
+        "-pool",
+        "checked",
+        "-ip",
+        "127.0.0.1",
+        "-port",
+        &port,
+    ];
+    let out = std::thread::scope(|s| {
+        let h = s.spawn(|| run(&f, "web-lb", &flags));
+        support::watching::wait_until("the member", || {
+            f.octavia_members(&checked)
+                .iter()
+                .any(|m| m.provisioning == "ACTIVE")
+        });
+        let id = f.octavia_members(&checked)[0].id.clone();
+        f.set_member_status(&id, "ONLINE");
+        h.join().unwrap()
+    });
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is ONLINE: its health check passes"),
+        "{}",
+        out.stderr
+    );
+}

@@ -269,7 +269,35 @@ impl Octavia<'_> {
         let body = self.get(&format!("/loadbalancers?name={}", query_value(lb)))?;
         let mut found = parse::<List>(&body)?.loadbalancers;
         match found.len() {
-            0 => Err(ApiError::NotFound(format!("Load Balancer {lb} not found."))),
+            0 => {
+                // Name what exists: a typo, or the right name in another region or project.
+                #[derive(Deserialize)]
+                struct Brief {
+                    id: String,
+                    #[serde(default)]
+                    name: Option<String>,
+                }
+                #[derive(Deserialize)]
+                struct Briefs {
+                    loadbalancers: Vec<Brief>,
+                }
+                let body = self.get("/loadbalancers?fields=id&fields=name")?;
+                let all = parse::<Briefs>(&body)?.loadbalancers;
+                let names: Vec<String> = all
+                    .iter()
+                    .take(10)
+                    .map(|l| match l.name.as_deref() {
+                        Some(n) if !n.is_empty() => format!("{n} ({})", l.id),
+                        _ => l.id.clone(),
+                    })
+                    .collect();
+                let has = match (names.is_empty(), all.len() > names.len()) {
+                    (true, _) => "the project has none here".to_string(),
+                    (false, false) => format!("the project has {}", names.join(", ")),
+                    (false, true) => format!("the project has {}, …", names.join(", ")),
+                };
+                Err(ApiError::NotFound(format!("no id or name matches; {has}")))
+            }
             1 => Ok(found.remove(0)),
             n => Err(ApiError::Final(Error::Config(format!(
                 "{n} load balancers are named {lb} ({}): set LOAD_BALANCER_ID to the id of one",

@@ -98,8 +98,9 @@ fn a_load_balancer_by_name_by_id_and_by_a_name_shaped_like_an_id() {
     let (got, seen) = run(vec![(200, one)], |api| api.load_balancer(LB));
     assert_eq!(seen, [format!("GET /v2/lbaas/loadbalancers/{LB} tok-1")]);
     assert_eq!(got.map(|l| l.provider), Ok("ovn".to_string()));
-    // Not found by id: looked up by name before it is called unknown.
-    let (got, seen) = run(vec![(404, WSME_404), (200, NONE)], |api| {
+    // Not found by id: looked up by name before it is called unknown, and then what exists
+    // is named.
+    let (got, seen) = run(vec![(404, WSME_404), (200, NONE), (200, TWO)], |api| {
         api.load_balancer(LB)
     });
     assert_eq!(
@@ -107,11 +108,21 @@ fn a_load_balancer_by_name_by_id_and_by_a_name_shaped_like_an_id() {
         [
             format!("GET /v2/lbaas/loadbalancers/{LB} tok-1"),
             format!("GET /v2/lbaas/loadbalancers?name={LB} tok-1"),
+            "GET /v2/lbaas/loadbalancers?fields=id&fields=name tok-1".to_string(),
         ]
     );
     assert_eq!(
         got,
-        Err(ApiError::NotFound(format!("Load Balancer {LB} not found.")))
+        Err(ApiError::NotFound(
+            "no id or name matches; the project has web lb (a), web lb (b)".into()
+        ))
+    );
+    let (got, _) = run(vec![(200, NONE), (200, NONE)], |api| api.load_balancer("x"));
+    assert_eq!(
+        got,
+        Err(ApiError::NotFound(
+            "no id or name matches; the project has none here".into()
+        ))
     );
 }
 
