@@ -457,3 +457,15 @@ fn wait_with_a_health_monitor_waits_for_online() {
         out.stderr
     );
 }
+
+#[test]
+fn a_pool_that_does_not_exist_is_named_with_those_that_do() {
+    let (f, _lb, _pool) = octavia();
+    let out = run(&f, "web-lb", &["-pool", "nope-pool"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let error = support::error_line(&out);
+    assert!(
+        error.contains("nope-pool") && error.contains("web-pool"),
+        "{error}"
+    );
+}
