@@ -190,6 +190,18 @@ impl Http {
     }
 }
 
+/// What is worth a warning before the first request to identity at `auth_url`: no DNS
+/// configuration in sight, and credentials about to go out in clear text.
+pub fn preflight(auth_url: &str) -> Vec<String> {
+    let mut warnings: Vec<String> = dns_hint(auth_url).into_iter().collect();
+    if is_remote_http(auth_url) {
+        warnings.push(format!(
+            "Warning: -allow-http: credentials go to {auth_url} in clear text"
+        ));
+    }
+    warnings
+}
+
 /// Why host names may not resolve here, if it can be seen up front: a scratch container without
 /// `--net=host` has no /etc/resolv.conf, and musl then asks 127.0.0.1, where usually nobody is.
 pub fn dns_hint(url: &str) -> Option<String> {

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::net::SocketAddr;
 
-use crate::backend::http::{Http, Transport, dns_hint, is_remote_http};
+use crate::backend::http::{Http, Transport, preflight};
 use crate::backend::token::{self, Session};
 use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, Snapshot};
@@ -142,14 +142,7 @@ impl<'a> Octavia<'a> {
 
 impl Backend for Octavia<'_> {
     fn preflight(&self) -> Vec<String> {
-        let url = &self.cfg.auth_url;
-        let mut warnings: Vec<String> = dns_hint(url).into_iter().collect();
-        if is_remote_http(url) {
-            warnings.push(format!(
-                "Warning: -allow-http: credentials go to {url} in clear text"
-            ));
-        }
-        warnings
+        preflight(&self.cfg.auth_url)
     }
 
     fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use crate::backend::http::Transport;
-use crate::backend::http::{Http, dns_hint, is_remote_http};
+use crate::backend::http::{Http, preflight};
 use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, Snapshot};
 use crate::time::Deadline;
@@ -66,14 +66,7 @@ impl<'a> Rackspace<'a> {
 
 impl Backend for Rackspace<'_> {
     fn preflight(&self) -> Vec<String> {
-        let url = &self.cfg.auth_url;
-        let mut warnings: Vec<String> = dns_hint(url).into_iter().collect();
-        if is_remote_http(url) {
-            warnings.push(format!(
-                "Warning: -allow-http: credentials go to {url} in clear text"
-            ));
-        }
-        warnings
+        preflight(&self.cfg.auth_url)
     }
 
     fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {
