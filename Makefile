@@ -18,10 +18,12 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 
-# The whole job end to end against the built-in fake Rackspace API: no account needed.
+# The whole job end to end against the built-in fake Rackspace API, then against the fake
+# Keystone v3 + Octavia with an openrc's environment: no account needed for either.
 demo:
-	cargo build --bin peekaboo
+	cargo build --bin peekaboo --example demo --example demo_octavia
 	cargo run --quiet --example demo -- target/debug/peekaboo
+	cargo run --quiet --example demo_octavia -- target/debug/peekaboo
 
 # The fake on its own, for trying peekaboo by hand: it prints the variables to export.
 fake:
