@@ -18,10 +18,12 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 
-# The whole job end to end against the built-in fake Rackspace API: no account needed.
+# The whole job end to end against the built-in fake Rackspace API, then against the fake
+# Keystone v3 + Octavia with an openrc's environment: no account needed for either.
 demo:
-	cargo build --bin peekaboo
+	cargo build --bin peekaboo --example demo --example demo_octavia
 	cargo run --quiet --example demo -- target/debug/peekaboo
+	cargo run --quiet --example demo_octavia -- target/debug/peekaboo
 
 # The fake on its own, for trying peekaboo by hand: it prints the variables to export.
 fake:
@@ -33,11 +35,13 @@ fake:
 # BENCH_RUNS=5 runs each fleet five times and sums up the ratios, and BENCH_WINDOW=3 sets the
 # PENDING_UPDATE window in seconds. Then watch mode (bench_watch): the requests a steady watch
 # sends per hour at the defaults, and its memory after 100 and 10,000 probes; BENCH_WATCH_SECS
-# sets the span the requests are counted over (10 by default).
+# sets the span the requests are counted over (10 by default). Last, the same one-host rows
+# against the fake Keystone v3 + Octavia (bench_octavia; BENCH_WINDOW applies there too).
 bench: static
-	cargo build --release --bin peekaboo --example bench --example bench_watch
+	cargo build --release --bin peekaboo --example bench --example bench_watch --example bench_octavia
 	target/release/examples/bench target/release/peekaboo $(STATIC)
 	target/release/examples/bench_watch target/release/peekaboo $(STATIC)
+	target/release/examples/bench_octavia target/release/peekaboo
 
 # The shipped binary: static, musl, tuned for size. Needs musl-gcc (apt: musl-tools) for ring
 # and the rustup target x86_64-unknown-linux-musl; .ci/run installs both.
