@@ -115,10 +115,11 @@ impl<'a> Octavia<'a> {
         })
     }
 
-    /// The load balancer `lb` names and its pool, looked up once per run.
-    fn find(&self, lb: &LbRef, deadline: &Deadline) -> Result<Found, ApiError> {
+    /// The load balancer `lb` names and its pool, looked up once per run; with the load
+    /// balancer as just read, when this call looked it up.
+    fn find(&self, lb: &LbRef, deadline: &Deadline) -> Result<(Found, bool), ApiError> {
         if let Some((_, f)) = self.found.borrow().iter().find(|(k, _)| *k == lb.0) {
-            return Ok(f.clone());
+            return Ok((f.clone(), false));
         }
         let api = self.api(deadline)?;
         let found = api.load_balancer(&lb.0)?;
@@ -129,7 +130,7 @@ impl<'a> Octavia<'a> {
             .clone();
         let f = Found { lb: found, pool };
         self.found.borrow_mut().push((lb.0.clone(), f.clone()));
-        Ok(f)
+        Ok((f, true))
     }
 
     /// The member with id `id` as last listed in `pool`.
@@ -164,12 +165,15 @@ impl Backend for Octavia<'_> {
     }
 
     fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
-        let found = self.find(lb, deadline)?;
-        self.api(deadline)?.load_balancer(&found.lb.id)?.snapshot()
+        // The read that found it is as fresh as another would be, and costs nothing more.
+        match self.find(lb, deadline)? {
+            (found, true) => found.lb.snapshot(),
+            (found, false) => self.api(deadline)?.load_balancer(&found.lb.id)?.snapshot(),
+        }
     }
 
     fn members(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
-        let found = self.find(lb, deadline)?;
+        let (found, _) = self.find(lb, deadline)?;
         let members = self.api(deadline)?.members(&found.pool)?;
         let model = members.iter().map(api::OctMember::member).collect();
         let mut listed = self.listed.borrow_mut();
@@ -185,7 +189,7 @@ impl Backend for Octavia<'_> {
         action: &Action,
         deadline: &Deadline,
     ) -> Result<(), ApiError> {
-        let found = self.find(lb, deadline)?;
+        let (found, _) = self.find(lb, deadline)?;
         let api = self.api(deadline)?;
         let pool = found.pool.as_str();
         match action {
