@@ -469,3 +469,52 @@ fn a_pool_that_does_not_exist_is_named_with_those_that_do() {
         "{error}"
     );
 }
+
+#[test]
+fn a_policy_refusal_is_final_with_the_apis_words_and_a_revoked_token_is_renewed_once() {
+    let (f, _lb, pool) = octavia();
+    let policy = r#"{"faultcode": "Client", "faultstring": "Policy does not allow this request to be performed.", "debuginfo": null}"#;
+    f.inject(fake::fault(
+        "POST",
+        "/members",
+        1,
+        fake::respond(403, policy),
+    ));
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let error = support::error_line(&out);
+    assert!(error.contains("Policy does not allow"), "{error}");
+    assert!(ours(&f, &pool).is_none());
+
+    // The token revoked between two calls: one new sign-in, and the change lands.
+    let before = logins(&f);
+    f.inject(fake::fault(
+        "GET",
+        "/members",
+        1,
+        fake::respond(
+            401,
+            r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#,
+        ),
+    ));
+    let out = run(&f, "web-lb", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("authenticating again"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        logins(&f),
+        before + 2,
+        "one sign-in, and one more after the 401"
+    );
+    assert!(ours(&f, &pool).is_some());
+}
+
+fn logins(f: &Fake) -> usize {
+    f.requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/auth/tokens"))
+        .count()
+}
