@@ -19,6 +19,14 @@ pub struct Session {
     pub renewal: Option<Renewal>,
 }
 
+/// The region for the report: the catalog's name for it once signed in, else as configured.
+pub fn region(held: Option<&Session>, configured: Option<&str>) -> String {
+    match held {
+        Some(s) => s.region.clone(),
+        None => configured.unwrap_or_default().to_string(),
+    }
+}
+
 /// Gets a token when none is held, and a new one when the one held is due for renewal: a
 /// watch outlives any token, and renewing before the expiry spares it the 401. A renewal that
 /// fails for a while keeps the token held until it expires.

@@ -158,10 +158,7 @@ impl Backend for Octavia<'_> {
     }
 
     fn region(&self) -> String {
-        match &self.session {
-            Some(s) => s.region.clone(),
-            None => self.cfg.region.clone().unwrap_or_default(),
-        }
+        token::region(self.session.as_ref(), self.cfg.region.as_deref())
     }
 
     fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
