@@ -518,3 +518,36 @@ fn logins(f: &Fake) -> usize {
         .filter(|r| r.path.ends_with("/auth/tokens"))
         .count()
 }
+
+#[test]
+fn a_member_still_settling_is_waited_for_before_it_is_called_done() {
+    let (f, _lb, pool) = octavia();
+    let id = f.add_member(&pool, "10.1.2.3", 8080);
+    // The load balancer is ACTIVE, but the member itself is still being deleted.
+    f.edit_member(&id, |m| m.provisioning = "PENDING_DELETE".into());
+    let out = std::thread::scope(|s| {
+        let h = s.spawn(|| run(&f, "web-lb", &["-delete"]));
+        support::watching::wait_until("peekaboo to look at the member", || {
+            f.requests()
+                .iter()
+                .filter(|r| r.path.ends_with("/members"))
+                .count()
+                >= 2
+        });
+        // Not deleted again while it settles, and not called done either.
+        assert!(!h.is_finished());
+        f.edit_member(&id, |m| m.provisioning = "ACTIVE".into());
+        h.join().unwrap()
+    });
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("is PENDING_DELETE, waiting for it to settle"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        f.octavia_writes(),
+        [format!("DELETE /pools/{pool}/members/{id}")]
+    );
+}
