@@ -110,3 +110,6 @@ pub fn octavia_base(url: &str) -> String {
         .unwrap_or(url);
     url.trim_end_matches('/').to_string()
 }
+
+#[cfg(test)]
+mod tests;
