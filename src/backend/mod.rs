@@ -10,6 +10,7 @@ use crate::core::model::{Action, LbRef, Member, Snapshot};
 use crate::error::Error;
 use crate::time::Deadline;
 
+pub mod answer;
 pub mod http;
 pub mod octavia;
 pub mod rackspace;

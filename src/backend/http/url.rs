@@ -31,7 +31,7 @@ fn dns_hint(url: &str) -> Option<String> {
 }
 
 /// The host part of `scheme://host[:port]/…`, brackets kept for IPv6.
-pub(super) fn host_of(url: &str) -> Option<&str> {
+pub fn host_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
     let authority = authority.rsplit('@').next()?;

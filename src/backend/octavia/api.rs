@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::backend::answer::{one_line, retry_after};
 use crate::backend::http::{Http, Reply};
 use crate::backend::{ApiError, Secret};
 use crate::core::model::{Condition, LbPhase, Member, MemberId, Provisioning, Snapshot};
@@ -27,11 +28,7 @@ pub fn classify(reply: &Reply) -> ApiError {
         409 if msg.contains("is immutable") => ApiError::Busy(msg),
         409 if msg.starts_with("Another member") => ApiError::Duplicate,
         // Octavia has no rate limiter of its own, but a gateway in front of it may.
-        429 => ApiError::RateLimited(
-            reply
-                .header("retry-after")
-                .and_then(|v| crate::time::parse_retry_after(v, now_unix())),
-        ),
+        429 => ApiError::RateLimited(retry_after(reply)),
         // 501: the provider does not support what was asked; asking again changes nothing.
         501 => ApiError::Refused(msg),
         500..=599 => ApiError::Server(msg),
@@ -49,15 +46,8 @@ pub fn message(body: &[u8]) -> Option<String> {
         .or_else(|| v.get("description"))
         .or_else(|| v.get("error").and_then(|e| e.get("message")))
         .or_else(|| v.get("message"))?
-        .as_str()?
-        .trim();
-    // Scrubbed before it is cut short, so a secret quoted near the end leaves no piece behind.
-    let text = crate::log::scrub(text);
-    Some(text.chars().filter(|c| !c.is_control()).take(300).collect())
-}
-
-fn now_unix() -> u64 {
-    crate::backend::rackspace::clb::now_unix()
+        .as_str()?;
+    Some(one_line(text))
 }
 
 /// `{"id": …}` as a load balancer lists its pools.

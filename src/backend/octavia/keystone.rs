@@ -12,9 +12,9 @@ use super::{AppCredential, Auth, Domain, Named, Settings};
 mod catalog;
 pub use catalog::{Endpoint, Service, octavia_base, pick_endpoint};
 
+use super::api::message;
+use crate::backend::answer::{retry_after, warn_clear_text};
 use crate::backend::http::{Failure, Http, Reply, check_url, printable, url_parses};
-use crate::backend::rackspace::clb::{classify, message, now_unix};
-use crate::backend::rackspace::identity::clear_text_warning;
 use crate::backend::token::{Session, renewal_or_warn};
 use crate::backend::{ApiError, Secret};
 use crate::error::Error;
@@ -81,11 +81,7 @@ pub fn authenticate(http: &Http, cfg: &Settings, deadline: &Deadline) -> Result<
         .send("POST", &url, None, Some(&auth_body(&cfg.auth)), deadline)
         .map_err(|f| transport_failure(f, &cfg.auth_url))?;
     let session = session(&reply, cfg, Instant::now())?;
-    if let Some(warning) = clear_text_warning(&session.endpoint) {
-        // Once per run: authenticating again after a 401 names the same endpoint.
-        static WARNED: std::sync::Once = std::sync::Once::new();
-        WARNED.call_once(|| crate::log::warn(&warning));
-    }
+    warn_clear_text(&session.endpoint);
     Ok(session)
 }
 
@@ -251,12 +247,14 @@ fn refusal(reply: &Reply, auth_url: &str, auth: &Auth) -> ApiError {
             "POST {auth_url}/auth/tokens answered HTTP {}: OS_AUTH_URL must be the Keystone v3 base, e.g. {EXAMPLE_AUTH_URL}",
             reply.status
         )),
-        _ => match classify(reply, now_unix()) {
-            ApiError::Refused(m) | ApiError::NotFound(m) | ApiError::Gone(m) => final_config(
-                format!("keystone at {auth_url} refused to authenticate {who} ({method}): {m}"),
-            ),
-            other => other,
-        },
+        // Keystone limits no rate of its own; a gateway in front of it may.
+        429 => ApiError::RateLimited(retry_after(reply)),
+        413 if reply.header("retry-after").is_some() => ApiError::RateLimited(retry_after(reply)),
+        500..=599 => ApiError::Server(said.unwrap_or_else(|| format!("HTTP {}", reply.status))),
+        _ => final_config(format!(
+            "keystone at {auth_url} refused to authenticate {who} ({method}): {}",
+            said.unwrap_or_else(|| format!("HTTP {}", reply.status))
+        )),
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::backend::ApiError;
 use crate::backend::Secret;
+use crate::backend::answer::{now_unix, one_line};
 use crate::backend::http::{Http, Reply};
 use crate::core::model::{Attrs, Change, Condition, LbPhase, Member, MemberId, Snapshot};
 use crate::time::Deadline;
@@ -51,10 +52,7 @@ pub fn message(body: &[u8]) -> Option<String> {
         Some(d) if !d.is_empty() && d != msg => format!("{msg} ({d})"),
         _ => msg.to_string(),
     };
-    // Scrubbed before it is cut short, so a secret quoted near the end leaves no piece behind.
-    let text = crate::log::scrub(&text);
-    let line: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
-    Some(line)
+    Some(one_line(&text))
 }
 
 fn json_has(body: &[u8], key: &str) -> bool {
@@ -236,13 +234,6 @@ impl Clb<'_> {
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|_| unreadable())
-}
-
-pub fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

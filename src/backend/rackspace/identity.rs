@@ -1,16 +1,16 @@
 //! Identity v2.0: trade the user name and API key for a token, find the load balancer
 //! endpoint for the region in the service catalog, and decide when the token is renewed.
 
-use std::sync::Once;
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
 use crate::backend::ApiError;
 use crate::backend::Secret;
-use crate::backend::http::{Failure, Http, Reply, check_url, is_remote_http};
+use crate::backend::answer::{now_unix, warn_clear_text};
+use crate::backend::http::{Failure, Http, Reply, check_url};
 use crate::backend::http::{printable, url_parses};
-use crate::backend::rackspace::clb::{classify, message, now_unix};
+use crate::backend::rackspace::clb::{classify, message};
 use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
 use crate::backend::token::{Session, renewal_or_warn};
 use crate::error::Error;
@@ -57,11 +57,7 @@ pub fn authenticate(http: &Http, cfg: &Settings, deadline: &Deadline) -> Result<
     let (endpoint, region) = pick_endpoint(&catalog, cfg.region.as_deref())
         .map_err(|m| ApiError::Final(Error::Config(m)))?;
     check_endpoint(&endpoint, cfg.allow_http)?;
-    if let Some(warning) = clear_text_warning(&endpoint) {
-        // Once per run: authenticating again after a 401 names the same endpoint.
-        static WARNED: Once = Once::new();
-        WARNED.call_once(|| crate::log::warn(&warning));
-    }
+    warn_clear_text(&endpoint);
     Ok(Session {
         token: Secret(token),
         endpoint,
@@ -182,21 +178,6 @@ fn check_endpoint(endpoint: &str, allow_http: bool) -> Result<(), ApiError> {
         ApiError::Final(Error::Config(format!(
             "the catalog's load balancer endpoint '{endpoint}' {why}"
         )))
-    })
-}
-
-/// The warning for a load balancer endpoint that -allow-http let through as plain http to
-/// another machine: the token crosses the network in clear on every call. None otherwise.
-pub fn clear_text_warning(endpoint: &str) -> Option<String> {
-    let host = endpoint
-        .parse::<ureq::http::Uri>()
-        .ok()?
-        .host()?
-        .to_string();
-    is_remote_http(endpoint).then(|| {
-        format!(
-            "Warning: -allow-http: the token goes to the load balancer endpoint at {host} in clear text"
-        )
     })
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::backend::answer::now_unix;
 use crate::backend::http::Transport;
 use crate::backend::http::proxy::ProxyEnv;
 use std::time::Duration;

@@ -254,29 +254,6 @@ fn catalog_endpoints_that_cannot_work() {
 }
 
 #[test]
-fn plain_http_to_another_machine_is_warned_about() {
-    let warns = |u: &str| clear_text_warning(u);
-    let about = |host: &str| {
-        Some(format!(
-            "Warning: -allow-http: the token goes to the load balancer endpoint at {host} in clear text"
-        ))
-    };
-    assert_eq!(warns("http://10.0.0.1/v1.0/1"), about("10.0.0.1"));
-    assert_eq!(
-        warns("HTTP://lb.example.com:8080/v1.0/1"),
-        about("lb.example.com")
-    );
-    assert_eq!(
-        warns("http://[2001:db8::1]:80/v1.0"),
-        about("[2001:db8::1]")
-    );
-    assert_eq!(warns("https://lb.example.com/v1.0/1"), None);
-    assert_eq!(warns("http://127.0.0.1:4000/dfw/v1.0/1"), None);
-    assert_eq!(warns("http://[::1]:4000/v1.0"), None);
-    assert_eq!(warns("http://localhost/v1.0"), None);
-}
-
-#[test]
 fn no_load_balancer_service() {
     let c = vec![service(
         "cloudServersOpenStack",
