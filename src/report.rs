@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::cli::Config;
+use crate::core::model::{Member, Provisioning};
 use crate::engine::{Mode, Outcome};
 use crate::error::Error;
 use crate::log;
@@ -56,8 +57,18 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> u8 {
                     log::error(&format!("Error: {msg}"));
                 }
             }
-            // The read-only modes answer on stdout instead.
-            _ if matches!(cfg.mode, Mode::Status | Mode::DryRun(_)) => {}
+            // The read-only modes answer on stdout instead; -status says why it fails, too.
+            _ if cfg.mode == Mode::Status => {
+                for n in o.nodes.iter().filter(|n| n.in_doubt()) {
+                    log::error(&format!(
+                        "Error: load balancer {}: node {} {}",
+                        o.lb_id,
+                        n.id,
+                        doubt(n)
+                    ));
+                }
+            }
+            _ if matches!(cfg.mode, Mode::DryRun(_)) => {}
             (None, Some(node)) => {
                 log::outcome(&format!("Final node state{on}: {}", node.summary()))
             }
@@ -89,8 +100,13 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> u8 {
     if let Some(e) = outcomes.iter().find_map(|o| o.error.as_ref()) {
         return e.exit_code();
     }
-    if cfg.mode == Mode::Status && outcomes.iter().any(|o| o.node.is_none()) {
-        return crate::exit::ABSENT;
+    if cfg.mode == Mode::Status {
+        if outcomes.iter().flat_map(|o| &o.nodes).any(Member::in_doubt) {
+            return crate::exit::FAILED;
+        }
+        if outcomes.iter().any(|o| o.node.is_none()) {
+            return crate::exit::ABSENT;
+        }
     }
     crate::exit::OK
 }
@@ -106,7 +122,14 @@ fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
                 out.line(&format!("{lb}: {target} is absent"));
             }
             for n in &o.nodes {
-                out.line(&format!("{lb}: {}", n.summary()));
+                // Its own provisioning, where the service has it, when it is not settled.
+                let note = match &n.provisioning {
+                    Some(p) if !p.is(Provisioning::Settled) => {
+                        format!(" provisioning_status {}", p.word)
+                    }
+                    _ => String::new(),
+                };
+                out.line(&format!("{lb}: {}{note}", n.summary()));
             }
         }
         Mode::DryRun(_) => match &o.would {
@@ -117,37 +140,75 @@ fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
     }
 }
 
-/// One load balancer as -json prints it. The field names are stable (see the README).
+/// One load balancer as -json prints it. The field names are stable (see the README), and
+/// every key is there in every run, null where it does not apply, so a consumer's schema
+/// holds whether the node is present, absent or not known.
 pub fn to_json(o: &Outcome) -> Value {
-    let n = o.node.as_ref();
     let mut v = json!({
         "load_balancer": id(&o.lb_id.0),
         "region": o.region,
         "address": o.address.to_string(),
         "port": o.port,
-        "node_id": n.map(|n| id(&n.id.0)),
-        "condition": n.map(|n| n.condition.as_str()),
-        "status": n.and_then(|n| n.status.as_deref()),
-        "weight": n.and_then(|n| n.weight),
-        "type": n.and_then(|n| n.node_type.as_deref()),
         "action": if o.error.is_some() { "failed" } else { o.did.as_str() },
         "would": o.would,
         "requests": o.requests,
         "error": o.error.as_ref().map(Error::to_string),
-        "nodes": o.nodes.iter().map(|n| json!({
-            "node_id": id(&n.id.0),
-            "condition": n.condition.as_str(),
-            "status": n.status,
-            "weight": n.weight,
-            "type": n.node_type,
-        })).collect::<Vec<_>>(),
+        "nodes": o.nodes.iter().map(member_json).collect::<Vec<_>>(),
+        "last_read": o.last_read.as_ref().map(|last| json!({
+            "age_s": last.age.map(|a| a.as_secs()),
+            "nodes": last.nodes.iter().map(member_json).collect::<Vec<_>>(),
+        })),
     });
-    // Where the service keeps them (Octavia): the member's own fields, under its own names.
-    if let Some(n) = n.filter(|n| n.admin_up.is_some() || n.provisioning.is_some()) {
-        v["admin_state_up"] = json!(n.admin_up);
-        v["provisioning_status"] = json!(n.provisioning.as_ref().map(|p| p.word()));
+    let node = o.node.as_ref().map_or_else(member_json_absent, member_json);
+    if let (Value::Object(top), Value::Object(fields)) = (&mut v, node) {
+        top.extend(fields);
     }
     v
+}
+
+/// A member's own fields. `admin_state_up` and `provisioning_status` are Octavia's (null on
+/// Cloud Load Balancers, which has neither).
+fn member_json(n: &Member) -> Value {
+    json!({
+        "node_id": id(&n.id.0),
+        "condition": n.condition.word,
+        "status": n.status.as_ref().map(|s| &s.word),
+        "weight": n.weight,
+        "type": n.node_type.as_ref().map(|t| &t.word),
+        "admin_state_up": n.admin_up,
+        "provisioning_status": n.provisioning.as_ref().map(|p| &p.word),
+    })
+}
+
+/// Why a member of ours is not as -status would have it.
+fn doubt(n: &Member) -> String {
+    match (&n.condition.meaning, &n.provisioning) {
+        (None, _) => format!(
+            "is in condition {}, which peekaboo does not know: a change asked of it will be sent",
+            n.condition.word
+        ),
+        (_, Some(p)) if p.is(Provisioning::Failed) => format!(
+            "is in provisioning_status {}: the service failed to apply the last change to it; peekaboo sends the next change asked of it (or deletes it) all the same",
+            p.word
+        ),
+        (_, Some(p)) => format!(
+            "is in provisioning_status {}, which peekaboo does not know",
+            p.word
+        ),
+        (_, None) => "is in doubt".into(),
+    }
+}
+
+fn member_json_absent() -> Value {
+    json!({
+        "node_id": null,
+        "condition": null,
+        "status": null,
+        "weight": null,
+        "type": null,
+        "admin_state_up": null,
+        "provisioning_status": null,
+    })
 }
 
 /// An id as the service gives it: a JSON number where it is one (Cloud Load Balancers), so

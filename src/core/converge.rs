@@ -11,7 +11,7 @@
 //! - A change accepted but found not applied, again and again on an ACTIVE load balancer, is
 //!   swallowed by something between us and the service: after `UNAPPLIED_LIMIT` sends, stop.
 
-use crate::core::model::{Action, Attrs, Member, Want};
+use crate::core::model::{Action, Attrs, Member, MemberId, Want};
 use crate::core::plan::plan_each;
 
 /// Accepted-but-never-applied sends of one change before giving up: something between us
@@ -35,6 +35,10 @@ pub struct Converge {
     /// balancer asked for that very change again.
     pub last_sent: Option<Action>,
     pub unapplied: u32,
+    /// The members this step changed or deleted, and whether it created one: a member the
+    /// service fails to provision after that is the service's failure to apply our change.
+    pub touched: Vec<MemberId>,
+    pub created: bool,
 }
 
 /// What a read of the load balancer says to do.
@@ -145,6 +149,13 @@ impl Converge {
         Ok(action)
     }
 
+    /// What a member of ours that reads as not provisioned (`Member::in_doubt`) means. Before
+    /// this step changed it, a change is due like any other; after, the service failed to
+    /// apply ours and sending it again will not mend that.
+    pub fn failed_us(&self, m: &Member) -> bool {
+        self.created || self.touched.contains(&m.id)
+    }
+
     /// A change decided while the load balancer is busy: kept for its turn.
     pub fn hold(&mut self, action: Action) {
         self.planned = Some(action);
@@ -161,6 +172,13 @@ impl Converge {
                 // Whether a create landed is for a listing to say: a read without members does
                 // not prove it absent, and a swallowed create must be noticed.
                 self.must_list |= matches!(action, Action::Create(..));
+                match action {
+                    Action::Update(id, _) | Action::Delete(id) if !self.touched.contains(id) => {
+                        self.touched.push(id.clone());
+                    }
+                    Action::Create(..) => self.created = true,
+                    _ => {}
+                }
                 AfterSend::Accepted
             }
             Answer::Gone if matches!(action, Action::Update(..) | Action::Delete(_)) => {

@@ -76,6 +76,18 @@ impl NodeType {
             NodeType::Secondary => "SECONDARY",
         }
     }
+
+    /// Reads the word back, in any case.
+    pub fn from_word(word: &str) -> Option<NodeType> {
+        [NodeType::Primary, NodeType::Secondary]
+            .into_iter()
+            .find(|t| word.trim().eq_ignore_ascii_case(t.as_str()))
+    }
+
+    /// The type as said by peekaboo itself (a backend that maps its own field to it).
+    pub fn said(self) -> Said<NodeType> {
+        Said::new(Some(self), self.as_str())
+    }
 }
 
 /// Weight and type asked for with -weight and -type; None leaves them to the API (new nodes)
@@ -121,6 +133,51 @@ pub enum Want {
     Drained,
 }
 
+/// A word a service answered with, read at its edge: what peekaboo takes it to mean (None: a
+/// word it does not know, never guessed at), and the word itself, for the log and -json.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said<T> {
+    pub meaning: Option<T>,
+    pub word: String,
+}
+
+impl<T: Copy + PartialEq> Said<T> {
+    pub fn new(meaning: Option<T>, word: impl Into<String>) -> Said<T> {
+        Said {
+            meaning,
+            word: word.into(),
+        }
+    }
+
+    pub fn is(&self, t: T) -> bool {
+        self.meaning == Some(t)
+    }
+}
+
+/// What the load balancer's health check says of a member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Its check passes.
+    Online,
+    /// Nothing checks it (a pool without a health monitor): it gets traffic all the same.
+    Unchecked,
+    /// Its check fails, or it is out of service.
+    Offline,
+    /// It takes no new connections.
+    Draining,
+}
+
+/// A member's own provisioning, where the service provisions members one by one (Octavia).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provisioning {
+    Settled,
+    /// Being created, changed or deleted: look again.
+    Pending,
+    /// The service failed to apply the last change to it. It still takes changes, and a
+    /// change sent again may land.
+    Failed,
+}
+
 /// This host's entry in a load balancer's pool (a CLB node, an Octavia member). Only id,
 /// address, port and condition are sure to be known.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,35 +186,16 @@ pub struct Member {
     /// As the service lists it: any spelling of the address.
     pub address: String,
     pub port: u16,
-    pub condition: Condition,
-    /// What the load balancer's health check says, in the service's word (ONLINE, OFFLINE).
-    pub status: Option<String>,
+    pub condition: Said<Condition>,
+    /// What the load balancer's health check says.
+    pub status: Option<Said<Health>>,
     pub weight: Option<u32>,
-    pub node_type: Option<String>,
+    pub node_type: Option<Said<NodeType>>,
     /// Whether it is administratively up, where the service keeps that apart from the
     /// condition (Octavia's `admin_state_up`); None where it does not (CLB).
     pub admin_up: Option<bool>,
-    /// Where the service stands with the member itself, where it provisions members one by
-    /// one (Octavia); None where it does not (CLB).
-    pub provisioning: Option<Provisioning>,
-}
-
-/// A member's own provisioning, in the service's word for the log and -json.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Provisioning {
-    Settled(String),
-    /// Being created, changed or deleted: look again.
-    Pending(String),
-    /// The service failed to apply the last change: nothing peekaboo sends will mend it.
-    Failed(String),
-}
-
-impl Provisioning {
-    pub fn word(&self) -> &str {
-        match self {
-            Provisioning::Settled(w) | Provisioning::Pending(w) | Provisioning::Failed(w) => w,
-        }
-    }
+    /// Where the service stands with the member itself; None where it has no such thing (CLB).
+    pub provisioning: Option<Said<Provisioning>>,
 }
 
 impl Member {
@@ -168,19 +206,46 @@ impl Member {
             self.address,
             self.id,
             self.port,
-            self.status.as_deref().unwrap_or("UNKNOWN"),
-            self.condition.as_str(),
+            self.status.as_ref().map_or("UNKNOWN", |s| s.word.as_str()),
+            self.condition.word,
             self.weight.map_or("-".to_string(), |w| w.to_string()),
-            self.node_type.as_deref().unwrap_or("-"),
+            self.node_type.as_ref().map_or("-", |t| t.word.as_str()),
         )
     }
 
-    /// Whether the load balancer's health check passes, or there is none to pass (Octavia's
-    /// NO_MONITOR: a pool without a health monitor sends traffic to every member).
+    /// Whether the load balancer sends it traffic as far as its health check goes: the check
+    /// passes, or there is none (a pool without a health monitor sends traffic to every member).
     pub fn is_online(&self) -> bool {
-        self.status.as_deref().is_some_and(|s| {
-            s.eq_ignore_ascii_case("ONLINE") || s.eq_ignore_ascii_case("NO_MONITOR")
-        })
+        self.status
+            .as_ref()
+            .is_some_and(|s| s.is(Health::Online) || s.is(Health::Unchecked))
+    }
+
+    /// Whether what was read of it can be taken as its state: not when the service failed to
+    /// apply the last change to it, nor when it used a word peekaboo does not know. A change
+    /// asked of a member in doubt is sent even if it looks done already.
+    pub fn in_doubt(&self) -> bool {
+        self.condition.meaning.is_none()
+            || self
+                .provisioning
+                .as_ref()
+                .is_some_and(|p| p.meaning.is_none() || p.is(Provisioning::Failed))
+    }
+
+    /// A member as test tables write it: CLB's words.
+    #[cfg(test)]
+    pub fn sample(id: u64, address: &str, port: u16, condition: &str) -> Member {
+        Member {
+            id: id.into(),
+            address: address.into(),
+            port,
+            condition: Said::new(Condition::from_word(condition), condition),
+            status: None,
+            weight: None,
+            node_type: None,
+            admin_up: None,
+            provisioning: None,
+        }
     }
 }
 
@@ -191,6 +256,8 @@ pub enum LbPhase {
     Active,
     /// Applying a change (its own or another host's), being built, or in trouble: not now.
     Busy(String),
+    /// A status peekaboo does not know: waited on as if busy, and named as unknown.
+    Unknown(String),
     /// Deleted or being deleted: nothing will ever change it again.
     Gone(String),
 }
@@ -200,7 +267,7 @@ impl LbPhase {
     pub fn word(&self) -> &str {
         match self {
             LbPhase::Active => "ACTIVE",
-            LbPhase::Busy(w) | LbPhase::Gone(w) => w,
+            LbPhase::Busy(w) | LbPhase::Unknown(w) | LbPhase::Gone(w) => w,
         }
     }
 }
@@ -276,6 +343,35 @@ pub fn describe_new(c: Condition, attrs: Attrs) -> String {
 impl From<&str> for Condition {
     fn from(word: &str) -> Condition {
         Condition::from_word(word).unwrap_or_else(|| panic!("not a condition: {word}"))
+    }
+}
+
+/// Test tables write what a service said in CLB's words (and Octavia's NO_MONITOR).
+#[cfg(test)]
+impl From<&str> for Said<Condition> {
+    fn from(word: &str) -> Self {
+        Said::new(Condition::from_word(word), word)
+    }
+}
+
+#[cfg(test)]
+impl From<&str> for Said<NodeType> {
+    fn from(word: &str) -> Self {
+        Said::new(NodeType::from_word(word), word)
+    }
+}
+
+#[cfg(test)]
+impl From<&str> for Said<Health> {
+    fn from(word: &str) -> Self {
+        let meaning = match word {
+            "ONLINE" => Some(Health::Online),
+            "NO_MONITOR" => Some(Health::Unchecked),
+            "OFFLINE" => Some(Health::Offline),
+            "DRAINING" => Some(Health::Draining),
+            _ => None,
+        };
+        Said::new(meaning, word)
     }
 }
 

@@ -67,15 +67,9 @@ mod tests {
 
     fn node(id: u64, address: &str, condition: &str, status: &str) -> Member {
         Member {
-            id: id.into(),
-            address: address.into(),
-            port: 80,
-            condition: condition.into(),
             status: Some(status.into()),
             weight: Some(1),
-            node_type: None,
-            admin_up: None,
-            provisioning: None,
+            ..Member::sample(id, address, 80, condition)
         }
     }
 

@@ -39,6 +39,17 @@ pub fn steps(want: Want, wait: bool) -> Vec<Step> {
     }
 }
 
+/// Whether a member may be taking new connections, for a drain: ENABLED, or in doubt and not
+/// DISABLED (draining a disabled member would bring it back up where the service keeps the
+/// two apart).
+fn may_serve(n: &Member) -> bool {
+    match n.condition.meaning {
+        Some(Condition::Enabled) => true,
+        Some(Condition::Disabled) => false,
+        Some(Condition::Draining) | None => n.in_doubt(),
+    }
+}
+
 /// Finds our nodes, lowest id first: same port, and the same address compared as an IP, so
 /// `::1`, `0:0:0:0:0:0:0:1` and a v4-mapped `::ffff:10.0.0.1` all match their plain forms.
 /// Usually one; more when a race, a hand or two spellings of one address left duplicates.
@@ -90,14 +101,14 @@ pub fn plan(current: Option<&Member>, want: Want, attrs: Attrs) -> Action {
         (Some(n), Want::Absent) => Action::Delete(n.id.clone()),
         (None, Want::Present(c)) => Action::Create(c, attrs),
         (Some(n), Want::Present(c)) => {
+            // A member in doubt is not taken to be as it reads: the change goes all the same.
+            let doubt = n.in_doubt();
             let change = Change {
-                condition: Some(c).filter(|c| n.condition != *c),
+                condition: Some(c).filter(|c| doubt || !n.condition.is(*c)),
                 weight: attrs.weight.filter(|w| n.weight != Some(*w)),
-                node_type: attrs.node_type.filter(|t| {
-                    !n.node_type
-                        .as_deref()
-                        .is_some_and(|have| have.eq_ignore_ascii_case(t.as_str()))
-                }),
+                node_type: attrs
+                    .node_type
+                    .filter(|t| !n.node_type.as_ref().is_some_and(|have| have.is(*t))),
             };
             if change == Change::default() {
                 Action::Nothing
@@ -105,7 +116,7 @@ pub fn plan(current: Option<&Member>, want: Want, attrs: Attrs) -> Action {
                 Action::Update(n.id.clone(), change)
             }
         }
-        (Some(n), Want::Drained) if n.condition == Condition::Enabled => Action::Update(
+        (Some(n), Want::Drained) if may_serve(n) => Action::Update(
             n.id.clone(),
             Change {
                 condition: Some(Condition::Draining),
@@ -123,17 +134,7 @@ mod tests {
     use Condition::*;
 
     fn node(id: u64, address: &str, port: u16, condition: &str) -> Member {
-        Member {
-            id: id.into(),
-            address: address.into(),
-            port,
-            condition: condition.into(),
-            status: None,
-            weight: None,
-            node_type: None,
-            admin_up: None,
-            provisioning: None,
-        }
+        Member::sample(id, address, port, condition)
     }
 
     fn to(c: Condition) -> Change {

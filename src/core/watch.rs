@@ -88,10 +88,10 @@ pub fn aim(verdict: Verdict, held: bool) -> Option<Aim> {
 /// Whether draining `ours` would leave the load balancer with no node ENABLED and ONLINE:
 /// one of ours is ENABLED, and no other node is both. `others` are every member but ours.
 pub fn last_serving(ours: &[Member], others: &[Member]) -> bool {
-    ours.iter().any(|m| m.condition == Condition::Enabled)
+    ours.iter().any(|m| m.condition.is(Condition::Enabled))
         && !others
             .iter()
-            .any(|m| m.condition == Condition::Enabled && m.is_online())
+            .any(|m| m.condition.is(Condition::Enabled) && m.is_online())
 }
 
 /// Why a load balancer is worth a request now.
@@ -135,6 +135,7 @@ pub fn spread(d: Duration, fraction: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::Said;
     use Verdict::*;
 
     /// Probes as a string: `+` passes, `-` fails. Returns the verdict after each.
@@ -214,15 +215,8 @@ mod tests {
 
     fn member(id: u64, condition: &str, status: Option<&str>) -> Member {
         Member {
-            id: id.into(),
-            address: "10.0.0.1".into(),
-            port: 80,
-            condition: condition.into(),
-            status: status.map(String::from),
-            weight: None,
-            node_type: None,
-            admin_up: None,
-            provisioning: None,
+            status: status.map(Said::from),
+            ..Member::sample(id, "10.0.0.1", 80, condition)
         }
     }
 

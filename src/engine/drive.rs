@@ -57,7 +57,6 @@ impl Run<'_> {
                 Ok(t) => return Ok(t),
                 Err(pause) => pause,
             };
-            let just_changed = matches!(pause, Pause::Changed(_));
             let (why, again, delay) = match pause {
                 Pause::Fail(e) => return Err(e),
                 Pause::Now => continue,
@@ -91,7 +90,7 @@ impl Run<'_> {
             if deadline.remaining() <= delay {
                 // Waiting any longer cannot help: the next try would start after the deadline.
                 if let Err(signal) = signal::sleep(delay.min(deadline.remaining())) {
-                    return Err(self.interrupted(signal, why, just_changed));
+                    return Err(self.interrupted(signal, why));
                 }
                 return Err(self.deadline_error(why));
             }
@@ -108,7 +107,7 @@ impl Run<'_> {
                 log(&line);
             }
             if let Err(signal) = signal::sleep(delay.min(deadline.remaining())) {
-                return Err(self.interrupted(signal, why, just_changed));
+                return Err(self.interrupted(signal, why));
             }
             last_why = Some(why);
         }
@@ -122,38 +121,21 @@ impl Run<'_> {
             .min(self.cfg.timing.interval * 2)
     }
 
-    /// A signal ended a wait: what it was for, and our member as last read (which, right
-    /// after our change was accepted, is the member before it).
-    pub(super) fn interrupted(
-        &self,
-        signal: Signal,
-        waiting_for: String,
-        just_changed: bool,
-    ) -> Error {
-        let stands = match (self.lb.mine.first(), self.lb.last_seen.is_some()) {
-            (Some(m), _) if just_changed => {
-                format!(
-                    "node {} was {} before the change",
-                    m.id,
-                    m.condition.as_str()
-                )
-            }
-            (Some(m), _) => format!("node {} is {}", m.id, m.condition.as_str()),
-            (None, _) if just_changed => "the node was absent before the change".into(),
-            (None, true) => "the node is absent".into(),
-            (None, false) => "nothing was read yet".into(),
-        };
+    /// A signal ended a wait: what it was for, and where our member stands as far as it was
+    /// read.
+    pub(super) fn interrupted(&self, signal: Signal, waiting_for: String) -> Error {
         Error::Interrupted {
             signal,
             waiting_for,
-            stands,
+            stands: self.lb.stands(),
         }
     }
 
+    /// -timeout passed: what it waited for, and where our member stands as far as it was read.
     pub(super) fn deadline_error(&self, waiting_for: String) -> Error {
         Error::Deadline {
             limit: self.cfg.timing.timeout,
-            waiting_for,
+            waiting_for: format!("{waiting_for}; {}", self.lb.stands()),
         }
     }
 }

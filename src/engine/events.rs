@@ -76,7 +76,7 @@ fn to_json(e: &Event, unix: u64) -> Value {
         "event": e.kind,
         "load_balancer": e.lb.map(|l| id(&l.0)),
         "node_id": e.node.map(|n| id(&n.id.0)),
-        "condition": e.node.map(|n| n.condition.as_str()),
+        "condition": e.node.map(|n| n.condition.word.as_str()),
         "reason": e.reason,
     })
 }

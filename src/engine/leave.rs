@@ -56,7 +56,6 @@ impl Watcher<'_> {
             .enumerate()
             .map(|(i, result)| {
                 let lb = self.take_lb(i);
-                let result = result.map_err(|e| where_left(e, &lb.mine));
                 let before = run.backend.requests() - sent[i];
                 run.outcome(lb, result, before)
             })
@@ -83,7 +82,7 @@ impl Watcher<'_> {
         if step.changed {
             let lb = self.lb_id(i);
             let now = match &result {
-                Ok(Some(m)) => format!("node {} is {}", m.id, m.condition.as_str()),
+                Ok(Some(m)) => format!("node {} is {}", m.id, m.condition.word),
                 _ => "the node is deleted".into(),
             };
             let line = format!("Load balancer {lb}: {now}: leaving");
@@ -105,7 +104,7 @@ impl Watcher<'_> {
         let mut sources: Option<Vec<IpAddr>> = Some(Vec::new());
         for (i, result) in results.iter().enumerate() {
             if let Ok(Some(m)) = result
-                && m.condition == Condition::Draining
+                && m.condition.is(Condition::Draining)
             {
                 ids.push(m.id.to_string());
                 let lb_sources = self.on(run, i, |run| run.lb.sources.clone());
@@ -123,7 +122,13 @@ impl Watcher<'_> {
             }
         }
         if ids.is_empty() {
-            log("Node is not serving: no connections to wait for");
+            // A load balancer that could not be read or changed is not known to be serving
+            // nor not: its error says so at the end.
+            if results.iter().all(Result::is_ok) {
+                log("Node is not serving: no connections to wait for");
+            } else {
+                log("No drain was confirmed: no connections to wait for");
+            }
             return Ok(());
         }
         signal::let_through(1);
@@ -139,20 +144,5 @@ impl Watcher<'_> {
             }
             other => other,
         }
-    }
-}
-
-/// A leave that failed says where it left the node.
-fn where_left(e: Error, mine: &[Member]) -> Error {
-    let stands = match mine.first() {
-        Some(m) => format!("node {} is left {}", m.id, m.condition.as_str()),
-        None => "the node is absent".into(),
-    };
-    match e {
-        Error::Deadline { limit, waiting_for } => Error::Deadline {
-            limit,
-            waiting_for: format!("{waiting_for}; {stands}"),
-        },
-        e => e,
     }
 }

@@ -8,6 +8,7 @@
 //! what both read and the run over every load balancer.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
 use crate::backend::{ApiError, Backend, Fact};
 use crate::core::converge::Did;
@@ -16,7 +17,12 @@ use crate::core::pace::{Seen, others, progressed};
 use crate::core::plan::find_nodes;
 use crate::error::Error;
 use crate::log::{log, warn};
-use crate::time::Deadline;
+use crate::time::{Deadline, format_duration};
+
+/// Ages in a log line read as seconds: "25s ago", not "25.403s ago".
+fn round_to_seconds(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs_f64().round() as u64)
+}
 
 mod drive;
 mod events;
@@ -37,17 +43,28 @@ pub struct Outcome {
     pub region: String,
     pub address: IpAddr,
     pub port: u16,
-    /// Our member as last read, the first of ours (None: there is none, or no read got that
-    /// far).
+    /// Our member as the run leaves it, the first of ours (None: there is none, or it is not
+    /// known now: see `last_read`).
     pub node: Option<Member>,
-    /// All our members as last read, first first (more than one: duplicates).
+    /// All our members as the run leaves them, first first (more than one: duplicates).
     pub nodes: Vec<Member>,
+    /// When how our members stand is not known at the end (a read failed, or a change was
+    /// sent and not read back): what was read last, and how long before the end.
+    pub last_read: Option<LastRead>,
     pub did: Did,
     /// With -dry-run: what would be sent, in words.
     pub would: Option<String>,
     /// Requests sent for this load balancer (the first also counts authentication).
     pub requests: usize,
     pub error: Option<Error>,
+}
+
+/// Our members as last read, when that is no longer known to hold.
+#[derive(Debug)]
+pub struct LastRead {
+    /// None: they were never read.
+    pub age: Option<Duration>,
+    pub nodes: Vec<Member>,
 }
 
 /// One run: the same job on each load balancer in turn, with one token.
@@ -83,8 +100,11 @@ struct LbState {
     mine: Vec<Member>,
     /// Every other member, as last read.
     others: Vec<Member>,
-    /// Listings (or reads carrying the members) so far.
+    /// Listings (or reads carrying the members) so far, and when the last was.
     listings: u32,
+    read_at: Option<Instant>,
+    /// Why `mine` may no longer be how our members stand; None: it is the last word.
+    stale: Option<Stale>,
     /// The last converge kept our node ENABLED, since draining it would empty the pool.
     failed_open: bool,
     warned_duplicates: bool,
@@ -96,7 +116,48 @@ struct LbState {
     quiet: u32,
 }
 
+/// Why what was last read of our members may no longer hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stale {
+    /// A read failed since.
+    ReadFailed,
+    /// A change was sent since, and accepted (or its answer was lost).
+    ChangeSent,
+}
+
 impl LbState {
+    /// Where our member stands, never more than was read: "node 1001 is ENABLED", "the node
+    /// is absent", "node 1001 was ENABLED before the change", or that it is unknown, with what
+    /// was read last and how long ago.
+    fn stands(&self) -> String {
+        let Some(at) = self.read_at else {
+            return match self.last_seen {
+                Some(_) => "the nodes were not listed yet".into(),
+                None => "nothing was read yet".into(),
+            };
+        };
+        let (is, was) = match self.mine.first() {
+            Some(m) => (
+                format!("node {} is {}", m.id, m.condition.word),
+                format!("node {} was {}", m.id, m.condition.word),
+            ),
+            None => ("the node is absent".into(), "the node was absent".into()),
+        };
+        match self.stale {
+            None => is,
+            Some(Stale::ChangeSent) => format!("{was} before the change"),
+            Some(Stale::ReadFailed) => format!(
+                "the node's state is unknown: reading it failed; {} ago {was}",
+                format_duration(round_to_seconds(at.elapsed()))
+            ),
+        }
+    }
+
+    /// Our members as a report may state them: None when they are not known now.
+    fn known(&self) -> Option<&[Member]> {
+        (self.read_at.is_some() && self.stale.is_none()).then_some(&self.mine[..])
+    }
+
     fn new(id: LbRef) -> LbState {
         LbState {
             id,
@@ -107,6 +168,8 @@ impl LbState {
             mine: Vec::new(),
             others: Vec::new(),
             listings: 0,
+            read_at: None,
+            stale: None,
             failed_open: false,
             warned_duplicates: false,
             warned_drain: false,
@@ -181,10 +244,18 @@ impl<'a> Run<'a> {
         result: Result<Option<Member>, Error>,
         sent_before: usize,
     ) -> Outcome {
-        // A failure keeps the member as last read: what -json says of it is then still true.
-        let (node, error) = match result {
-            Ok(node) => (node, None),
-            Err(e) => (lb.mine.first().cloned(), Some(e)),
+        // A failure states our members only as far as they are known: else what was read last.
+        let (node, nodes, last_read, error) = match (result, lb.known()) {
+            (Ok(node), _) => (node, lb.mine, None, None),
+            (Err(e), Some(_)) => (lb.mine.first().cloned(), lb.mine, None, Some(e)),
+            (Err(e), None) => {
+                let age = lb.read_at.map(|at| at.elapsed());
+                let last = LastRead {
+                    age,
+                    nodes: lb.mine,
+                };
+                (None, Vec::new(), Some(last), Some(e))
+            }
         };
         Outcome {
             lb_id: lb.id,
@@ -192,7 +263,8 @@ impl<'a> Run<'a> {
             address: self.address,
             port: self.cfg.node.port,
             node,
-            nodes: lb.mine,
+            nodes,
+            last_read,
             did: lb.did,
             would: lb.would,
             requests: self.backend.requests() - sent_before,
@@ -207,11 +279,15 @@ impl<'a> Run<'a> {
     /// Authenticates if needed, then reads the load balancer; keeps what the read shows.
     fn read_lb(&mut self, deadline: &Deadline) -> Result<Snapshot, Pause> {
         if let Err(e) = self.backend.authenticate(deadline) {
+            self.lb.stale.get_or_insert(Stale::ReadFailed);
             return Err(self.trouble(e, "authenticating"));
         }
         let snapshot = match self.backend.snapshot(&self.lb.id, deadline) {
             Ok(s) => s,
-            Err(e) => return Err(self.trouble(e, "reading the load balancer")),
+            Err(e) => {
+                self.lb.stale.get_or_insert(Stale::ReadFailed);
+                return Err(self.trouble(e, "reading the load balancer"));
+            }
         };
         if let LbPhase::Gone(word) = &snapshot.phase {
             let lb = &self.lb.id;
@@ -246,7 +322,10 @@ impl<'a> Run<'a> {
             Some(members) => members,
             None => match self.backend.members(&self.lb.id, deadline) {
                 Ok(members) => members,
-                Err(e) => return Err(self.trouble(e, "listing the nodes")),
+                Err(e) => {
+                    self.lb.stale.get_or_insert(Stale::ReadFailed);
+                    return Err(self.trouble(e, "listing the nodes"));
+                }
             },
         };
         self.saw(&members);
@@ -264,6 +343,8 @@ impl<'a> Run<'a> {
             .cloned()
             .collect();
         self.lb.listings += 1;
+        self.lb.read_at = Some(Instant::now());
+        self.lb.stale = None;
         let mine = &self.lb.mine;
         if mine.len() > 1 && !self.lb.warned_duplicates {
             self.lb.warned_duplicates = true;

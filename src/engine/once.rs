@@ -5,11 +5,13 @@ use std::time::{Duration, Instant};
 
 use crate::backend::ApiError;
 use crate::core::converge::{AfterRead, AfterSend, Answer, Converge, Did};
-use crate::core::model::{Action, Condition, LbPhase, Member, Provisioning, Want};
+use crate::core::model::{
+    Action, Condition, Health, LbPhase, Member, Provisioning, Snapshot, Want,
+};
 use crate::core::plan::{Step, plan_all, plan_each, steps};
 use crate::core::watch::last_serving;
 use crate::engine::drive::Pause;
-use crate::engine::{Mode, Run};
+use crate::engine::{Mode, Run, Stale};
 use crate::error::Error;
 use crate::host::drain::{Drain, Ended, Peers};
 use crate::log::{log, warn};
@@ -81,36 +83,66 @@ impl Run<'_> {
     ) -> Result<Option<Member>, Pause> {
         self.lb.failed_open = false;
         let snapshot = self.read_lb(deadline)?;
-        let lb = self.lb.id.clone();
-        let active = snapshot.phase == LbPhase::Active;
         let drains = matches!(want, Want::Drained | Want::Present(Condition::Draining));
         if drains && !snapshot.can_drain && !self.lb.warned_drain {
             self.lb.warned_drain = true;
             warn(&format!(
-                "Warning: load balancer {lb}'s provider ignores draining: new connections keep coming until the node is disabled or deleted, which cuts the open ones"
+                "Warning: load balancer {}'s provider ignores draining: new connections keep coming until the node is disabled or deleted, which cuts the open ones",
+                self.lb.id
             ));
         }
-        let status = snapshot.phase.word().to_string();
+        let Some((action, current)) = self.next(step, &snapshot, want, fail_open, deadline)? else {
+            return Ok(self.lb.mine.first().cloned());
+        };
+        if matches!(self.cfg.mode, Mode::DryRun(_)) && action != Action::Nothing {
+            self.would(&action, current.is_some(), want);
+            return Ok(current);
+        }
+        match action {
+            Action::Nothing => {
+                if !step.changed && !self.watching {
+                    log("Node is already in that state: nothing to change");
+                }
+                Ok(current)
+            }
+            _ if snapshot.phase != LbPhase::Active => {
+                step.hold(action);
+                Err(self.wait_turn(&snapshot.phase))
+            }
+            _ => Err(self.send(step, &action, deadline)),
+        }
+    }
+
+    /// What the read says to do next: the action, with our member as the decision saw it;
+    /// None when fail open keeps the node as it is. Lists the members when the read did not
+    /// carry them and the decision needs them.
+    fn next(
+        &mut self,
+        step: &mut Converge,
+        snapshot: &Snapshot,
+        want: Want,
+        fail_open: bool,
+        deadline: &Deadline,
+    ) -> Result<Option<(Action, Option<Member>)>, Pause> {
+        let lb = self.lb.id.clone();
+        let active = snapshot.phase == LbPhase::Active;
         let others = self
             .lb
             .inline
             .as_deref()
             .map(|m| crate::core::pace::others(m, self.address, self.cfg.node.port));
         let attrs = self.cfg.node.attrs;
-        let (action, current) = match step.after_read(
-            active,
-            others,
-            want,
-            snapshot.blind_create && !matches!(self.cfg.mode, Mode::DryRun(_)),
-        ) {
+        let may_skip_listing = snapshot.blind_create && !matches!(self.cfg.mode, Mode::DryRun(_));
+        let decided = match step.after_read(active, others, want, may_skip_listing) {
             // While the load balancer is busy with our change, or one we wait to make, a look
             // is one GET: the whole fleet shares 10 GET/s per account.
             AfterRead::Applying => {
                 return Err(Pause::Poll(format!(
-                    "load balancer {lb} is {status} while it applies the change, waiting for ACTIVE"
+                    "load balancer {lb} is {} while it applies the change, waiting for ACTIVE",
+                    snapshot.phase.word()
                 )));
             }
-            AfterRead::WaitTurn => return Err(self.wait_turn(&status)),
+            AfterRead::WaitTurn => return Err(self.wait_turn(&snapshot.phase)),
             AfterRead::Send(action) => (action, None),
             // A load balancer without members: ours can be created without listing them,
             // which saves a fleet starting on a new pool a GET per host in its first burst.
@@ -122,13 +154,13 @@ impl Run<'_> {
                     ));
                 }
                 self.list_members(deadline)?;
-                self.settled()?;
+                self.settled(step)?;
                 if fail_open
                     && want == Want::Drained
                     && last_serving(&self.lb.mine, &self.lb.others)
                 {
                     self.lb.failed_open = true;
-                    return Ok(self.lb.mine.first().cloned());
+                    return Ok(None);
                 }
                 let action = step
                     .decide(active, &self.lb.mine, want, attrs)
@@ -138,28 +170,17 @@ impl Run<'_> {
                 (action, self.lb.mine.first().cloned())
             }
         };
-        if matches!(self.cfg.mode, Mode::DryRun(_)) && action != Action::Nothing {
-            self.would(&action, current.is_some(), want);
-            return Ok(current);
-        }
-        match action {
-            Action::Nothing => {
-                if !step.changed && !self.watching {
-                    log("Node is already in that state: nothing to change");
-                }
-                return Ok(current);
-            }
-            _ if !active => {
-                step.hold(action);
-                return Err(self.wait_turn(&status));
-            }
-            _ => {}
-        }
+        Ok(Some(decided))
+    }
+
+    /// Sends `action` and says what its answer means for the pass.
+    fn send(&mut self, step: &mut Converge, action: &Action, deadline: &Deadline) -> Pause {
         // Watch mode says what it changed, and why, in one line of its own.
         if !self.watching {
             log(&action.sending());
         }
-        let result = self.backend.apply(&lb, self.target(), &action, deadline);
+        let lb = self.lb.id.clone();
+        let result = self.backend.apply(&lb, self.target(), action, deadline);
         let answer = match &result {
             Ok(()) => Answer::Accepted,
             Err(ApiError::NotFound(_)) => Answer::Gone,
@@ -168,51 +189,66 @@ impl Run<'_> {
             Err(ApiError::Refused(_)) => Answer::Refused,
             Err(_) => Answer::Other,
         };
+        // Accepted, or no answer to tell: the member is no longer what was last read.
+        if matches!(answer, Answer::Accepted | Answer::Other) {
+            self.lb.stale = Some(Stale::ChangeSent);
+        }
         let unlisted = step.unlisted;
-        match (step.after_send(&action, answer), result) {
+        match (step.after_send(action, answer), result) {
             (AfterSend::Accepted, _) => {
-                self.lb.did = self.lb.did.after(&action);
-                Err(Pause::Changed(format!(
+                self.lb.did = self.lb.did.after(action);
+                Pause::Changed(format!(
                     "load balancer {lb} accepted the change, waiting for it to be ACTIVE again"
-                )))
+                ))
             }
             (AfterSend::WaitTurn, Err(ApiError::Busy(m))) => {
-                Err(Pause::Blocked(format!("changing the node: {m}")))
+                Pause::Blocked(format!("changing the node: {m}"))
             }
             (AfterSend::Relist, Err(ApiError::Duplicate)) => {
                 log(
                     "The node exists already (an earlier try landed, or another host added it): listing again",
                 );
-                Err(Pause::Now)
+                Pause::Now
             }
             (AfterSend::Relist, Err(ApiError::Refused(m))) if unlisted => {
                 log(&format!(
                     "Creating the node was refused ({m}): listing the nodes before deciding"
                 ));
-                Err(Pause::Now)
+                Pause::Now
             }
             // The member went away under us: the next listing says what to do instead.
-            (AfterSend::Relist, _) => Err(Pause::Now),
-            (_, Err(e)) => Err(self.trouble(e, "changing the node")),
-            (_, Ok(())) => Err(Pause::Now),
+            (AfterSend::Relist, _) => Pause::Now,
+            (_, Err(e)) => self.trouble(e, "changing the node"),
+            (_, Ok(())) => Pause::Now,
         }
     }
 
     /// Our members' own provisioning, where the service has one: a change still being
-    /// applied to one is waited for, one the service failed to apply is final.
-    fn settled(&self) -> Result<(), Pause> {
+    /// applied to one is waited for. One the service failed to provision (or that reads in a
+    /// word peekaboo does not know) takes the change asked for like any other, unless it is
+    /// this step's own change the service failed: sending it again would not mend that.
+    fn settled(&self, step: &Converge) -> Result<(), Pause> {
+        let lb = &self.lb.id;
         for m in &self.lb.mine {
-            match &m.provisioning {
-                Some(Provisioning::Pending(word)) => {
+            let Some(p) = &m.provisioning else { continue };
+            let word = &p.word;
+            match p.meaning {
+                Some(Provisioning::Pending) => {
                     return Err(Pause::Poll(format!(
-                        "node {} on load balancer {} is {word}, waiting for it to settle",
-                        m.id, self.lb.id
+                        "node {} on load balancer {lb} is {word}, waiting for it to settle",
+                        m.id
                     )));
                 }
-                Some(Provisioning::Failed(word)) => {
+                None if step.failed_us(m) => {
+                    return Err(Pause::Poll(format!(
+                        "node {} on load balancer {lb} is in provisioning status '{word}', which peekaboo does not know, waiting for it to settle",
+                        m.id
+                    )));
+                }
+                Some(Provisioning::Failed) if step.failed_us(m) => {
                     return Err(Pause::Fail(Error::Failed(format!(
-                        "load balancer {}: node {} is in {word}: the service could not apply the last change to it; look at it in the dashboard, then delete it or change it by hand",
-                        self.lb.id, m.id
+                        "load balancer {lb}: node {} went to {word} after peekaboo's change: the service could not apply it, and sending it again will not mend that; look at the load balancer's provider (openstack loadbalancer status show {lb}), then run peekaboo again",
+                        m.id
                     ))));
                 }
                 _ => {}
@@ -221,11 +257,17 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn wait_turn(&self, status: &str) -> Pause {
-        Pause::Blocked(format!(
-            "load balancer {} is {status}, waiting for ACTIVE before changing it",
-            self.lb.id
-        ))
+    fn wait_turn(&self, phase: &LbPhase) -> Pause {
+        let lb = &self.lb.id;
+        Pause::Blocked(match phase {
+            LbPhase::Unknown(word) => format!(
+                "load balancer {lb} is {word}, a status peekaboo does not know: waiting for ACTIVE before changing it"
+            ),
+            _ => format!(
+                "load balancer {lb} is {}, waiting for ACTIVE before changing it",
+                phase.word()
+            ),
+        })
     }
 
     /// -dry-run: says what would be sent, and sends nothing.
@@ -272,9 +314,10 @@ impl Run<'_> {
         self.list_members(deadline)?;
         match self.lb.mine.first() {
             Some(m) if m.is_online() => {
-                let word = m.status.as_deref().unwrap_or_default();
-                if word.eq_ignore_ascii_case("ONLINE") {
-                    log(&format!("Node {} is ONLINE: its health check passes", m.id));
+                let status = m.status.as_ref();
+                let word = status.map_or("", |s| s.word.as_str());
+                if status.is_some_and(|s| s.is(Health::Online)) {
+                    log(&format!("Node {} is {word}: its health check passes", m.id));
                 } else {
                     log(&format!(
                         "Node {} is {word}: the pool has no health monitor, so nothing checks the app before traffic comes",
@@ -286,7 +329,9 @@ impl Run<'_> {
             Some(m) => Err(Pause::Poll(format!(
                 "node {} is {}, waiting for the load balancer's health check to pass",
                 m.id,
-                m.status.as_deref().unwrap_or("without a status")
+                m.status
+                    .as_ref()
+                    .map_or("without a status", |s| s.word.as_str())
             ))),
             None => Err(Pause::Fail(Error::Failed(format!(
                 "node {} disappeared from load balancer {} while waiting for it to be ONLINE",
@@ -298,7 +343,7 @@ impl Run<'_> {
 
     /// Waits until the load balancer's connections to the app have ended, or -drain-timeout.
     fn watch_drain(&mut self, member: Option<&Member>, deadline: &Deadline) -> Result<(), Error> {
-        let Some(member) = member.filter(|m| m.condition == Condition::Draining) else {
+        let Some(member) = member.filter(|m| m.condition.is(Condition::Draining)) else {
             log("Node is not serving: no connections to wait for");
             return Ok(());
         };
@@ -360,7 +405,7 @@ impl Run<'_> {
                     format!("{n} connections left")
                 });
                 let why = format!("the drain of node {ids}, with {left}");
-                return Err(self.interrupted(signal, why, false));
+                return Err(self.interrupted(signal, why));
             }
         }
         Ok(())

@@ -124,7 +124,9 @@ impl Watcher<'_> {
         let ours: Vec<&Member> = self.kept.iter().flat_map(|k| &k.lb.mine).collect();
         let enabled = !ours.is_empty()
             && self.kept.iter().all(|k| !k.lb.mine.is_empty())
-            && ours.iter().all(|m| m.condition == Condition::Enabled);
+            && ours
+                .iter()
+                .all(|m| m.condition.is(Condition::Enabled) && !m.in_doubt());
         self.health = Health::new(enabled);
         for i in 0..self.kept.len() {
             self.kept[i].track.next_resync = self.next_resync();

@@ -140,7 +140,7 @@ fn sigterm_while_the_load_balancer_stays_busy_exits_143_and_sends_nothing() {
 }
 
 #[test]
-fn sigint_exits_130_and_says_the_node_is_absent() {
+fn sigint_exits_130_and_says_the_nodes_were_not_listed() {
     let f = fake_with(Config::default());
     f.set_status(LB, "PENDING_UPDATE", None);
     let mut run = start(&f, &["-json"]);
@@ -148,7 +148,7 @@ fn sigint_exits_130_and_says_the_node_is_absent() {
     run.signal(Signal::SIGINT);
     let (code, stdout, stderr) = run.finish();
     assert_eq!(code, 130, "{stderr}");
-    let msg = "interrupted by SIGINT while waiting: load balancer 1 is PENDING_UPDATE, waiting for ACTIVE before changing it; the node is absent";
+    let msg = "interrupted by SIGINT while waiting: load balancer 1 is PENDING_UPDATE, waiting for ACTIVE before changing it; the nodes were not listed yet";
     assert!(stderr.contains(&format!("Error: {msg}")), "{stderr}");
     // -json carries it like any other failure.
     let json: serde_json::Value = serde_json::from_str(stdout.trim()).expect(&stdout);

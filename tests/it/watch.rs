@@ -306,10 +306,7 @@ fn a_leave_past_timeout_exits_3_saying_where_the_node_is() {
     assert_eq!(out.code, 3, "{}", out.stderr);
     let error = support::error_line(&out);
     assert!(error.contains("gave up after -timeout 500ms"), "{error}");
-    assert!(
-        error.contains(&format!("node {id} is left ENABLED")),
-        "{error}"
-    );
+    assert!(error.contains(&format!("node {id} is ENABLED")), "{error}");
     assert!(changes(&f).is_empty());
 }
 

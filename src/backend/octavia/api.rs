@@ -7,7 +7,9 @@ use serde_json::Value;
 use crate::backend::answer::{one_line, retry_after};
 use crate::backend::http::{Http, Reply};
 use crate::backend::{ApiError, Secret};
-use crate::core::model::{Condition, LbPhase, Member, MemberId, Provisioning, Snapshot};
+use crate::core::model::{
+    Condition, Health, LbPhase, Member, MemberId, NodeType, Provisioning, Said, Snapshot,
+};
 use crate::error::Error;
 use crate::time::Deadline;
 
@@ -95,8 +97,8 @@ impl LoadBalancer {
                 self.shown(),
                 self.id
             )))),
-            // PENDING_CREATE, PENDING_UPDATE and any word yet unknown: not now.
-            _ => Ok(LbPhase::Busy(word.into())),
+            "PENDING_CREATE" | "PENDING_UPDATE" => Ok(LbPhase::Busy(word.into())),
+            _ => Ok(LbPhase::Unknown(word.into())),
         }
     }
 
@@ -149,6 +151,9 @@ pub struct OctMember {
     pub operating_status: Option<String>,
     #[serde(default, deserialize_with = "or_default")]
     pub tags: Vec<String>,
+    /// A backup member gets traffic only when no other member is up: CLB's SECONDARY node.
+    #[serde(default, deserialize_with = "or_no")]
+    pub backup: bool,
 }
 
 fn one() -> u32 {
@@ -162,6 +167,10 @@ fn yes() -> bool {
 /// A `null` where a string is expected reads as "" (Octavia sends `"name": null` at times).
 fn or_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+fn or_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or_default())
 }
 
 fn or_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -182,23 +191,25 @@ impl OctMember {
     }
 
     pub fn member(&self) -> Member {
-        let word = self.provisioning_status.clone();
-        let provisioning = match word.as_str() {
-            "ACTIVE" => Provisioning::Settled(word),
-            "ERROR" => Provisioning::Failed(word),
-            // PENDING_* and anything unknown (DELETED included): look again.
-            _ => Provisioning::Pending(word),
-        };
+        let condition = self.condition();
         Member {
             id: MemberId(self.id.clone()),
             address: self.address.clone(),
             port: self.protocol_port,
-            condition: self.condition(),
-            status: self.operating_status.clone(),
+            condition: Said::new(Some(condition), condition.as_str()),
+            status: self.operating_status.as_deref().map(health),
             weight: Some(self.weight),
-            node_type: None,
+            node_type: Some(self.node_type().said()),
             admin_up: Some(self.admin_state_up),
-            provisioning: Some(provisioning),
+            provisioning: Some(provisioning(&self.provisioning_status)),
+        }
+    }
+
+    pub fn node_type(&self) -> NodeType {
+        if self.backup {
+            NodeType::Secondary
+        } else {
+            NodeType::Primary
         }
     }
 
@@ -206,6 +217,32 @@ impl OctMember {
     pub fn remembered_weight(&self) -> Option<u32> {
         body::remembered(&self.tags)
     }
+}
+
+/// A member's `operating_status`. ERROR is a failing health check; DEGRADED is a pool's or a
+/// load balancer's word, unknown on a member.
+fn health(word: &str) -> Said<Health> {
+    let meaning = match word {
+        "ONLINE" => Some(Health::Online),
+        "NO_MONITOR" => Some(Health::Unchecked),
+        "OFFLINE" | "ERROR" => Some(Health::Offline),
+        "DRAINING" => Some(Health::Draining),
+        _ => None,
+    };
+    Said::new(meaning, word)
+}
+
+/// A member's `provisioning_status`. DELETED is a member on its way out: look again.
+fn provisioning(word: &str) -> Said<Provisioning> {
+    let meaning = match word {
+        "ACTIVE" => Some(Provisioning::Settled),
+        "PENDING_CREATE" | "PENDING_UPDATE" | "PENDING_DELETE" | "DELETED" => {
+            Some(Provisioning::Pending)
+        }
+        "ERROR" => Some(Provisioning::Failed),
+        _ => None,
+    };
+    Said::new(meaning, word)
 }
 
 /// Whether `s` is written as a UUID (with or without dashes, as Octavia takes ids).

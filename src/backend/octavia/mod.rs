@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use crate::backend::http::{Http, Transport, preflight};
 use crate::backend::token::{self, Session};
 use crate::backend::{ApiError, Backend, Fact, Secret};
-use crate::core::model::{Action, LbRef, Member, Snapshot};
+use crate::core::model::{Action, LbRef, Member, NodeType, Snapshot};
+use crate::error::Error;
 use crate::time::Deadline;
 
 pub mod api;
@@ -141,6 +142,26 @@ impl<'a> Octavia<'a> {
     }
 }
 
+/// A provider without backup members (ovn) refuses the whole change that asks for one (501),
+/// so nothing was changed: say which provider, and what to do instead.
+fn backup_refused(e: ApiError, lb: &api::LoadBalancer, action: &Action) -> ApiError {
+    let asked = match action {
+        Action::Create(_, attrs) => attrs.node_type == Some(NodeType::Secondary),
+        Action::Update(_, change) => change.node_type.is_some(),
+        _ => false,
+    };
+    match e {
+        ApiError::Refused(m) if asked && m.starts_with("Provider") => {
+            ApiError::Final(Error::Failed(format!(
+                "load balancer {}'s provider '{}' refused the member's backup setting, which -type asks for ({m}): nothing was changed; drop -type, or use a load balancer whose provider has backup members (amphora)",
+                lb.shown(),
+                lb.provider
+            )))
+        }
+        e => e,
+    }
+}
+
 impl Backend for Octavia<'_> {
     fn preflight(&self) -> Vec<String> {
         preflight(&self.cfg.auth_url)
@@ -189,7 +210,7 @@ impl Backend for Octavia<'_> {
         let (found, _) = self.find(lb, deadline)?;
         let api = self.api(deadline)?;
         let pool = found.pool.as_str();
-        match action {
+        let sent = match action {
             Action::Nothing => Ok(()),
             Action::Create(c, attrs) => {
                 let subnet = self.cfg.subnet.as_deref();
@@ -208,7 +229,8 @@ impl Backend for Octavia<'_> {
                 }
             }
             Action::Delete(id) => api.delete(pool, &id.0),
-        }
+        };
+        sent.map_err(|e| backup_refused(e, &found.lb, action))
     }
 
     fn explain(&self, fact: Fact<'_>) -> String {

@@ -9,7 +9,9 @@ use crate::backend::ApiError;
 use crate::backend::Secret;
 use crate::backend::answer::{now_unix, one_line};
 use crate::backend::http::{Http, Reply};
-use crate::core::model::{Attrs, Change, Condition, LbPhase, Member, MemberId, Snapshot};
+use crate::core::model::{
+    Attrs, Change, Condition, Health, LbPhase, Member, MemberId, NodeType, Said, Snapshot,
+};
 use crate::time::Deadline;
 
 /// Reads an error answer. `now_unix` is for `Retry-After` given as a date.
@@ -75,29 +77,37 @@ pub struct Node {
 }
 
 impl Node {
-    /// The node in peekaboo's terms; None for a condition the API does not document.
-    fn member(self) -> Option<Member> {
-        Some(Member {
+    /// The node in peekaboo's terms. A word the API does not document is kept as said: another
+    /// node's is of no concern, and ours is then not taken to be as asked.
+    fn member(self) -> Member {
+        let node_type = self
+            .node_type
+            .map(|t| Said::new(NodeType::from_word(&t), t));
+        Member {
             id: MemberId(self.id.to_string()),
-            condition: Condition::from_word(&self.condition)?,
+            condition: Said::new(Condition::from_word(&self.condition), self.condition),
             address: self.address,
             port: self.port,
-            status: self.status,
+            status: self.status.map(|s| Said::new(health(&s), s)),
             weight: self.weight,
-            node_type: self.node_type,
+            node_type,
             admin_up: None,
             provisioning: None,
-        })
+        }
     }
 }
 
-/// Nodes as members: a condition the API does not document makes the answer unreadable,
-/// which is retried (it is not what the API sends).
-fn members(nodes: Vec<Node>) -> Result<Vec<Member>, ApiError> {
-    nodes
-        .into_iter()
-        .map(|n| n.member().ok_or_else(unreadable))
-        .collect()
+/// A node's `status`, set by the load balancer's health check.
+fn health(word: &str) -> Option<Health> {
+    match word {
+        "ONLINE" => Some(Health::Online),
+        "OFFLINE" => Some(Health::Offline),
+        _ => None,
+    }
+}
+
+fn members(nodes: Vec<Node>) -> Vec<Member> {
+    nodes.into_iter().map(Node::member).collect()
 }
 
 fn unreadable() -> ApiError {
@@ -127,8 +137,9 @@ impl LoadBalancer {
         let phase = match self.status.as_str() {
             "ACTIVE" => LbPhase::Active,
             "DELETED" | "PENDING_DELETE" => LbPhase::Gone(self.status),
-            // BUILD, PENDING_UPDATE, SUSPENDED, ERROR and any word yet unknown: not now.
-            _ => LbPhase::Busy(self.status),
+            // Building, applying a change, or held by Rackspace: not now.
+            "BUILD" | "PENDING_UPDATE" | "SUSPENDED" | "ERROR" => LbPhase::Busy(self.status),
+            _ => LbPhase::Unknown(self.status),
         };
         Ok(Snapshot {
             phase,
@@ -136,7 +147,7 @@ impl LoadBalancer {
             can_drain: true,
             blind_create: true,
             progress: self.updated.map(|u| u.to_string()),
-            members: self.nodes.map(members).transpose()?,
+            members: self.nodes.map(members),
         })
     }
 
@@ -177,7 +188,7 @@ impl Clb<'_> {
             nodes: Vec<Node>,
         }
         let body = self.call("GET", "/nodes", None)?;
-        members(parse::<Wrap>(&body)?.nodes)
+        Ok(members(parse::<Wrap>(&body)?.nodes))
     }
 
     pub fn create(

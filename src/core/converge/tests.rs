@@ -2,17 +2,7 @@ use super::*;
 use crate::core::model::{Change, Condition::*};
 
 fn member(id: u64, address: &str, condition: &str) -> Member {
-    Member {
-        id: id.into(),
-        address: address.into(),
-        port: 80,
-        condition: condition.into(),
-        status: None,
-        weight: None,
-        node_type: None,
-        admin_up: None,
-        provisioning: None,
-    }
+    Member::sample(id, address, 80, condition)
 }
 
 fn drain(id: u64) -> Action {
@@ -261,4 +251,28 @@ fn a_change_asked_for_again_counts_as_not_applied() {
             "{count} {last:?} {now:?}"
         );
     }
+}
+
+#[test]
+fn a_member_that_fails_after_our_change_is_ours_to_report() {
+    let accepted = |c: &mut Converge, a: Action| c.after_send(&a, Answer::Accepted);
+    let mut c = Converge::default();
+    let m = member(7, "10.0.0.1", "ENABLED");
+    assert!(
+        !c.failed_us(&m),
+        "not changed by this step: a change is due"
+    );
+    accepted(&mut c, drain(8));
+    assert!(!c.failed_us(&m), "another member was changed, not this one");
+    accepted(&mut c, drain(7));
+    assert!(c.failed_us(&m));
+    assert_eq!(c.touched, vec![MemberId::from(8), MemberId::from(7)]);
+    let mut c = Converge::default();
+    c.after_send(&drain(7), Answer::Busy);
+    assert!(!c.failed_us(&m), "a refused change did not touch it");
+    accepted(&mut c, Action::Create(Enabled, Attrs::default()));
+    assert!(
+        c.failed_us(&m),
+        "after a create, any of ours failing is the new one"
+    );
 }

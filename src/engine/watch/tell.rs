@@ -15,10 +15,10 @@ impl Watcher<'_> {
         why: Why,
     ) {
         let node = now.first();
-        let became = node.map_or("deleted".into(), |m| m.condition.as_str().to_string());
+        let became = node.map_or("deleted".into(), |m| m.condition.word.clone());
         let was = before
             .first()
-            .map_or("absent".into(), |m| m.condition.as_str().to_string());
+            .map_or("absent".into(), |m| m.condition.word.clone());
         let (reason, line) = match why {
             Why::Resync => (
                 "drift".to_string(),
@@ -89,7 +89,7 @@ impl Watcher<'_> {
             .kept
             .iter()
             .map(|k| match k.lb.mine.first() {
-                Some(m) => format!("{} on {}", m.condition.as_str(), k.lb.id),
+                Some(m) => format!("{} on {}", m.condition.word, k.lb.id),
                 None => format!("absent from {}", k.lb.id),
             })
             .collect();

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use serde_json::{Map, Value, json};
 
 use super::{LoadBalancer, OctMember, Pool};
-use crate::core::model::{Attrs, Change, Condition};
+use crate::core::model::{Attrs, Change, Condition, NodeType};
 use crate::error::Error;
 
 #[cfg(test)]
@@ -50,6 +50,11 @@ pub fn create_body(
     if !tags.is_empty() {
         m["tags"] = tags.into();
     }
+    // Only when it is not Octavia's default: clouds before API 2.1, and providers without
+    // backup members (ovn), refuse the attribute even when it says no.
+    if attrs.node_type == Some(NodeType::Secondary) {
+        m["backup"] = true.into();
+    }
     if let Some(s) = subnet {
         m["subnet_id"] = s.into();
     }
@@ -74,7 +79,11 @@ fn remember_tag(w: u32) -> Vec<String> {
 /// the member has, else the one its drain remembered, else 1. DRAINING is weight 0 (admin
 /// up), remembering the weight it had (or `-weight`) in a tag. DISABLED is `admin_state_up`
 /// false, the weight left alone (or `-weight`). Tags replace the whole list on a PUT, so the
-/// member's other tags go along unchanged.
+/// member's other tags go along unchanged. SECONDARY is `backup` true, PRIMARY false.
+///
+/// A member whose provisioning is not ACTIVE (ERROR: the provider failed the last change)
+/// gets its admin state sent even when nothing differs: Octavia takes that PUT, and the
+/// provider applies the member afresh.
 pub fn update_body(current: &OctMember, change: &Change) -> Option<Value> {
     let cond = change.condition.unwrap_or(current.condition());
     let asked = change.weight.filter(|w| *w > 0);
@@ -114,6 +123,14 @@ pub fn update_body(current: &OctMember, change: &Change) -> Option<Value> {
     }
     if tags != current.tags {
         m.insert("tags".into(), tags.into());
+    }
+    if let Some(t) = change.node_type
+        && (t == NodeType::Secondary) != current.backup
+    {
+        m.insert("backup".into(), (t == NodeType::Secondary).into());
+    }
+    if m.is_empty() && current.provisioning_status != "ACTIVE" {
+        m.insert("admin_state_up".into(), admin.into());
     }
     (!m.is_empty()).then(|| json!({ "member": m }))
 }

@@ -98,7 +98,7 @@ fn load_balancer_phases() {
         ("ACTIVE", LbPhase::Active),
         ("PENDING_UPDATE", LbPhase::Busy("PENDING_UPDATE".into())),
         ("PENDING_CREATE", LbPhase::Busy("PENDING_CREATE".into())),
-        ("SOMETHING_NEW", LbPhase::Busy("SOMETHING_NEW".into())),
+        ("SOMETHING_NEW", LbPhase::Unknown("SOMETHING_NEW".into())),
         ("DELETED", LbPhase::Gone("DELETED".into())),
         ("PENDING_DELETE", LbPhase::Gone("PENDING_DELETE".into())),
     ];
@@ -148,6 +148,7 @@ pub(super) fn om(admin: bool, weight: u32, status: &str, tags: &[&str]) -> OctMe
         provisioning_status: status.into(),
         operating_status: Some("NO_MONITOR".into()),
         tags: tags.iter().map(|t| t.to_string()).collect(),
+        backup: false,
     }
 }
 
@@ -157,42 +158,47 @@ fn members_in_peekaboo_terms() {
         (
             om(true, 1, "ACTIVE", &[]),
             Condition::Enabled,
-            Provisioning::Settled("ACTIVE".into()),
+            Said::new(Some(Provisioning::Settled), "ACTIVE"),
         ),
         (
             om(true, 0, "PENDING_UPDATE", &[]),
             Condition::Draining,
-            Provisioning::Pending("PENDING_UPDATE".into()),
+            Said::new(Some(Provisioning::Pending), "PENDING_UPDATE"),
         ),
         (
             om(false, 0, "ERROR", &[]),
             Condition::Disabled,
-            Provisioning::Failed("ERROR".into()),
+            Said::new(Some(Provisioning::Failed), "ERROR"),
         ),
         (
             om(false, 5, "PENDING_CREATE", &[]),
             Condition::Disabled,
-            Provisioning::Pending("PENDING_CREATE".into()),
+            Said::new(Some(Provisioning::Pending), "PENDING_CREATE"),
         ),
         (
             om(true, 5, "PENDING_DELETE", &[]),
             Condition::Enabled,
-            Provisioning::Pending("PENDING_DELETE".into()),
+            Said::new(Some(Provisioning::Pending), "PENDING_DELETE"),
         ),
         (
             om(true, 5, "WHATEVER", &[]),
             Condition::Enabled,
-            Provisioning::Pending("WHATEVER".into()),
+            Said::new(None, "WHATEVER"),
         ),
     ];
     for (o, condition, provisioning) in cases {
         let m = o.member();
-        assert_eq!(m.condition, condition, "{o:?}");
+        assert_eq!(m.condition.meaning, Some(condition), "{o:?}");
+        assert_eq!(m.condition.word, condition.as_str());
         assert_eq!(m.provisioning, Some(provisioning), "{o:?}");
         assert_eq!(m.admin_up, Some(o.admin_state_up));
         assert_eq!(m.weight, Some(o.weight));
-        assert_eq!(m.status.as_deref(), Some("NO_MONITOR"));
-        assert_eq!(m.node_type, None);
+        let status = m.status.unwrap();
+        assert_eq!(
+            (status.meaning, status.word.as_str()),
+            (Some(Health::Unchecked), "NO_MONITOR")
+        );
+        assert_eq!(m.node_type, Some(NodeType::Primary.said()));
         assert_eq!(m.id.0, o.id);
     }
     // Nulls and absent keys as a real list may have them.
