@@ -255,7 +255,8 @@ impl Watcher<'_> {
                 let failed_open = self.kept[i].lb.failed_open;
                 let now: Vec<Member> = self.kept[i].lb.mine.clone();
                 if failed_open {
-                    self.fail_open(&lb, now.first());
+                    let others = self.kept[i].lb.others.clone();
+                    self.fail_open(&lb, now.first(), &others);
                 } else if step.changed {
                     // A drain held back by fail open is no drift when it goes through at last.
                     let why = if was_failing_open { Why::Aim } else { why };

@@ -32,6 +32,8 @@ pub struct OMember {
     pub check: String,
     pub tags: Vec<String>,
     pub subnet: Option<String>,
+    /// Gets traffic only when no other member is up.
+    pub backup: bool,
     /// When the provider is done with the last write (None: nothing in flight).
     pending_until: Option<Instant>,
     /// That write ends in ERROR (`fail_member_writes`).
@@ -249,6 +251,7 @@ impl Fake {
             check: first_check(&self.shared.cfg),
             tags: vec![],
             subnet: None,
+            backup: false,
             pending_until: None,
             fails: false,
         };

@@ -10,15 +10,15 @@ use std::time::Duration;
 use fake::{Config, Fake};
 use support::{Out, peekaboo};
 
-const REGION: &str = "DFW3";
+pub(super) const REGION: &str = "DFW3";
 const PORT: &str = "8080";
 
 /// A fake with load balancer `web-lb` and its one pool `web-pool` (no health monitor).
-fn octavia() -> (Fake, String, String) {
+pub(super) fn octavia() -> (Fake, String, String) {
     octavia_with(Config::default())
 }
 
-fn octavia_with(cfg: Config) -> (Fake, String, String) {
+pub(super) fn octavia_with(cfg: Config) -> (Fake, String, String) {
     let f = Fake::start(cfg);
     let lb = f.add_octavia_lb("web-lb");
     let pool = f.add_pool(&lb, "web-pool", false);
@@ -26,11 +26,11 @@ fn octavia_with(cfg: Config) -> (Fake, String, String) {
 }
 
 /// peekaboo with an openrc's environment (password, project by name) for load balancer `lb`.
-fn run(f: &Fake, lb: &str, flags: &[&str]) -> Out {
+pub(super) fn run(f: &Fake, lb: &str, flags: &[&str]) -> Out {
     run_env(f, lb, flags, &[])
 }
 
-fn run_env(f: &Fake, lb: &str, flags: &[&str], extra: &[(&str, &str)]) -> Out {
+pub(super) fn run_env(f: &Fake, lb: &str, flags: &[&str], extra: &[(&str, &str)]) -> Out {
     let os = f.os_env(lb, REGION);
     let mut env: Vec<(&str, &str)> = os.iter().map(|(k, v)| (*k, v.as_str())).collect();
     env.extend([("APP_PORT", PORT), ("RAX_SERVICENET_IPV4", "10.1.2.3")]);
@@ -41,7 +41,7 @@ fn run_env(f: &Fake, lb: &str, flags: &[&str], extra: &[(&str, &str)]) -> Out {
 }
 
 /// The member of `pool` at 10.1.2.3:8080, as the fake holds it.
-fn ours(f: &Fake, pool: &str) -> Option<fake::octavia::OMember> {
+pub(super) fn ours(f: &Fake, pool: &str) -> Option<fake::octavia::OMember> {
     f.octavia_members(pool)
         .into_iter()
         .find(|m| m.address == "10.1.2.3" && m.port == 8080)

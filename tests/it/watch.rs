@@ -146,7 +146,7 @@ fn the_last_node_serving_fails_open_until_another_serves() {
     let warning = w.wait_line("fail open");
     assert!(
         warning.contains(&format!(
-            "Warning: load balancer 1: node {id} is the last one ENABLED and ONLINE"
+            "Warning: load balancer 1: node {id} is the last one taking traffic, counting the nodes ENABLED whose health check passes or that have none (there is no other node)"
         )),
         "{warning}"
     );

@@ -37,10 +37,16 @@ impl Watcher<'_> {
         self.status();
     }
 
-    pub(in crate::engine) fn fail_open(&mut self, lb: &LbRef, node: Option<&Member>) {
+    pub(in crate::engine) fn fail_open(
+        &mut self,
+        lb: &LbRef,
+        node: Option<&Member>,
+        others: &[Member],
+    ) {
         let id = node.map_or(String::new(), |m| format!(" {}", m.id));
         let line = format!(
-            "load balancer {lb}: node{id} is the last one ENABLED and ONLINE, so it stays ENABLED though the app is unhealthy (fail open); it is drained once another node serves"
+            "load balancer {lb}: node{id} is the last one taking traffic, counting the nodes ENABLED whose health check passes or that have none ({}), so it stays ENABLED though the app is unhealthy (fail open); it is drained once another node serves",
+            tally(others)
         );
         self.tell(
             Level::Warning,
@@ -101,5 +107,50 @@ impl Watcher<'_> {
         );
         self.events.status(&line);
         line
+    }
+}
+
+/// What fail open counted besides ours, in the services' words: "the others: 2 DISABLED
+/// OFFLINE, 1 ENABLED OFFLINE", or that there is none.
+fn tally(others: &[Member]) -> String {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for m in others {
+        let words = match &m.status {
+            Some(s) => format!("{} {}", m.condition.word, s.word),
+            None => m.condition.word.clone(),
+        };
+        match seen.iter_mut().find(|(w, _)| *w == words) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((words, 1)),
+        }
+    }
+    if seen.is_empty() {
+        return "there is no other node".into();
+    }
+    let counted: Vec<String> = seen.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    format!("the others: {}", counted.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_open_says_what_it_counted() {
+        let m = |id, condition: &str, status: Option<&str>| Member {
+            status: status.map(Into::into),
+            ..Member::sample(id, "10.0.0.9", 80, condition)
+        };
+        assert_eq!(tally(&[]), "there is no other node");
+        let others = [
+            m(1, "DISABLED", Some("OFFLINE")),
+            m(2, "ENABLED", Some("OFFLINE")),
+            m(3, "DISABLED", Some("OFFLINE")),
+            m(4, "DRAINING", None),
+        ];
+        assert_eq!(
+            tally(&others),
+            "the others: 2 DISABLED OFFLINE, 1 ENABLED OFFLINE, 1 DRAINING"
+        );
     }
 }

@@ -159,7 +159,7 @@ pub(super) fn member_json(m: &OMember) -> Value {
         "id": m.id, "name": "", "operating_status": m.operating,
         "provisioning_status": m.provisioning, "admin_state_up": m.admin,
         "address": m.address, "protocol_port": m.port, "weight": m.weight,
-        "backup": false, "subnet_id": m.subnet, "project_id": PROJECT,
+        "backup": m.backup, "subnet_id": m.subnet, "project_id": PROJECT,
         "created_at": "2026-12-01T19:11:26.305155", "updated_at": null,
         "monitor_address": null, "monitor_port": null, "tags": m.tags,
         "vnic_type": "normal", "tenant_id": PROJECT,

@@ -76,7 +76,24 @@ fn fields(body: &str, allowed: &[&str]) -> Result<Map<String, Value>, Resp> {
     {
         return Err(invalid("tags", t, "Wrong type. Expected '[str]'"));
     }
+    if let Some(b) = m.get("backup")
+        && boolean(b).is_none()
+    {
+        return Err(invalid("backup", b, "Wrong type. Expected 'bool'"));
+    }
     Ok(m.clone())
+}
+
+/// The provider's verdict on the options asked for, before anything is locked or changed (the
+/// real one rolls the whole request back): ovn has no backup members.
+fn provider_takes(l: &OLb, f: &Map<String, Value>) -> Result<(), Resp> {
+    if l.provider == "ovn" && f.get("backup").and_then(boolean) == Some(true) {
+        return Err(fault(
+            501,
+            "Provider 'ovn' does not support a requested option: OVN provider does not support the backup member option",
+        ));
+    }
+    Ok(())
 }
 
 fn number(v: &Value) -> Option<u64> {
@@ -98,6 +115,9 @@ fn apply(m: &mut OMember, f: &Map<String, Value>) {
     }
     if let Some(a) = f.get("admin_state_up").and_then(boolean) {
         m.admin = a;
+    }
+    if let Some(b) = f.get("backup").and_then(boolean) {
+        m.backup = b;
     }
     if let Some(t) = f.get("tags").and_then(Value::as_array) {
         m.tags = t
@@ -164,6 +184,9 @@ pub(super) fn create(
             );
         }
     };
+    if let Err(r) = provider_takes(l, &f) {
+        return r;
+    }
     let fails = match lock(l, pool, now, pending) {
         Ok(fails) => fails,
         Err(r) => return r,
@@ -195,6 +218,7 @@ pub(super) fn create(
         operating: if p.monitor { "OFFLINE" } else { "NO_MONITOR" }.into(),
         check,
         tags: vec![],
+        backup: false,
         subnet: f
             .get("subnet_id")
             .and_then(Value::as_str)
@@ -226,6 +250,9 @@ pub(super) fn update(
         .any(|p| p.id == pool && p.members.iter().any(|m| m.id == mid))
     {
         return fault(404, &format!("Member {mid} not found."));
+    }
+    if let Err(r) = provider_takes(l, &f) {
+        return r;
     }
     // Even a PUT that changes nothing locks the load balancer, as the real one does.
     let fails = match lock(l, pool, now, pending) {
