@@ -156,7 +156,7 @@ impl<T: Copy + PartialEq> Said<T> {
 
 /// What the load balancer's health check says of a member.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Health {
+pub enum CheckStatus {
     /// Its check passes.
     Online,
     /// Nothing checks it (a pool without a health monitor): it gets traffic all the same.
@@ -188,7 +188,7 @@ pub struct Member {
     pub port: u16,
     pub condition: Said<Condition>,
     /// What the load balancer's health check says.
-    pub status: Option<Said<Health>>,
+    pub status: Option<Said<CheckStatus>>,
     pub weight: Option<u32>,
     pub node_type: Option<Said<NodeType>>,
     /// Whether it is administratively up, where the service keeps that apart from the
@@ -218,7 +218,7 @@ impl Member {
     pub fn is_online(&self) -> bool {
         self.status
             .as_ref()
-            .is_some_and(|s| s.is(Health::Online) || s.is(Health::Unchecked))
+            .is_some_and(|s| s.is(CheckStatus::Online) || s.is(CheckStatus::Unchecked))
     }
 
     /// Whether what was read of it can be taken as its state: not when the service failed to
@@ -362,13 +362,13 @@ impl From<&str> for Said<NodeType> {
 }
 
 #[cfg(test)]
-impl From<&str> for Said<Health> {
+impl From<&str> for Said<CheckStatus> {
     fn from(word: &str) -> Self {
         let meaning = match word {
-            "ONLINE" => Some(Health::Online),
-            "NO_MONITOR" => Some(Health::Unchecked),
-            "OFFLINE" => Some(Health::Offline),
-            "DRAINING" => Some(Health::Draining),
+            "ONLINE" => Some(CheckStatus::Online),
+            "NO_MONITOR" => Some(CheckStatus::Unchecked),
+            "OFFLINE" => Some(CheckStatus::Offline),
+            "DRAINING" => Some(CheckStatus::Draining),
             _ => None,
         };
         Said::new(meaning, word)

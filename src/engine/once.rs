@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::backend::ApiError;
 use crate::core::converge::{AfterRead, AfterSend, Answer, Converge, Did};
 use crate::core::model::{
-    Action, Condition, Health, LbPhase, Member, Provisioning, Snapshot, Want,
+    Action, CheckStatus, Condition, LbPhase, Member, Provisioning, Snapshot, Want,
 };
 use crate::core::plan::{Step, plan_all, plan_each, steps};
 use crate::core::watch::last_serving;
@@ -316,7 +316,7 @@ impl Run<'_> {
             Some(m) if m.is_online() => {
                 let status = m.status.as_ref();
                 let word = status.map_or("", |s| s.word.as_str());
-                if status.is_some_and(|s| s.is(Health::Online)) {
+                if status.is_some_and(|s| s.is(CheckStatus::Online)) {
                     log(&format!("Node {} is {word}: its health check passes", m.id));
                 } else {
                     log(&format!(

@@ -8,7 +8,7 @@ use crate::backend::answer::{one_line, retry_after};
 use crate::backend::http::{Http, Reply};
 use crate::backend::{ApiError, Secret};
 use crate::core::model::{
-    Condition, Health, LbPhase, Member, MemberId, NodeType, Provisioning, Said, Snapshot,
+    CheckStatus, Condition, LbPhase, Member, MemberId, NodeType, Provisioning, Said, Snapshot,
 };
 use crate::error::Error;
 use crate::time::Deadline;
@@ -221,12 +221,12 @@ impl OctMember {
 
 /// A member's `operating_status`. ERROR is a failing health check; DEGRADED is a pool's or a
 /// load balancer's word, unknown on a member.
-fn health(word: &str) -> Said<Health> {
+fn health(word: &str) -> Said<CheckStatus> {
     let meaning = match word {
-        "ONLINE" => Some(Health::Online),
-        "NO_MONITOR" => Some(Health::Unchecked),
-        "OFFLINE" | "ERROR" => Some(Health::Offline),
-        "DRAINING" => Some(Health::Draining),
+        "ONLINE" => Some(CheckStatus::Online),
+        "NO_MONITOR" => Some(CheckStatus::Unchecked),
+        "OFFLINE" | "ERROR" => Some(CheckStatus::Offline),
+        "DRAINING" => Some(CheckStatus::Draining),
         _ => None,
     };
     Said::new(meaning, word)

@@ -10,7 +10,7 @@ use crate::backend::Secret;
 use crate::backend::answer::{now_unix, one_line};
 use crate::backend::http::{Http, Reply};
 use crate::core::model::{
-    Attrs, Change, Condition, Health, LbPhase, Member, MemberId, NodeType, Said, Snapshot,
+    Attrs, Change, CheckStatus, Condition, LbPhase, Member, MemberId, NodeType, Said, Snapshot,
 };
 use crate::time::Deadline;
 
@@ -98,10 +98,10 @@ impl Node {
 }
 
 /// A node's `status`, set by the load balancer's health check.
-fn health(word: &str) -> Option<Health> {
+fn health(word: &str) -> Option<CheckStatus> {
     match word {
-        "ONLINE" => Some(Health::Online),
-        "OFFLINE" => Some(Health::Offline),
+        "ONLINE" => Some(CheckStatus::Online),
+        "OFFLINE" => Some(CheckStatus::Offline),
         _ => None,
     }
 }

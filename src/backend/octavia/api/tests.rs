@@ -196,7 +196,7 @@ fn members_in_peekaboo_terms() {
         let status = m.status.unwrap();
         assert_eq!(
             (status.meaning, status.word.as_str()),
-            (Some(Health::Unchecked), "NO_MONITOR")
+            (Some(CheckStatus::Unchecked), "NO_MONITOR")
         );
         assert_eq!(m.node_type, Some(NodeType::Primary.said()));
         assert_eq!(m.id.0, o.id);
