@@ -74,9 +74,10 @@ impl Watcher<'_> {
         reason: &str,
         line: String,
     ) {
+        // Only a node as it is known now: after a failed read, none.
         let node = lb
             .and_then(|id| self.kept.iter().find(|k| k.lb.id == *id))
-            .and_then(|k| k.lb.mine.first().cloned());
+            .and_then(|k| k.lb.known()?.first().cloned());
         self.events.tell(
             level,
             Event {
@@ -94,9 +95,10 @@ impl Watcher<'_> {
         let nodes: Vec<String> = self
             .kept
             .iter()
-            .map(|k| match k.lb.mine.first() {
-                Some(m) => format!("{} on {}", m.condition.word, k.lb.id),
-                None => format!("absent from {}", k.lb.id),
+            .map(|k| match k.lb.known() {
+                Some([m, ..]) => format!("{} on {}", m.condition.word, k.lb.id),
+                Some([]) => format!("absent from {}", k.lb.id),
+                None => format!("unknown on {}", k.lb.id),
             })
             .collect();
         let hold = if self.held { ", held" } else { "" };
