@@ -153,3 +153,25 @@ fn a_load_balancer_status_peekaboo_does_not_know_is_waited_on_and_named() {
     );
     assert!(f.mutations().is_empty());
 }
+
+#[test]
+fn a_watchs_error_event_names_no_condition_it_could_not_read() {
+    let f = fake();
+    let app = App::start(true);
+    f.add_node(LB, "127.0.0.1", app.port, "ENABLED");
+    let w = watch_app(&f, &app, &["-json", "-timeout", "300ms"], &[]);
+    w.wait_line("Ready");
+    outage(&f, 0);
+    app.set_healthy(false);
+    w.wait_line("the node is left as it is");
+    w.signal(SIGTERM);
+    let out = w.finish();
+    let events: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let error = events.iter().find(|e| e["event"] == "error").unwrap();
+    assert_eq!(error["condition"], Value::Null, "{error}");
+    assert_eq!(error["node_id"], Value::Null, "{error}");
+}
