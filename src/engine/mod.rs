@@ -17,24 +17,23 @@ use crate::core::pace::{Seen, others, progressed};
 use crate::core::plan::find_nodes;
 use crate::error::Error;
 use crate::log::{log, warn};
-use crate::time::{Deadline, format_duration};
-
-/// Ages in a log line read as seconds: "25s ago", not "25.403s ago".
-fn round_to_seconds(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs_f64().round() as u64)
-}
+use crate::time::Deadline;
 
 mod drive;
 mod events;
 mod job;
+mod lb;
 mod leave;
 mod once;
+mod waits;
 mod watch;
 
 pub use job::*;
 pub use watch::{Probe, watch};
 
 use drive::Pause;
+use lb::LbState;
+pub(crate) use lb::Stale;
 
 /// The result on one load balancer.
 #[derive(Debug)]
@@ -84,99 +83,6 @@ pub struct Run<'a> {
     lb: LbState,
     /// Watch mode: a change that finds nothing to do is routine, not worth a line.
     watching: bool,
-}
-
-/// What the run knows of one load balancer.
-struct LbState {
-    id: LbRef,
-    did: Did,
-    /// With -dry-run, what would have been sent.
-    would: Option<String>,
-    /// Where the load balancer connects from, as last read (None: it does not say).
-    sources: Option<Vec<IpAddr>>,
-    /// The members that came with the last read, if they did: a listing that costs no GET.
-    inline: Option<Vec<Member>>,
-    /// Our members as last read, first first: usually one, more when duplicates were left.
-    mine: Vec<Member>,
-    /// Every other member, as last read.
-    others: Vec<Member>,
-    /// Listings (or reads carrying the members) so far, and when the last was.
-    listings: u32,
-    read_at: Option<Instant>,
-    /// Why `mine` may no longer be how our members stand; None: it is the last word.
-    stale: Option<Stale>,
-    /// The last converge kept our node ENABLED, since draining it would empty the pool.
-    failed_open: bool,
-    warned_duplicates: bool,
-    /// Told already that this load balancer takes a drain but ignores it.
-    warned_drain: bool,
-    /// The last read's progress, and how many reads in a row showed none: pacing the wait
-    /// for a turn on a load balancer that stays busy.
-    last_seen: Option<Seen>,
-    quiet: u32,
-}
-
-/// Why what was last read of our members may no longer hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stale {
-    /// A read failed since.
-    ReadFailed,
-    /// A change was sent since, and accepted (or its answer was lost).
-    ChangeSent,
-}
-
-impl LbState {
-    /// Where our member stands, never more than was read: "node 1001 is ENABLED", "the node
-    /// is absent", "node 1001 was ENABLED before the change", or that it is unknown, with what
-    /// was read last and how long ago.
-    fn stands(&self) -> String {
-        let Some(at) = self.read_at else {
-            return match self.last_seen {
-                Some(_) => "the nodes were not listed yet".into(),
-                None => "nothing was read yet".into(),
-            };
-        };
-        let (is, was) = match self.mine.first() {
-            Some(m) => (
-                format!("node {} is {}", m.id, m.condition.word),
-                format!("node {} was {}", m.id, m.condition.word),
-            ),
-            None => ("the node is absent".into(), "the node was absent".into()),
-        };
-        match self.stale {
-            None => is,
-            Some(Stale::ChangeSent) => format!("{was} before the change"),
-            Some(Stale::ReadFailed) => format!(
-                "the node's state is unknown: reading it failed; {} ago {was}",
-                format_duration(round_to_seconds(at.elapsed()))
-            ),
-        }
-    }
-
-    /// Our members as a report may state them: None when they are not known now.
-    fn known(&self) -> Option<&[Member]> {
-        (self.read_at.is_some() && self.stale.is_none()).then_some(&self.mine[..])
-    }
-
-    fn new(id: LbRef) -> LbState {
-        LbState {
-            id,
-            did: Did::Unchanged,
-            would: None,
-            sources: Some(Vec::new()),
-            inline: None,
-            mine: Vec::new(),
-            others: Vec::new(),
-            listings: 0,
-            read_at: None,
-            stale: None,
-            failed_open: false,
-            warned_duplicates: false,
-            warned_drain: false,
-            last_seen: None,
-            quiet: 0,
-        }
-    }
 }
 
 /// Applies the job to each load balancer in turn, with one authentication and one deadline.

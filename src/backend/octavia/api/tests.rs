@@ -1,6 +1,9 @@
 //! What the answers mean and how members read; the bodies' tables are in `body/tests.rs`.
 
 use super::*;
+use crate::core::model::{CheckStatus, Condition, LbPhase, NodeType, Provisioning, Said};
+use crate::error::Error;
+use shapes::IdRef;
 
 fn reply(status: u16, body: &str) -> ApiError {
     classify(&Reply {

@@ -4,6 +4,7 @@
 use super::*;
 use crate::backend::http::Transport;
 use crate::backend::http::proxy::ProxyEnv;
+use crate::core::model::Condition;
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
