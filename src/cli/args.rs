@@ -209,28 +209,84 @@ fn lexopt_error(e: &lexopt::Error) -> Error {
     Error::Usage(format!("{e}; see peekaboo -help"))
 }
 
+/// Options of the openstack CLI's `loadbalancer member` commands and its global `--os-*`
+/// options, as someone used to it types them, and what the hint for each says: one entry an
+/// option. Any other `--os-*` is its `OS_*` variable (`os_option`).
+const ALIASES: &[(&str, &str)] = &[
+    ("address", "peekaboo calls it -ip"),
+    ("protocol-port", "peekaboo calls it -port"),
+    ("subnet-id", "peekaboo calls it -subnet"),
+    ("loadbalancer", "peekaboo calls it -lb"),
+    (
+        "enable",
+        "enabling is what peekaboo does without -drain, -disable or -delete: leave it out",
+    ),
+    ("enable-backup", "peekaboo calls it -type SECONDARY"),
+    ("disable-backup", "peekaboo calls it -type PRIMARY"),
+    (
+        "os-region-name",
+        "peekaboo calls it -region (or set OS_REGION_NAME)",
+    ),
+    (
+        "os-cloud",
+        "clouds.yaml is not read: source the cloud's openrc file instead, whose OS_* variables peekaboo reads",
+    ),
+];
+
 fn unknown_flag(name: &str) -> Error {
-    let known = || FLAGS.iter().map(|f| f.name);
     let lower = name.to_ascii_lowercase();
+    let alias = ALIASES.iter().find(|(a, _)| *a == lower).map(|(_, h)| *h);
+    let hint = match alias {
+        Some(hint) => hint.to_string(),
+        None => os_option(&lower).unwrap_or_else(|| near(&lower, name.chars().count())),
+    };
+    Error::Usage(format!("unknown flag -{name}: {hint}"))
+}
+
+/// The openstack CLI's `--os-foo` is the variable `OS_FOO`, which peekaboo reads or not.
+fn os_option(lower: &str) -> Option<String> {
+    let var = format!(
+        "OS_{}",
+        lower
+            .strip_prefix("os-")
+            .filter(|rest| !rest.is_empty())?
+            .to_ascii_uppercase()
+            .replace('-', "_")
+    );
+    // The variables peekaboo reads are those -help lists.
+    let listed = crate::cli::USAGE
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|w| w == var);
+    Some(if listed {
+        format!("set {var} instead: peekaboo reads the openstack CLI's variables, not its options")
+    } else {
+        format!(
+            "peekaboo takes no --os-* options and does not read {var}: see peekaboo -help for the variables it reads"
+        )
+    })
+}
+
+/// The flags `lower` is a typo of or the start of, in words.
+fn near(lower: &str, typed: usize) -> String {
+    let known = || FLAGS.iter().map(|f| f.name);
     // A flag cut short (-v, -stat) means the flags it begins; a typo means the nearest flag,
     // but only when it is nearer than the name is long: -v is not a typo of -ip.
     let begun: Vec<String> = known()
-        .filter(|k| k.starts_with(&lower))
+        .filter(|k| k.starts_with(lower))
         .map(|k| format!("-{k}"))
         .collect();
     let close = known()
-        .map(|k| (edit_distance(&lower, k), k))
-        .filter(|(d, _)| *d <= 2 && *d < name.chars().count())
+        .map(|k| (edit_distance(lower, k), k))
+        .filter(|(d, _)| *d <= 2 && *d < typed)
         .min();
-    let hint = match (begun.as_slice(), close) {
+    match (begun.as_slice(), close) {
         ([one], _) => format!("did you mean {one}?"),
         ([rest @ .., last], _) if rest.len() < 5 => {
             format!("did you mean {} or {last}?", rest.join(", "))
         }
         (_, Some((_, k))) => format!("did you mean -{k}?"),
         _ => "see peekaboo -help for the list".to_string(),
-    };
-    Error::Usage(format!("unknown flag -{name}: {hint}"))
+    }
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -296,6 +352,78 @@ mod tests {
         assert!(usage_err(&["-ip"]).contains("-ip needs a value"));
         assert!(usage_err(&["drain"]).contains("unexpected argument 'drain'"));
         assert!(usage_err(&["-ip", "1.2.3.4", "-ip=5.6.7.8"]).contains("-ip is given twice"));
+    }
+
+    #[test]
+    fn the_openstack_clis_options_point_to_peekaboos() {
+        let reads = |var: &str| {
+            format!(
+                "set {var} instead: peekaboo reads the openstack CLI's variables, not its options"
+            )
+        };
+        let table: &[(&str, &str)] = &[
+            ("--address", "peekaboo calls it -ip"),
+            ("--protocol-port", "peekaboo calls it -port"),
+            ("--subnet-id", "peekaboo calls it -subnet"),
+            ("--loadbalancer", "peekaboo calls it -lb"),
+            (
+                "--enable",
+                "enabling is what peekaboo does without -drain, -disable or -delete: leave it out",
+            ),
+            ("--enable-backup", "peekaboo calls it -type SECONDARY"),
+            ("--disable-backup", "peekaboo calls it -type PRIMARY"),
+            (
+                "--os-region-name",
+                "peekaboo calls it -region (or set OS_REGION_NAME)",
+            ),
+            (
+                "--OS-Region-Name",
+                "peekaboo calls it -region (or set OS_REGION_NAME)",
+            ),
+            (
+                "--os-cloud",
+                "clouds.yaml is not read: source the cloud's openrc file instead, whose OS_* variables peekaboo reads",
+            ),
+            ("--os-password", &reads("OS_PASSWORD")),
+            ("--os-auth-url", &reads("OS_AUTH_URL")),
+            ("-os-project-domain-id", &reads("OS_PROJECT_DOMAIN_ID")),
+            ("--os-interface", &reads("OS_INTERFACE")),
+            (
+                "--os-token",
+                "peekaboo takes no --os-* options and does not read OS_TOKEN: see peekaboo -help for the variables it reads",
+            ),
+            // Not an option of theirs: the usual hints.
+            ("--os-", "see peekaboo -help for the list"),
+            ("--name", "see peekaboo -help for the list"),
+            ("--addres", "see peekaboo -help for the list"),
+        ];
+        for (typed, hint) in table {
+            let name = typed.trim_start_matches('-');
+            assert_eq!(
+                usage_err(&[typed]),
+                format!("unknown flag -{name}: {hint}"),
+                "{typed}"
+            );
+        }
+        // Theirs that are peekaboo's too are taken as they are.
+        let a = args(&["--weight", "5", "--disable"]).unwrap();
+        assert_eq!((a.weight.as_deref(), a.disable), (Some("5"), true));
+    }
+
+    #[test]
+    fn aliases_are_not_flags_and_point_to_flags() {
+        for (alias, hint) in ALIASES {
+            assert!(
+                flag(alias).is_none(),
+                "-{alias} is a flag: its alias is never read"
+            );
+            let named = hint
+                .split([' ', ',', ':', '(', ')'])
+                .filter(|w| w.starts_with('-'));
+            for word in named {
+                assert!(flag(&word[1..]).is_some(), "{alias}: {word} is not a flag");
+            }
+        }
     }
 
     #[test]
