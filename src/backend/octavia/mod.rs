@@ -2,7 +2,7 @@
 //! `keystone` gets the token and the endpoint, `api` speaks Octavia; this file is the
 //! `Backend` the engine sees, and the settings `cli` checks.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 
 use crate::backend::http::{Http, Transport, preflight};
@@ -83,6 +83,8 @@ pub struct Octavia<'a> {
     /// The members as last listed, per pool: what a change starts from (the exact weight and
     /// the tags, which the model does not carry).
     listed: RefCell<Vec<(String, Vec<api::OctMember>)>>,
+    /// Whether the endpoint answered, or a failure to reach it said how it was chosen.
+    endpoint_settled: Cell<bool>,
 }
 
 /// A load balancer found: its id, name and the pool peekaboo joins.
@@ -100,7 +102,13 @@ impl<'a> Octavia<'a> {
             session: None,
             found: RefCell::new(Vec::new()),
             listed: RefCell::new(Vec::new()),
+            endpoint_settled: Cell::new(false),
         }
+    }
+
+    /// A load balancer call's result, as `token::note_endpoint` words it.
+    fn noted<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        token::note_endpoint(result, self.session.as_ref(), &self.endpoint_settled)
     }
 
     fn api<'s>(&'s self, deadline: &'s Deadline) -> Result<api::Octavia<'s>, ApiError> {
@@ -133,35 +141,7 @@ impl<'a> Octavia<'a> {
         Ok((f, true))
     }
 
-    /// The member with id `id` as last listed in `pool`.
-    fn listed(&self, pool: &str, id: &str) -> Option<api::OctMember> {
-        let listed = self.listed.borrow();
-        let (_, members) = listed.iter().find(|(p, _)| p == pool)?;
-        members.iter().find(|m| m.id == id).cloned()
-    }
-}
-
-impl Backend for Octavia<'_> {
-    fn preflight(&self) -> Vec<String> {
-        preflight(&self.cfg.auth_url)
-    }
-
-    fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {
-        let (http, cfg) = (&self.http, self.cfg);
-        token::refresh(&mut self.session, || {
-            keystone::authenticate(http, cfg, deadline)
-        })
-    }
-
-    fn forget_token(&mut self) {
-        self.session = None;
-    }
-
-    fn region(&self) -> String {
-        token::region(self.session.as_ref(), self.cfg.region.as_deref())
-    }
-
-    fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
+    fn read(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
         // The read that found it is as fresh as another would be, and costs nothing more.
         match self.find(lb, deadline)? {
             (found, true) => found.lb.snapshot(),
@@ -169,7 +149,7 @@ impl Backend for Octavia<'_> {
         }
     }
 
-    fn members(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
+    fn list(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
         let (found, _) = self.find(lb, deadline)?;
         let members = self.api(deadline)?.members(&found.pool)?;
         let model = members.iter().map(api::OctMember::member).collect();
@@ -179,7 +159,7 @@ impl Backend for Octavia<'_> {
         Ok(model)
     }
 
-    fn apply(
+    fn change(
         &self,
         lb: &LbRef,
         target: SocketAddr,
@@ -209,6 +189,52 @@ impl Backend for Octavia<'_> {
             }
             Action::Delete(id) => api.delete(pool, &id.0),
         }
+    }
+
+    /// The member with id `id` as last listed in `pool`.
+    fn listed(&self, pool: &str, id: &str) -> Option<api::OctMember> {
+        let listed = self.listed.borrow();
+        let (_, members) = listed.iter().find(|(p, _)| p == pool)?;
+        members.iter().find(|m| m.id == id).cloned()
+    }
+}
+
+impl Backend for Octavia<'_> {
+    fn preflight(&self) -> Vec<String> {
+        preflight(&self.cfg.auth_url)
+    }
+
+    fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {
+        let (http, cfg) = (&self.http, self.cfg);
+        token::refresh(&mut self.session, || {
+            keystone::authenticate(http, cfg, deadline)
+        })
+    }
+
+    fn forget_token(&mut self) {
+        self.session = None;
+    }
+
+    fn region(&self) -> String {
+        token::region(self.session.as_ref(), self.cfg.region.as_deref())
+    }
+
+    fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
+        self.noted(self.read(lb, deadline))
+    }
+
+    fn members(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
+        self.noted(self.list(lb, deadline))
+    }
+
+    fn apply(
+        &self,
+        lb: &LbRef,
+        target: SocketAddr,
+        action: &Action,
+        deadline: &Deadline,
+    ) -> Result<(), ApiError> {
+        self.noted(self.change(lb, target, action, deadline))
     }
 
     fn explain(&self, fact: Fact<'_>) -> String {
