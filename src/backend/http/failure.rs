@@ -63,21 +63,11 @@ pub(super) fn describe(
         .map(|p| format!(" via proxy {} ({})", p.shown, p.var))
         .unwrap_or_default();
     if let Some(problem) = tls::problem(e) {
-        // With an https proxy there are two certificates; for a plain http URL only the
-        // proxy's, for an https one either (ureq does not say which handshake failed).
-        let whose = match via {
-            Some(p)
-                if p.tls
-                    && url
-                        .get(..5)
-                        .is_some_and(|s| s.eq_ignore_ascii_case("http:")) =>
-            {
-                format!("proxy {}", p.shown)
-            }
-            Some(p) if p.tls => format!("{target} (or of proxy {})", p.shown),
-            _ => target,
-        };
-        let msg = tls::explain(&problem, &whose, private_roots);
+        let msg = tls::explain(
+            &problem,
+            &whose_certificate(url, target, via),
+            private_roots,
+        );
         return Failure {
             final_: problem.is_final(),
             ..Failure::transient(format!("{msg}{through}"))
@@ -124,6 +114,23 @@ pub(super) fn describe(
         (other, _) => format!("request to {target} failed{through}: {other}"),
     };
     Failure::transient(msg)
+}
+
+/// Whose certificate failed: with an https proxy there are two; for a plain http URL only the
+/// proxy's, for an https one either (ureq does not say which handshake failed).
+fn whose_certificate(url: &str, target: String, via: Option<&ProxyUrl>) -> String {
+    match via {
+        Some(p)
+            if p.tls
+                && url
+                    .get(..5)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("http:")) =>
+        {
+            format!("proxy {}", p.shown)
+        }
+        Some(p) if p.tls => format!("{target} (or of proxy {})", p.shown),
+        _ => target,
+    }
 }
 
 /// A proxy that answered CONNECT with something other than 200 (ureq words it "proxy server
