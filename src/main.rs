@@ -84,14 +84,21 @@ fn drive(cfg: &Config, backend: &mut dyn backend::Backend) -> Result<u8, Error> 
         return Ok(report::report(cfg, &outcomes));
     }
     let outcomes = engine::run(&cfg.job(), backend)?;
-    // A signal during the last request, with no wait after it: the run did finish.
-    if let Some(s) = host::signal::pending() {
+    if let Some(s) = host::signal::pending().filter(|_| !interrupted(&outcomes)) {
         log::log(&format!(
             "{} arrived as the run finished: nothing was left to stop",
             s.name()
         ));
     }
     Ok(report::report(cfg, &outcomes))
+}
+
+/// Whether a wait ended at the stop signal. If none did, the signal came during the last
+/// request, with no wait after it: the run did finish.
+fn interrupted(outcomes: &[engine::Outcome]) -> bool {
+    outcomes
+        .iter()
+        .any(|o| matches!(o.error, Some(Error::Interrupted { .. })))
 }
 
 /// Watch mode's health check, as -health asks.

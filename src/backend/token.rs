@@ -1,6 +1,7 @@
 //! When a token is renewed, for every backend: the identity services differ in their wire words
 //! but not in what an expiry means.
 
+use std::cell::Cell;
 use std::sync::Once;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,8 +16,41 @@ pub struct Session {
     pub endpoint: String,
     /// The region as the catalog names it.
     pub region: String,
+    /// How the catalog's entry for the endpoint was chosen, in words (`Picked::how`).
+    pub chosen: String,
     /// None: identity gave no usable expiry, so the token is renewed only when refused (401).
     pub renewal: Option<Renewal>,
+}
+
+/// The load balancer endpoint an identity service's catalog gives, and how it was chosen.
+#[derive(Debug, PartialEq)]
+pub struct Picked {
+    pub url: String,
+    /// The region as the catalog names it.
+    pub region: String,
+    /// Which of the catalog's entries, interface and region, in words.
+    pub how: String,
+}
+
+/// A load balancer call's result, where a transport failure that comes before the endpoint
+/// has ever answered says how the endpoint was chosen, once: an endpoint nobody answers at is
+/// most often the wrong one of the catalog's. `settled` remembers that it answered or that it
+/// was said; after that a failure is only a failure.
+pub fn note_endpoint<T>(
+    result: Result<T, ApiError>,
+    held: Option<&Session>,
+    settled: &Cell<bool>,
+) -> Result<T, ApiError> {
+    let Some(session) = held else { return result };
+    match result {
+        Err(ApiError::Transport(m)) if !settled.replace(true) => {
+            Err(ApiError::Transport(format!("{m} ({})", session.chosen)))
+        }
+        other => {
+            settled.set(true);
+            other
+        }
+    }
 }
 
 /// The region for the report: the catalog's name for it once signed in, else as configured.

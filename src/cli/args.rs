@@ -209,28 +209,84 @@ fn lexopt_error(e: &lexopt::Error) -> Error {
     Error::Usage(format!("{e}; see peekaboo -help"))
 }
 
+/// Options of the openstack CLI's `loadbalancer member` commands and its global `--os-*`
+/// options, as someone used to it types them, and what the hint for each says: one entry an
+/// option. Any other `--os-*` is its `OS_*` variable (`os_option`).
+const ALIASES: &[(&str, &str)] = &[
+    ("address", "peekaboo calls it -ip"),
+    ("protocol-port", "peekaboo calls it -port"),
+    ("subnet-id", "peekaboo calls it -subnet"),
+    ("loadbalancer", "peekaboo calls it -lb"),
+    (
+        "enable",
+        "enabling is what peekaboo does without -drain, -disable or -delete: leave it out",
+    ),
+    ("enable-backup", "peekaboo calls it -type SECONDARY"),
+    ("disable-backup", "peekaboo calls it -type PRIMARY"),
+    (
+        "os-region-name",
+        "peekaboo calls it -region (or set OS_REGION_NAME)",
+    ),
+    (
+        "os-cloud",
+        "clouds.yaml is not read: source the cloud's openrc file instead, whose OS_* variables peekaboo reads",
+    ),
+];
+
 fn unknown_flag(name: &str) -> Error {
-    let known = || FLAGS.iter().map(|f| f.name);
     let lower = name.to_ascii_lowercase();
+    let alias = ALIASES.iter().find(|(a, _)| *a == lower).map(|(_, h)| *h);
+    let hint = match alias {
+        Some(hint) => hint.to_string(),
+        None => os_option(&lower).unwrap_or_else(|| near(&lower, name.chars().count())),
+    };
+    Error::Usage(format!("unknown flag -{name}: {hint}"))
+}
+
+/// The openstack CLI's `--os-foo` is the variable `OS_FOO`, which peekaboo reads or not.
+fn os_option(lower: &str) -> Option<String> {
+    let var = format!(
+        "OS_{}",
+        lower
+            .strip_prefix("os-")
+            .filter(|rest| !rest.is_empty())?
+            .to_ascii_uppercase()
+            .replace('-', "_")
+    );
+    // The variables peekaboo reads are those -help lists.
+    let listed = crate::cli::USAGE
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|w| w == var);
+    Some(if listed {
+        format!("set {var} instead: peekaboo reads the openstack CLI's variables, not its options")
+    } else {
+        format!(
+            "peekaboo takes no --os-* options and does not read {var}: see peekaboo -help for the variables it reads"
+        )
+    })
+}
+
+/// The flags `lower` is a typo of or the start of, in words.
+fn near(lower: &str, typed: usize) -> String {
+    let known = || FLAGS.iter().map(|f| f.name);
     // A flag cut short (-v, -stat) means the flags it begins; a typo means the nearest flag,
     // but only when it is nearer than the name is long: -v is not a typo of -ip.
     let begun: Vec<String> = known()
-        .filter(|k| k.starts_with(&lower))
+        .filter(|k| k.starts_with(lower))
         .map(|k| format!("-{k}"))
         .collect();
     let close = known()
-        .map(|k| (edit_distance(&lower, k), k))
-        .filter(|(d, _)| *d <= 2 && *d < name.chars().count())
+        .map(|k| (edit_distance(lower, k), k))
+        .filter(|(d, _)| *d <= 2 && *d < typed)
         .min();
-    let hint = match (begun.as_slice(), close) {
+    match (begun.as_slice(), close) {
         ([one], _) => format!("did you mean {one}?"),
         ([rest @ .., last], _) if rest.len() < 5 => {
             format!("did you mean {} or {last}?", rest.join(", "))
         }
         (_, Some((_, k))) => format!("did you mean -{k}?"),
         _ => "see peekaboo -help for the list".to_string(),
-    };
-    Error::Usage(format!("unknown flag -{name}: {hint}"))
+    }
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -249,81 +305,4 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::USAGE;
-
-    fn args(list: &[&str]) -> Result<Args, Error> {
-        parse_args(list.iter().map(OsString::from))
-    }
-
-    fn usage_err(list: &[&str]) -> String {
-        match args(list) {
-            Err(Error::Usage(m)) => m,
-            other => panic!("expected a usage error for {list:?}, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn go_style_flags() {
-        let a = args(&["-drain", "-ip", "10.0.0.5", "--interval=7", "-timeout=90s"]).unwrap();
-        assert!(a.drain && !a.disable && !a.delete);
-        assert_eq!(a.ip.as_deref(), Some("10.0.0.5"));
-        assert_eq!(a.interval.as_deref(), Some("7"));
-        assert_eq!(a.timeout.as_deref(), Some("90s"));
-        assert_eq!(args(&[]).unwrap(), Args::default());
-        assert!(args(&["--delete"]).unwrap().delete);
-        assert!(args(&["-h"]).unwrap().help);
-        assert!(args(&["-help"]).unwrap().help);
-        assert!(args(&["--version"]).unwrap().version);
-    }
-
-    #[test]
-    fn switches_take_go_bool_values() {
-        assert!(args(&["-drain=true"]).unwrap().drain);
-        assert!(!args(&["-drain=false"]).unwrap().drain);
-        assert!(usage_err(&["-drain=yes"]).contains("-drain is a switch"));
-    }
-
-    #[test]
-    fn bad_command_lines() {
-        assert_eq!(
-            usage_err(&["-drian"]),
-            "unknown flag -drian: did you mean -drain?"
-        );
-        assert!(usage_err(&["-x"]).starts_with("unknown flag -x"));
-        assert!(usage_err(&["-frobnicate"]).contains("see peekaboo -help"));
-        assert!(usage_err(&["-ip"]).contains("-ip needs a value"));
-        assert!(usage_err(&["drain"]).contains("unexpected argument 'drain'"));
-        assert!(usage_err(&["-ip", "1.2.3.4", "-ip=5.6.7.8"]).contains("-ip is given twice"));
-    }
-
-    #[test]
-    fn each_flag_sets_its_own_field() {
-        // A setter pointing at another flag's field would make two flags parse alike.
-        let mut seen: Vec<(&str, Args)> = Vec::new();
-        for f in FLAGS {
-            let list = match f.kind {
-                Kind::Switch(_) => vec![format!("-{}", f.name)],
-                Kind::Value { .. } => vec![format!("-{}", f.name), "v".to_string()],
-            };
-            let a = parse_args(list.iter().map(OsString::from)).unwrap();
-            assert_ne!(a, Args::default(), "-{}", f.name);
-            if let Some((other, _)) = seen.iter().find(|(_, b)| *b == a) {
-                panic!("-{} and -{other} set the same field", f.name);
-            }
-            assert!(
-                USAGE.contains(&format!("-{} ", f.name))
-                    || USAGE.contains(&format!("-{}\n", f.name)),
-                "-{} is not in USAGE",
-                f.name
-            );
-            seen.push((f.name, a));
-        }
-        for f in FLAGS {
-            if let Kind::Value { example, .. } = f.kind {
-                assert!(example.starts_with(&format!("-{} ", f.name)), "{example}");
-            }
-        }
-    }
-}
+mod tests;

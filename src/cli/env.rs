@@ -136,6 +136,9 @@ pub fn parse_duration_flag(v: &str, what: &str, max: Duration) -> Result<Duratio
 pub fn parse_weight(v: &str, max: u32) -> Result<u32, Error> {
     match v.trim().parse::<u32>() {
         Ok(w) if (1..=max).contains(&w) => Ok(w),
+        Ok(0) => Err(Error::Usage(format!(
+            "-weight '{v}': weight 0 is a drain: use -drain (a weight is a whole number from 1 to {max})"
+        ))),
         _ => Err(Error::Usage(format!(
             "-weight '{v}' is not a weight: use a whole number from 1 to {max}"
         ))),

@@ -70,7 +70,7 @@ pub fn watch(
             .collect(),
         health: Health::new(false),
         probes: 0,
-        held: signal::held(),
+        held: false,
         rng: Backoff::new(w.every, w.every, seed()),
     };
     if let (Some(every), Some(_)) = (w.watchdog, &w.notify_socket) {
@@ -79,6 +79,8 @@ pub fn watch(
         signal::beat_every(every / 2, Box::new(move || notify.watchdog()));
     }
     log_start(&run, w);
+    // A hold sent before the watch began is told like any other.
+    me.follow_hold();
     if me.first_reads(&mut run)? {
         me.steady(&mut run, probe);
     }
@@ -171,28 +173,26 @@ impl Watcher<'_> {
                 .map(|k| k.track.not_before.unwrap_or(k.track.next_resync))
                 .fold(next_probe, Instant::min);
             let nap = wake.saturating_duration_since(Instant::now());
-            if signal::nap(nap, Some(self.held)).is_err() {
+            if signal::nap(nap, true).is_err() {
                 return;
             }
         }
     }
 
+    /// Takes each SIGUSR1 and SIGUSR2 read, in order: a flip is told everywhere, a repeat
+    /// only in the log.
     fn follow_hold(&mut self) {
-        let held = signal::held();
-        if held == self.held {
-            return;
+        for hold in signal::take_holds() {
+            let line = hold_line(self.held, hold);
+            if hold == self.held {
+                crate::log::log(line);
+                continue;
+            }
+            self.held = hold;
+            let kind = if hold { "hold" } else { "release" };
+            self.tell(Level::Info, kind, None, line, line.into());
+            self.status();
         }
-        self.held = held;
-        let (kind, line) = if held {
-            (
-                "hold",
-                "SIGUSR1: holding the node DRAINING whatever the probes say",
-            )
-        } else {
-            ("release", "SIGUSR2: released; the probes decide again")
-        };
-        self.tell(Level::Info, kind, None, line, line.into());
-        self.status();
     }
 
     fn observe(&mut self, result: Result<(), String>) {
@@ -317,5 +317,42 @@ impl Watcher<'_> {
 
     pub(super) fn count(&self) -> usize {
         self.kept.len()
+    }
+}
+
+/// What a SIGUSR1 (`hold`) or a SIGUSR2 read while the node is `held` or not does, in words.
+fn hold_line(held: bool, hold: bool) -> &'static str {
+    match (held, hold) {
+        (false, true) => "SIGUSR1: holding the node DRAINING whatever the probes say",
+        (true, false) => "SIGUSR2: released; the probes decide again",
+        (true, true) => "SIGUSR1: the node is held already; nothing changes",
+        (false, false) => "SIGUSR2: the node is not held; nothing changes",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hold_line;
+
+    #[test]
+    fn a_hold_signal_says_whether_it_changed_anything() {
+        let table = [
+            (false, true, "SIGUSR1: holding the node DRAINING"),
+            (true, false, "SIGUSR2: released"),
+            (
+                true,
+                true,
+                "SIGUSR1: the node is held already; nothing changes",
+            ),
+            (
+                false,
+                false,
+                "SIGUSR2: the node is not held; nothing changes",
+            ),
+        ];
+        for (held, hold, start) in table {
+            let line = hold_line(held, hold);
+            assert!(line.starts_with(start), "held {held}, hold {hold}: {line}");
+        }
     }
 }

@@ -15,14 +15,16 @@
 //! unless the caller lets some through (`let_through`): watch mode's leave is not stopped by
 //! the signal that started it, and only a second one cuts its drain short.
 //! SIGUSR1 and SIGUSR2 hold and release the node in watch mode; a one-shot run ignores them.
+//! Each one read is kept, in order, until watch mode takes it (`take_holds`), so a repeated
+//! one is seen too, not only a change of the hold.
 //!
 //! Standard signals do not queue: two SIGTERMs sent before the first is read count as one.
 //! Every wait reads them at once, so only two within one blocking request can merge.
 
 use std::cell::RefCell;
 use std::os::fd::AsFd;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -72,8 +74,8 @@ static STOPPED: AtomicI32 = AtomicI32::new(0);
 static STOPS: AtomicU32 = AtomicU32::new(0);
 /// How many stop signals the waits let pass before they end.
 static LET_THROUGH: AtomicU32 = AtomicU32::new(0);
-/// The last of SIGUSR1 (true) and SIGUSR2 (false) read.
-static HELD: AtomicBool = AtomicBool::new(false);
+/// SIGUSR1 (true) and SIGUSR2 (false) as read, oldest first, until `take_holds` takes them.
+static HOLDS: Mutex<Vec<bool>> = Mutex::new(Vec::new());
 
 /// Blocks SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 and opens the signalfd that receives them.
 /// Call once, before any thread starts. On failure nothing is blocked: the signals keep their
@@ -106,10 +108,8 @@ fn read_all() {
                 Ordering::Relaxed,
             );
             STOPS.fetch_add(1, Ordering::Relaxed);
-        } else if n == HOLD as i32 {
-            HELD.store(true, Ordering::Relaxed);
-        } else if n == RELEASE as i32 {
-            HELD.store(false, Ordering::Relaxed);
+        } else if n == HOLD as i32 || n == RELEASE as i32 {
+            holds().push(n == HOLD as i32);
         }
     }
 }
@@ -168,25 +168,32 @@ fn beat() -> Option<Instant> {
     })
 }
 
-/// Whether the node is held (SIGUSR1 came last of SIGUSR1 and SIGUSR2).
-pub fn held() -> bool {
+/// The hold signals read and not taken yet. The lock is held only to push or take, so a
+/// poisoned one still guards a whole list.
+fn holds() -> std::sync::MutexGuard<'static, Vec<bool>> {
+    HOLDS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Every SIGUSR1 (true) and SIGUSR2 (false) read since the last call, oldest first.
+pub fn take_holds() -> Vec<bool> {
     read_all();
-    HELD.load(Ordering::Relaxed)
+    std::mem::take(&mut *holds())
 }
 
 /// Waits for `d`, or until a stop signal arrives (or arrived before), whichever is first.
 pub fn sleep(d: Duration) -> Result<(), Signal> {
-    nap(d, None)
+    nap(d, false)
 }
 
-/// As `sleep`, and ends early, with `Ok`, when the hold differs from `hold` (if given).
-pub fn nap(d: Duration, hold: Option<bool>) -> Result<(), Signal> {
+/// As `sleep`, and, with `wake_on_hold`, ends early with `Ok` once a SIGUSR1 or SIGUSR2
+/// waits to be taken.
+pub fn nap(d: Duration, wake_on_hold: bool) -> Result<(), Signal> {
     let end = Instant::now().checked_add(d);
     loop {
         if let Some(s) = pending() {
             return Err(s);
         }
-        if hold.is_some_and(|h| h != HELD.load(Ordering::Relaxed)) {
+        if wake_on_hold && !holds().is_empty() {
             return Ok(());
         }
         let next_beat = beat();

@@ -35,6 +35,9 @@ pub struct Keystone {
     /// One set of catalog endpoints per region (`region_id` and `region` alike); all share
     /// one Octavia.
     pub regions: Vec<String>,
+    /// Octavia's internal endpoint instead of the decoy: a URL where nobody listens, as an
+    /// internal endpoint is from outside the cloud's control plane.
+    pub octavia_internal: Option<String>,
 }
 
 impl Default for Keystone {
@@ -55,6 +58,7 @@ impl Default for Keystone {
             flex_project: "123456_Flex".into(),
             flex_project_id: "9e822f3bce56475787f3000aa4ef89e6".into(),
             regions: vec!["DFW3".into(), "SJC3".into()],
+            octavia_internal: None,
         }
     }
 }
@@ -301,10 +305,13 @@ fn issue(
 
 /// Identity, Octavia and Neutron per region. Octavia's public URL is this fake's own (or
 /// `Config::lb_base`) under `/octavia`, bare as real catalogs hold it; the internal one is a
-/// decoy that answers 500, for a client that ignores OS_INTERFACE.
+/// decoy that answers 500, for a client that ignores OS_INTERFACE, unless
+/// `Keystone::octavia_internal` names another.
 fn catalog(sh: &Shared) -> Value {
     let base = format!("http://127.0.0.1:{}", sh.port);
     let lb_base = sh.cfg.lb_base.as_deref().unwrap_or(&base);
+    let internal = (sh.cfg.keystone.octavia_internal.clone())
+        .unwrap_or_else(|| format!("{base}/decoy/octavia-internal/"));
     let regions = &sh.cfg.keystone.regions;
     let endpoints = |set: &[(&str, String)]| -> Vec<Value> {
         regions
@@ -319,7 +326,7 @@ fn catalog(sh: &Shared) -> Value {
     json!([
         {"endpoints": endpoints(&[("public", format!("{base}/v3")), ("internal", format!("{base}/v3"))]),
          "id": "e57baaf5637541ac993f3d82b89fe790", "type": "identity", "name": "keystone"},
-        {"endpoints": endpoints(&[("public", format!("{lb_base}/octavia")), ("internal", format!("{base}/decoy/octavia-internal/"))]),
+        {"endpoints": endpoints(&[("public", format!("{lb_base}/octavia")), ("internal", internal)]),
          "id": "90d1c057f7304bafbba4db9f91ef247e", "type": "load-balancer", "name": "octavia"},
         {"endpoints": endpoints(&[("public", format!("{base}/decoy/network/"))]),
          "id": "0e8696f8213b453f9e1b454984e630a5", "type": "network", "name": "neutron"},

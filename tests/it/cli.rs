@@ -107,6 +107,27 @@ fn bad_flags() {
 }
 
 #[test]
+fn the_openstack_clis_options_point_to_peekaboos_flags() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--address", "10.1.2.3"],
+            "unknown flag -address: peekaboo calls it -ip",
+        ),
+        (
+            &["--os-region-name", "DFW3"],
+            "unknown flag -os-region-name: peekaboo calls it -region (or set OS_REGION_NAME)",
+        ),
+        (
+            &["-weight", "0"],
+            "-weight '0': weight 0 is a drain: use -drain (a weight is a whole number from 1 to 100)",
+        ),
+    ];
+    for (flags, want) in cases {
+        assert_eq!(usage_error(flags, &[]), *want, "{flags:?}");
+    }
+}
+
+#[test]
 fn watch_mode_mistakes() {
     let cases: &[(&[&str], &str)] = &[
         (

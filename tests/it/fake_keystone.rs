@@ -112,6 +112,20 @@ fn password_by_name_gives_a_201_with_the_token_in_the_header_and_a_catalog() {
         .map(|s| s["type"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["identity", "load-balancer", "network"]);
+
+    // Another internal endpoint, when a test names one.
+    let mut cfg = Config::default();
+    cfg.keystone.octavia_internal = Some("http://127.0.0.1:9/octavia".into());
+    let f = Fake::start(cfg);
+    let r = post(
+        &f,
+        &password(peek(), &Keystone::default().password, Some(web())),
+    );
+    let t = &r.json()["token"];
+    assert_eq!(
+        octavia_url(t, "DFW3", "internal"),
+        "http://127.0.0.1:9/octavia"
+    );
 }
 
 #[test]

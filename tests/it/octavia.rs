@@ -35,7 +35,10 @@ pub(super) fn run_env(f: &Fake, lb: &str, flags: &[&str], extra: &[(&str, &str)]
     let mut env: Vec<(&str, &str)> = os.iter().map(|(k, v)| (*k, v.as_str())).collect();
     env.extend([("APP_PORT", PORT), ("RAX_SERVICENET_IPV4", "10.1.2.3")]);
     env.extend(extra);
-    let mut all = vec!["-interval", "40ms", "-timeout", "10s"];
+    let mut all = vec!["-interval", "40ms"];
+    if !flags.contains(&"-timeout") {
+        all.extend(["-timeout", "10s"]);
+    }
     all.extend(flags);
     peekaboo(f, &all, &env)
 }
@@ -550,4 +553,47 @@ fn a_member_still_settling_is_waited_for_before_it_is_called_done() {
         f.octavia_writes(),
         [format!("DELETE /pools/{pool}/members/{id}")]
     );
+}
+
+#[test]
+fn an_internal_endpoint_nobody_answers_at_says_how_the_catalog_chose_it() {
+    let (_held, port) = support::closed_port();
+    let mut cfg = Config::default();
+    cfg.keystone.octavia_internal = Some(format!("http://127.0.0.1:{port}/"));
+    let (f, _, pool) = octavia_with(cfg);
+    let out = run_env(
+        &f,
+        "web-lb",
+        &["-timeout", "2s"],
+        &[("OS_INTERFACE", "internal")],
+    );
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let refused = format!("127.0.0.1:{port} refused the connection");
+    let retries: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains(&refused) && l.contains("trying again"))
+        .collect();
+    assert!(retries.len() > 1, "{}", out.stderr);
+    // The first says which entry, interface and region; the rest need not repeat it.
+    let how = "(the catalog's load-balancer endpoint 'octavia', interface internal from OS_INTERFACE, region DFW3)";
+    assert!(
+        retries[0].contains(&format!(
+            "Reading the load balancer failed: {refused}: nothing listens there, or a firewall rejects it {how}; trying again in"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        retries[1..].iter().all(|l| !l.contains(how)),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("Error: gave up after -timeout 2s: "),
+        "{}",
+        out.stderr
+    );
+    assert!(f.octavia_members(&pool).is_empty());
+    assert!(f.octavia_writes().is_empty());
 }

@@ -378,7 +378,7 @@ fn a_proxy_that_is_down_is_named() {
     let line = error_line(&out);
     assert!(
         line.contains(&format!(
-            "cannot reach identity.test via proxy 127.0.0.1:{port} (http_proxy): the proxy refused the connection"
+            "cannot reach identity.test:8080 via proxy 127.0.0.1:{port} (http_proxy): the proxy refused the connection"
         )),
         "{line}"
     );
@@ -409,7 +409,7 @@ fn a_proxy_refusing_the_connect_ends_the_run_at_once() {
         assert_eq!(out.code, 2, "{code}: {}", out.stderr);
         let line = error_line(&out);
         let via = format!(
-            "cannot reach identity.test via proxy 127.0.0.1:{} (HTTPS_PROXY): ",
+            "cannot reach identity.test:8443 via proxy 127.0.0.1:{} (HTTPS_PROXY): ",
             proxy.port
         );
         assert!(line.contains(&via) && line.contains(says), "{code}: {line}");

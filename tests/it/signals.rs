@@ -200,6 +200,32 @@ fn a_signal_during_the_drain_watch_stops_it_and_does_not_disable() {
 }
 
 #[test]
+fn sigterm_during_a_disable_wait_drain_says_only_that_it_interrupted_the_drain() {
+    let f = fake_with(Config::default());
+    let (app, _lb_side, _app_side) = app_with_lb_connection();
+    let port = app.local_addr().unwrap().port().to_string();
+    let id = f.add_node(LB, "127.0.0.1", app.local_addr().unwrap().port(), "ENABLED");
+    let mut run = start(
+        &f,
+        &["-ip", "127.0.0.1", "-port", &port, "-disable", "-wait"],
+    );
+    run.wait_for_line(&format!("Node {id} is draining: 1 (1 from 127.0.0.2)"));
+    run.signal(Signal::SIGTERM);
+    let (code, _, stderr) = run.finish();
+    assert_eq!(code, 143, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "Error: interrupted by SIGTERM while waiting: the drain of node {id}, with 1 (1 from 127.0.0.2) connections left; node {id} is DRAINING"
+        )),
+        "{stderr}"
+    );
+    // The signal ended a wait: it did not come "as the run finished".
+    assert!(!stderr.contains("nothing was left to stop"), "{stderr}");
+    let put = format!("PUT /loadbalancers/1/nodes/{id}");
+    assert_eq!(f.mutations(), [put], "DRAINING only, never DISABLED");
+}
+
+#[test]
 fn a_signal_during_a_request_lets_it_finish_and_stops_at_the_next_wait() {
     // The change is accepted, and the load balancer stays busy applying it.
     let f = fake_with(Config {

@@ -68,7 +68,7 @@ fn an_unknown_ca_fails_at_once_naming_the_host_and_the_fix() {
         assert_eq!(out.code, 2, "{what}: {}", out.stderr);
         let line = error_line(&out);
         assert!(
-            line.contains("TLS: the certificate of 127.0.0.1 ") && line.contains(says),
+            line.contains("TLS: the certificate of 127.0.0.1:") && line.contains(says),
             "{what}: {line}"
         );
         assert!(!line.contains("io:"), "{what}: no raw rustls text: {line}");
@@ -88,7 +88,8 @@ fn an_expired_certificate_fails_at_once() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     let line = error_line(&out);
     assert!(
-        line.contains("TLS: the certificate of 127.0.0.1 has expired: it must be renewed"),
+        line.contains("TLS: the certificate of 127.0.0.1:")
+            && line.contains(" has expired: it must be renewed"),
         "{line}"
     );
     assert_eq!(connections, 1);
@@ -103,7 +104,7 @@ fn a_certificate_for_another_name_fails_at_once() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     let line = error_line(&out);
     assert!(
-        line.contains("TLS: the certificate of 127.0.0.1 is not valid for that name, only for other.example: use one of those as the URL's host"),
+        line.contains("TLS: the certificate of 127.0.0.1:") && line.contains(" is not valid for that name, only for other.example: use one of those as the URL's host"),
         "{line}"
     );
     assert_eq!(connections, 1);
@@ -120,7 +121,10 @@ fn a_bad_signature_fails_at_once() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     let line = error_line(&out);
     assert!(
-        line.contains("TLS: the certificate of 127.0.0.1 has a bad signature: a CA in OS_CACERT has the name of its issuer but not its key"),
+        line.contains("TLS: the certificate of 127.0.0.1:")
+            && line.contains(
+                " has a bad signature: a CA in OS_CACERT has the name of its issuer but not its key"
+            ),
         "{line}"
     );
     assert_eq!(connections, 1);
@@ -143,9 +147,10 @@ fn the_catalogs_endpoint_is_verified_the_same_way() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     let line = error_line(&out);
     assert!(
-        line.contains(
-            "TLS: the certificate of 127.0.0.1 is not signed by a trusted CA (unknown issuer)"
-        ) && line.contains("set OS_CACERT"),
+        line.contains(&format!(
+            "TLS: the certificate of 127.0.0.1:{} is not signed by a trusted CA (unknown issuer)",
+            front.port
+        )) && line.contains("set OS_CACERT"),
         "{line}"
     );
     assert_eq!(front.connections(), 1, "tried once, not until -timeout");

@@ -191,6 +191,52 @@ fn sigusr1_holds_the_node_draining_and_sigusr2_releases_it() {
 }
 
 #[test]
+fn a_repeated_sigusr1_or_sigusr2_says_it_changes_nothing() {
+    let (f, app) = (fake(), App::start(true));
+    let id = f.add_node(LB, "127.0.0.1", app.port, "ENABLED");
+    let w = watch(&f, &app, &["-json"]);
+    w.wait_line("The app is healthy");
+    w.signal(SIGUSR1);
+    w.wait_line(&format!("node {id} is DRAINING: held"));
+    w.signal(SIGUSR1);
+    w.wait_line("SIGUSR1: the node is held already; nothing changes");
+    w.signal(SIGUSR2);
+    w.wait_line(&format!("node {id} is ENABLED: healthy"));
+    w.signal(SIGUSR2);
+    w.wait_line("SIGUSR2: the node is not held; nothing changes");
+    let out = left(w);
+    // One hold and one release: a repeat is a log line, not an event or a change.
+    assert_eq!(
+        out.stderr.matches("SIGUSR1: holding").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.matches("SIGUSR2: released").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    let events: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
+        .filter(|e| e.contains("hold") || e.contains("release"))
+        .collect();
+    assert_eq!(events, ["\"hold\"", "\"release\""]);
+    assert_eq!(
+        changes(&f),
+        [
+            format!("PUT {id} DRAINING"),
+            format!("PUT {id} ENABLED"),
+            format!("PUT {id} DRAINING"),
+            format!("DELETE {id}"),
+        ]
+    );
+}
+
+#[test]
 fn drift_is_repaired_at_the_next_resync_with_one_read_each() {
     let (f, app) = (fake(), App::start(true));
     let id = f.add_node(LB, "127.0.0.1", app.port, "ENABLED");

@@ -1,7 +1,7 @@
 //! What a transport failure means: whom it concerns (the host, and the proxy it went
 //! through), what went wrong in words, and whether trying again can help.
 
-use super::{BODY_LIMIT, host_of, tls};
+use super::{BODY_LIMIT, host_of, target_of, tls};
 use crate::backend::ApiError;
 use crate::backend::http::proxy::ProxyUrl;
 use crate::error::Error;
@@ -47,8 +47,10 @@ impl From<Failure> for ApiError {
     }
 }
 
-/// Words a transport failure: whom it concerns (the host, and the proxy it went through), what
-/// went wrong, and whether it is final.
+/// Words a transport failure: whom it concerns (the host and port, and the proxy it went
+/// through), what went wrong, and whether it is final. The port is always shown, 443 and 80
+/// too: one host often serves identity and the load balancer API on different ports. A name
+/// lookup, which has no port, names the host alone.
 pub(super) fn describe(
     e: &ureq::Error,
     url: &str,
@@ -56,44 +58,41 @@ pub(super) fn describe(
     private_roots: bool,
 ) -> Failure {
     let host = host_of(url).unwrap_or("the server");
+    let target = target_of(url).unwrap_or_else(|| host.to_string());
     let through = via
         .map(|p| format!(" via proxy {} ({})", p.shown, p.var))
         .unwrap_or_default();
     if let Some(problem) = tls::problem(e) {
-        // With an https proxy there are two certificates; for a plain http URL only the
-        // proxy's, for an https one either (ureq does not say which handshake failed).
-        let whose = match via {
-            Some(p)
-                if p.tls
-                    && url
-                        .get(..5)
-                        .is_some_and(|s| s.eq_ignore_ascii_case("http:")) =>
-            {
-                format!("proxy {}", p.shown)
-            }
-            Some(p) if p.tls => format!("{host} (or of proxy {})", p.shown),
-            _ => host.to_string(),
-        };
-        let msg = tls::explain(&problem, &whose, private_roots);
+        let msg = tls::explain(
+            &problem,
+            &whose_certificate(url, target, via),
+            private_roots,
+        );
         return Failure {
             final_: problem.is_final(),
             ..Failure::transient(format!("{msg}{through}"))
         };
     }
+    let refused = |e: &ureq::Error| matches!(e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused);
     let msg = match (e, via) {
         (ureq::Error::ConnectProxyFailed(reason), Some(p)) => {
-            return proxy_refused(reason, host, p);
+            return proxy_refused(reason, host, &target, p);
         }
         // The proxy resolves the target, so a name that does not resolve is the proxy's.
         (ureq::Error::HostNotFound, Some(_)) => {
-            format!("cannot reach {host}{through}: the proxy's host name does not resolve")
+            format!("cannot reach {target}{through}: the proxy's host name does not resolve")
         }
         // Through a CONNECT proxy, only the proxy is connected to directly.
-        (ureq::Error::Io(io), Some(_)) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            format!("cannot reach {host}{through}: the proxy refused the connection")
+        (e, Some(_)) if refused(e) => {
+            format!("cannot reach {target}{through}: the proxy refused the connection")
         }
         (ureq::Error::Timeout(ureq::Timeout::Connect), Some(_)) => {
-            format!("cannot reach {host}{through}: the proxy did not accept a connection in time")
+            format!("cannot reach {target}{through}: the proxy did not accept a connection in time")
+        }
+        (e, None) if refused(e) => {
+            format!(
+                "{target} refused the connection: nothing listens there, or a firewall rejects it"
+            )
         }
         (ureq::Error::HostNotFound, None) => format!(
             "cannot resolve {host}: no DNS (in a container, run with --net=host or give it /etc/resolv.conf)"
@@ -102,26 +101,47 @@ pub(super) fn describe(
             format!("DNS lookup of {host} timed out{through}")
         }
         (ureq::Error::Timeout(t), _) => {
-            format!("{host} did not answer in time ({t} timeout){through}")
+            format!("{target} did not answer in time ({t} timeout){through}")
         }
         (ureq::Error::BodyExceedsLimit(_), _) => {
             return Failure {
                 oversized: true,
                 ..Failure::transient(format!(
-                    "{host} sent an answer over {BODY_LIMIT} bytes{through}"
+                    "{target} sent an answer over {BODY_LIMIT} bytes{through}"
                 ))
             };
         }
-        (other, _) => format!("request to {host} failed{through}: {other}"),
+        (other, _) => format!("request to {target} failed{through}: {other}"),
     };
     Failure::transient(msg)
+}
+
+/// Whose certificate failed: with an https proxy there are two; for a plain http URL only the
+/// proxy's, for an https one either (ureq does not say which handshake failed).
+fn whose_certificate(url: &str, target: String, via: Option<&ProxyUrl>) -> String {
+    match via {
+        Some(p)
+            if p.tls
+                && url
+                    .get(..5)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("http:")) =>
+        {
+            format!("proxy {}", p.shown)
+        }
+        Some(p) if p.tls => format!("{target} (or of proxy {})", p.shown),
+        _ => target,
+    }
 }
 
 /// A proxy that answered CONNECT with something other than 200 (ureq words it "proxy server
 /// responded 403/…"). 403 and 407 are its policy and will not change on retry; anything else
 /// (502, 503, no answer) may be passing trouble.
-fn proxy_refused(reason: &str, host: &str, via: &ProxyUrl) -> Failure {
-    let head = format!("cannot reach {host} via proxy {} ({})", via.shown, via.var);
+/// NO_PROXY takes the `host`; the CONNECT was for `target`.
+fn proxy_refused(reason: &str, host: &str, target: &str, via: &ProxyUrl) -> Failure {
+    let head = format!(
+        "cannot reach {target} via proxy {} ({})",
+        via.shown, via.var
+    );
     let code = reason
         .strip_prefix("proxy server responded ")
         .and_then(|r| r.get(..3))
@@ -210,7 +230,7 @@ mod tests {
             assert_eq!(f.final_, final_, "{reason}");
             assert!(
                 f.msg.starts_with(
-                    "cannot reach lb.example.com via proxy proxy.corp:3128 (HTTPS_PROXY): "
+                    "cannot reach lb.example.com:443 via proxy proxy.corp:3128 (HTTPS_PROXY): "
                 ) && f.msg.contains(says),
                 "{reason}: {}",
                 f.msg
@@ -233,7 +253,7 @@ mod tests {
         assert!(!f.final_);
         assert_eq!(
             f.msg,
-            "cannot reach lb.example.com via proxy proxy.corp:3128 (HTTPS_PROXY): the proxy refused the connection"
+            "cannot reach lb.example.com:443 via proxy proxy.corp:3128 (HTTPS_PROXY): the proxy refused the connection"
         );
         let f = describe(&ureq::Error::HostNotFound, url, Some(&p), false);
         assert!(
@@ -244,6 +264,70 @@ mod tests {
         let f = describe(&ureq::Error::HostNotFound, url, None, false);
         assert!(
             f.msg.starts_with("cannot resolve lb.example.com"),
+            "{}",
+            f.msg
+        );
+    }
+
+    #[test]
+    fn failures_name_the_host_and_port() {
+        let refused = || {
+            let e = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+            ureq::Error::Io(e)
+        };
+        let reset = || {
+            let e = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+            ureq::Error::Io(e)
+        };
+        let timeout = || ureq::Error::Timeout(ureq::Timeout::Connect);
+        let table: [(ureq::Error, &str, &str); 7] = [
+            (
+                refused(),
+                "http://127.0.0.1:9876/v2",
+                "127.0.0.1:9876 refused the connection: nothing listens there, or a firewall rejects it",
+            ),
+            (
+                refused(),
+                "https://octavia.example.com/v2",
+                "octavia.example.com:443 refused the connection",
+            ),
+            (
+                refused(),
+                "http://[fd00::5]/v2",
+                "[fd00::5]:80 refused the connection",
+            ),
+            (
+                reset(),
+                "https://[fd00::5]:9876",
+                "request to [fd00::5]:9876 failed: ",
+            ),
+            (
+                timeout(),
+                "https://id.example.com:5000/v3",
+                "id.example.com:5000 did not answer in time (",
+            ),
+            (
+                ureq::Error::BodyExceedsLimit(1),
+                "https://id.example.com:5000/v3",
+                "id.example.com:5000 sent an answer over",
+            ),
+            // A name lookup has no port.
+            (
+                ureq::Error::HostNotFound,
+                "https://id.example.com:5000/v3",
+                "cannot resolve id.example.com: ",
+            ),
+        ];
+        for (e, url, says) in table {
+            let f = describe(&e, url, None, false);
+            assert!(f.msg.starts_with(says) && !f.final_, "{url}: {}", f.msg);
+        }
+        let cert = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
+        let e = ureq::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, cert));
+        let f = describe(&e, "https://id.example.com:5000/v3", None, false);
+        assert!(
+            f.msg
+                .starts_with("TLS: the certificate of id.example.com:5000 has expired"),
             "{}",
             f.msg
         );

@@ -12,7 +12,7 @@ use ureq::http;
 use super::failure::describe;
 use super::proxy::ProxyUrl;
 use super::tls::{self, Problem};
-use super::{Http, host_of, printable};
+use super::{Http, host_of, printable, target_of};
 use crate::time::format_duration;
 
 impl Http {
@@ -68,7 +68,7 @@ fn probe_failure(
         }
         _ => match tls::problem(e) {
             Some(Problem::WrongName(names)) if direct => {
-                let host = host_of(url).unwrap_or("the server");
+                let host = target_of(url).unwrap_or_else(|| "the server".into());
                 let only = if names.is_empty() {
                     String::new()
                 } else {

@@ -41,6 +41,21 @@ pub fn host_of(url: &str) -> Option<&str> {
     authority.split(':').next().filter(|h| !h.is_empty())
 }
 
+/// Where a request to `url` connects, as `host:port`: the port as given, else the scheme's
+/// (443, 80), so a message says which of a host's services it means. IPv6 stays bracketed.
+pub fn target_of(url: &str) -> Option<String> {
+    let host = host_of(url)?;
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
+    let port = match authority.strip_prefix(host)?.strip_prefix(':') {
+        Some(port) if !port.is_empty() => port,
+        _ if scheme.eq_ignore_ascii_case("https") => "443",
+        _ if scheme.eq_ignore_ascii_case("http") => "80",
+        _ => return None,
+    };
+    Some(format!("{host}:{port}"))
+}
+
 /// Whether `url` is plain http to another machine, which `-allow-http` must permit.
 pub fn is_remote_http(url: &str) -> bool {
     url.get(..7)
@@ -134,6 +149,21 @@ mod tests {
         assert_eq!(host_of("http://[::1]:99/x"), Some("[::1]"));
         assert_eq!(host_of("http://u:p@h:1/"), Some("h"));
         assert_eq!(host_of("nonsense"), None);
+        let table = [
+            ("https://a.example.com/v2.0", Some("a.example.com:443")),
+            ("HTTPS://a.example.com", Some("a.example.com:443")),
+            ("http://127.0.0.1/x", Some("127.0.0.1:80")),
+            ("http://127.0.0.1:8080/x", Some("127.0.0.1:8080")),
+            ("https://[2001:db8::1]:9876/v2", Some("[2001:db8::1]:9876")),
+            ("https://[2001:db8::1]/v2", Some("[2001:db8::1]:443")),
+            ("http://u:p@h:1/", Some("h:1")),
+            ("https://h:/x", Some("h:443")),
+            ("ftp://h/", None),
+            ("nonsense", None),
+        ];
+        for (url, want) in table {
+            assert_eq!(target_of(url).as_deref(), want, "{url}");
+        }
     }
 
     #[test]

@@ -110,14 +110,15 @@ pub fn session(reply: &Reply, cfg: &Settings, received: Instant) -> Result<Sessi
             "keystone at {auth_url} answered with JSON that is not a Keystone v3 token answer ({what}): check that OS_AUTH_URL is the Keystone v3 base, e.g. {EXAMPLE_AUTH_URL}"
         ))),
     })?;
-    let (url, region) = pick_endpoint(&catalog, cfg.region.as_deref(), &cfg.interface)
+    let picked = pick_endpoint(&catalog, cfg.region.as_deref(), &cfg.interface)
         .map_err(|m| ApiError::Final(Error::Config(m)))?;
-    let endpoint = octavia_base(&url);
+    let endpoint = octavia_base(&picked.url);
     check_endpoint(&endpoint, cfg.allow_http)?;
     Ok(Session {
         token: Secret(token.to_string()),
         endpoint,
-        region,
+        region: picked.region,
+        chosen: picked.how,
         renewal: expires.and_then(|at| renewal_or_warn(at, received)),
     })
 }

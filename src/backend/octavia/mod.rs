@@ -2,7 +2,7 @@
 //! `keystone` gets the token and the endpoint, `api` speaks Octavia; this file is the
 //! `Backend` the engine sees, and the settings `cli` checks.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 
 use crate::backend::http::{Http, Transport, preflight};
@@ -84,6 +84,8 @@ pub struct Octavia<'a> {
     /// The members as last listed, per pool: what a change starts from (the exact weight and
     /// the tags, which the model does not carry).
     listed: RefCell<Vec<(String, Vec<api::OctMember>)>>,
+    /// Whether the endpoint answered, or a failure to reach it said how it was chosen.
+    endpoint_settled: Cell<bool>,
 }
 
 /// A load balancer found: its id, name and the pool peekaboo joins.
@@ -101,7 +103,13 @@ impl<'a> Octavia<'a> {
             session: None,
             found: RefCell::new(Vec::new()),
             listed: RefCell::new(Vec::new()),
+            endpoint_settled: Cell::new(false),
         }
+    }
+
+    /// A load balancer call's result, as `token::note_endpoint` words it.
+    fn noted<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        token::note_endpoint(result, self.session.as_ref(), &self.endpoint_settled)
     }
 
     fn api<'s>(&'s self, deadline: &'s Deadline) -> Result<api::Octavia<'s>, ApiError> {
@@ -132,6 +140,57 @@ impl<'a> Octavia<'a> {
         let f = Found { lb: found, pool };
         self.found.borrow_mut().push((lb.0.clone(), f.clone()));
         Ok((f, true))
+    }
+
+    fn read(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
+        // The read that found it is as fresh as another would be, and costs nothing more.
+        match self.find(lb, deadline)? {
+            (found, true) => found.lb.snapshot(),
+            (found, false) => self.api(deadline)?.load_balancer(&found.lb.id)?.snapshot(),
+        }
+    }
+
+    fn list(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
+        let (found, _) = self.find(lb, deadline)?;
+        let members = self.api(deadline)?.members(&found.pool)?;
+        let model = members.iter().map(api::OctMember::member).collect();
+        let mut listed = self.listed.borrow_mut();
+        listed.retain(|(p, _)| *p != found.pool);
+        listed.push((found.pool, members));
+        Ok(model)
+    }
+
+    fn change(
+        &self,
+        lb: &LbRef,
+        target: SocketAddr,
+        action: &Action,
+        deadline: &Deadline,
+    ) -> Result<(), ApiError> {
+        let (found, _) = self.find(lb, deadline)?;
+        let api = self.api(deadline)?;
+        let pool = found.pool.as_str();
+        let sent = match action {
+            Action::Nothing => Ok(()),
+            Action::Create(c, attrs) => {
+                let subnet = self.cfg.subnet.as_deref();
+                let body = body::create_body(target.ip(), target.port(), *c, *attrs, subnet);
+                api.create(pool, &body).map(drop)
+            }
+            Action::Update(id, change) => {
+                let Some(current) = self.listed(pool, &id.0) else {
+                    // Not listed since: the engine lists before deciding, so this is gone.
+                    return Err(ApiError::NotFound(format!("Member {id} not found.")));
+                };
+                match body::update_body(&current, change) {
+                    Some(body) => api.update(pool, &id.0, &body),
+                    // Octavia takes a PUT that changes nothing and locks the load balancer for it.
+                    None => Ok(()),
+                }
+            }
+            Action::Delete(id) => api.delete(pool, &id.0),
+        };
+        sent.map_err(|e| backup_refused(e, &found.lb, action))
     }
 
     /// The member with id `id` as last listed in `pool`.
@@ -183,21 +242,11 @@ impl Backend for Octavia<'_> {
     }
 
     fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
-        // The read that found it is as fresh as another would be, and costs nothing more.
-        match self.find(lb, deadline)? {
-            (found, true) => found.lb.snapshot(),
-            (found, false) => self.api(deadline)?.load_balancer(&found.lb.id)?.snapshot(),
-        }
+        self.noted(self.read(lb, deadline))
     }
 
     fn members(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
-        let (found, _) = self.find(lb, deadline)?;
-        let members = self.api(deadline)?.members(&found.pool)?;
-        let model = members.iter().map(api::OctMember::member).collect();
-        let mut listed = self.listed.borrow_mut();
-        listed.retain(|(p, _)| *p != found.pool);
-        listed.push((found.pool, members));
-        Ok(model)
+        self.noted(self.list(lb, deadline))
     }
 
     fn apply(
@@ -207,30 +256,7 @@ impl Backend for Octavia<'_> {
         action: &Action,
         deadline: &Deadline,
     ) -> Result<(), ApiError> {
-        let (found, _) = self.find(lb, deadline)?;
-        let api = self.api(deadline)?;
-        let pool = found.pool.as_str();
-        let sent = match action {
-            Action::Nothing => Ok(()),
-            Action::Create(c, attrs) => {
-                let subnet = self.cfg.subnet.as_deref();
-                let body = body::create_body(target.ip(), target.port(), *c, *attrs, subnet);
-                api.create(pool, &body).map(drop)
-            }
-            Action::Update(id, change) => {
-                let Some(current) = self.listed(pool, &id.0) else {
-                    // Not listed since: the engine lists before deciding, so this is gone.
-                    return Err(ApiError::NotFound(format!("Member {id} not found.")));
-                };
-                match body::update_body(&current, change) {
-                    Some(body) => api.update(pool, &id.0, &body),
-                    // Octavia takes a PUT that changes nothing and locks the load balancer for it.
-                    None => Ok(()),
-                }
-            }
-            Action::Delete(id) => api.delete(pool, &id.0),
-        };
-        sent.map_err(|e| backup_refused(e, &found.lb, action))
+        self.noted(self.change(lb, target, action, deadline))
     }
 
     fn explain(&self, fact: Fact<'_>) -> String {

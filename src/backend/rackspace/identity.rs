@@ -12,7 +12,7 @@ use crate::backend::http::{Failure, Http, Reply, check_url};
 use crate::backend::http::{printable, url_parses};
 use crate::backend::rackspace::clb::{classify, message};
 use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
-use crate::backend::token::{Session, renewal_or_warn};
+use crate::backend::token::{Picked, Session, renewal_or_warn};
 use crate::error::Error;
 use crate::time::{Deadline, parse_rfc3339};
 
@@ -54,14 +54,15 @@ pub fn authenticate(http: &Http, cfg: &Settings, deadline: &Deadline) -> Result<
             cfg.auth_url
         ))),
     })?;
-    let (endpoint, region) = pick_endpoint(&catalog, cfg.region.as_deref())
+    let picked = pick_endpoint(&catalog, cfg.region.as_deref())
         .map_err(|m| ApiError::Final(Error::Config(m)))?;
-    check_endpoint(&endpoint, cfg.allow_http)?;
-    warn_clear_text(&endpoint);
+    check_endpoint(&picked.url, cfg.allow_http)?;
+    warn_clear_text(&picked.url);
     Ok(Session {
         token: Secret(token),
-        endpoint,
-        region,
+        endpoint: picked.url,
+        region: picked.region,
+        chosen: picked.how,
         renewal: expires.and_then(|at| renewal_or_warn(at, received)),
     })
 }
@@ -183,11 +184,8 @@ fn check_endpoint(endpoint: &str, allow_http: bool) -> Result<(), ApiError> {
 
 /// Picks the load balancer endpoint: the service named `cloudLoadBalancers`, else the first of
 /// type `rax:load-balancer`; then the endpoint of `region` (any case). Without a region, the
-/// only endpoint there is. Returns (URL without trailing slash, region).
-pub fn pick_endpoint(
-    catalog: &[Service],
-    region: Option<&str>,
-) -> Result<(String, String), String> {
+/// only endpoint there is. The URL comes without a trailing slash.
+pub fn pick_endpoint(catalog: &[Service], region: Option<&str>) -> Result<Picked, String> {
     let service = catalog
         .iter()
         .find(|s| s.name == "cloudLoadBalancers")
@@ -232,11 +230,22 @@ pub fn pick_endpoint(
             ));
         }
     };
-    let name = region.map_or(found.0, |r| if found.0.is_empty() { r } else { found.0 });
-    Ok((
-        found.1.trim_end_matches('/').to_string(),
-        name.to_ascii_uppercase(),
-    ))
+    let name = region
+        .map_or(found.0, |r| if found.0.is_empty() { r } else { found.0 })
+        .to_ascii_uppercase();
+    let region = match (region, name.as_str()) {
+        (_, "") => "for every region".to_string(),
+        (Some(_), name) => format!("region {name}"),
+        (None, name) => format!("region {name}, the catalog's only one"),
+    };
+    Ok(Picked {
+        url: found.1.trim_end_matches('/').to_string(),
+        how: format!(
+            "the catalog's Cloud Load Balancers endpoint '{}', {region}",
+            printable(&service.name)
+        ),
+        region: name,
+    })
 }
 
 #[cfg(test)]

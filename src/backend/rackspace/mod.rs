@@ -1,6 +1,7 @@
 //! Rackspace: Identity v2.0 and Cloud Load Balancers v1.0, the only place that knows their
 //! wire words.
 
+use std::cell::Cell;
 use std::net::SocketAddr;
 
 use crate::backend::http::Transport;
@@ -38,6 +39,8 @@ pub struct Rackspace<'a> {
     cfg: &'a Settings,
     http: Http,
     session: Option<Session>,
+    /// Whether the endpoint answered, or a failure to reach it said how it was chosen.
+    endpoint_settled: Cell<bool>,
 }
 
 impl<'a> Rackspace<'a> {
@@ -46,7 +49,13 @@ impl<'a> Rackspace<'a> {
             cfg,
             http: Http::new(&cfg.transport),
             session: None,
+            endpoint_settled: Cell::new(false),
         }
+    }
+
+    /// A load balancer call's result, as `token::note_endpoint` words it.
+    fn noted<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        token::note_endpoint(result, self.session.as_ref(), &self.endpoint_settled)
     }
 
     /// The load balancer API for `lb`, with the current token; None before authenticating.
@@ -85,11 +94,12 @@ impl Backend for Rackspace<'_> {
     }
 
     fn snapshot(&self, lb: &LbRef, deadline: &Deadline) -> Result<Snapshot, ApiError> {
-        self.clb(lb, deadline)?.load_balancer()?.snapshot()
+        let clb = self.clb(lb, deadline)?;
+        self.noted(clb.load_balancer())?.snapshot()
     }
 
     fn members(&self, lb: &LbRef, deadline: &Deadline) -> Result<Vec<Member>, ApiError> {
-        self.clb(lb, deadline)?.nodes()
+        self.noted(self.clb(lb, deadline)?.nodes())
     }
 
     fn apply(
@@ -100,14 +110,14 @@ impl Backend for Rackspace<'_> {
         deadline: &Deadline,
     ) -> Result<(), ApiError> {
         let clb = self.clb(lb, deadline)?;
-        match action {
+        self.noted(match action {
             Action::Nothing => Ok(()),
             Action::Create(c, attrs) => {
                 clb.create(&target.ip().to_string(), target.port(), *c, *attrs)
             }
             Action::Update(id, change) => clb.update(id, *change),
             Action::Delete(id) => clb.delete(id),
-        }
+        })
     }
 
     fn explain(&self, fact: Fact<'_>) -> String {

@@ -111,3 +111,42 @@ fn a_failed_renewal_keeps_the_token_only_while_it_works_and_the_failure_may_pass
     assert_eq!(retry_renewal_at(&refused, t0, &old), None);
     assert_eq!(retry_renewal_at(&ApiError::Unauthorized, t0, &old), None);
 }
+
+#[test]
+fn only_a_first_failure_to_reach_the_endpoint_says_how_it_was_chosen() {
+    let session = Session {
+        token: Secret("t".into()),
+        endpoint: "http://127.0.0.1:9876".into(),
+        region: "DFW3".into(),
+        chosen: "the catalog's load-balancer endpoint 'octavia', interface internal from OS_INTERFACE, region DFW3".into(),
+        renewal: None,
+    };
+    let refused = || {
+        Err::<(), _>(ApiError::Transport(
+            "127.0.0.1:9876 refused the connection".into(),
+        ))
+    };
+    let noted = Err(ApiError::Transport(
+        "127.0.0.1:9876 refused the connection (the catalog's load-balancer endpoint 'octavia', interface internal from OS_INTERFACE, region DFW3)".into(),
+    ));
+    // Before a session there is no endpoint to speak of.
+    let settled = Cell::new(false);
+    assert_eq!(note_endpoint(refused(), None, &settled), refused());
+    // The first failure says it, the next do not.
+    assert_eq!(note_endpoint(refused(), Some(&session), &settled), noted);
+    assert_eq!(
+        note_endpoint(refused(), Some(&session), &settled),
+        refused()
+    );
+    // An endpoint that answered, even with an error, was the right one to ask.
+    let answers: [fn() -> Result<(), ApiError>; 2] =
+        [|| Ok(()), || Err(ApiError::Server("HTTP 503".into()))];
+    for answer in answers {
+        let settled = Cell::new(false);
+        assert_eq!(note_endpoint(answer(), Some(&session), &settled), answer());
+        assert_eq!(
+            note_endpoint(refused(), Some(&session), &settled),
+            refused()
+        );
+    }
+}

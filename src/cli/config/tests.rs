@@ -261,13 +261,17 @@ fn weight_and_type() {
         }
     );
     assert_eq!(config(&[], &[]).unwrap().node.attrs, Attrs::default());
-    for bad in ["0", "101", "heavy", "-1", ""] {
+    for bad in ["101", "heavy", "-1", ""] {
         assert!(
             config_err(&["-weight", bad], &[])
                 .contains("is not a weight: use a whole number from 1 to 100"),
             "{bad}"
         );
     }
+    assert_eq!(
+        config_err(&["-weight", "0"], &[]),
+        "-weight '0': weight 0 is a drain: use -drain (a weight is a whole number from 1 to 100)"
+    );
     assert!(config_err(&["-type", "BACKUP"], &[]).starts_with("-type 'BACKUP' is not a node type"));
     assert!(config_err(&["-delete", "-weight", "5"], &[]).contains("drop them with -delete"));
 }

@@ -2,6 +2,9 @@
 //! interface's, and the base the client appends `/v2/lbaas/...` to. Pure, table-tested in
 //! `keystone/tests.rs`.
 
+use crate::backend::http::printable;
+use crate::backend::token::Picked;
+
 pub struct Service {
     pub name: String,
     pub kind: String,
@@ -30,12 +33,12 @@ impl Endpoint {
 
 /// Picks Octavia's endpoint: the `load-balancer` entry named `octavia`, else the first of
 /// that type; then the endpoint of `region` (matched against `region_id` or `region`, in any
-/// case; None: the only region there is) and `interface`. Returns (URL, region).
+/// case; None: the only region there is) and `interface`.
 pub fn pick_endpoint(
     catalog: &[Service],
     region: Option<&str>,
     interface: &str,
-) -> Result<(String, String), String> {
+) -> Result<Picked, String> {
     let lbs = || catalog.iter().filter(|s| s.kind == "load-balancer");
     let service = lbs()
         .find(|s| s.name == "octavia")
@@ -85,7 +88,24 @@ pub fn pick_endpoint(
         .or(region)
         .unwrap_or_default()
         .to_string();
-    Ok((found.url.clone(), name))
+    // OS_INTERFACE is the only thing that asks for another interface than public.
+    let interface = match interface {
+        "public" => "interface public, OS_INTERFACE's default".to_string(),
+        other => format!("interface {other} from OS_INTERFACE"),
+    };
+    let region = match (region, name.as_str()) {
+        (_, "") => "for every region".to_string(),
+        (Some(_), name) => format!("region {name}"),
+        (None, name) => format!("region {name}, the catalog's only one"),
+    };
+    Ok(Picked {
+        url: found.url.clone(),
+        how: format!(
+            "the catalog's load-balancer endpoint '{}', {interface}, {region}",
+            printable(&service.name)
+        ),
+        region: name,
+    })
 }
 
 /// "A, B, C", sorted and without repeats; "none" for nothing.

@@ -41,11 +41,11 @@ fn catalog() -> Vec<Service> {
 fn prefers_the_name_and_matches_region_in_any_case() {
     let c = catalog();
     assert_eq!(
-        pick_endpoint(&c, Some("iad")),
+        pick_endpoint(&c, Some("iad")).map(|p| (p.url, p.region)),
         Ok(("https://iad/v1.0/1".into(), "IAD".into()))
     );
     assert_eq!(
-        pick_endpoint(&c, Some("DFW")),
+        pick_endpoint(&c, Some("DFW")).map(|p| (p.url, p.region)),
         Ok(("https://dfw/v1.0/1".into(), "DFW".into()))
     );
 }
@@ -58,8 +58,35 @@ fn falls_back_to_the_type() {
         &[(Some("LON"), "https://lon")],
     )];
     assert_eq!(
-        pick_endpoint(&c, Some("LON")),
+        pick_endpoint(&c, Some("LON")).map(|p| (p.url, p.region)),
         Ok(("https://lon".into(), "LON".into()))
+    );
+}
+
+#[test]
+fn says_which_entry_and_region_chose_the_endpoint() {
+    let how = |c: &[Service], r: Option<&str>| pick_endpoint(c, r).unwrap().how;
+    assert_eq!(
+        how(&catalog(), Some("iad")),
+        "the catalog's Cloud Load Balancers endpoint 'cloudLoadBalancers', region IAD"
+    );
+    let c = vec![service(
+        "lbaas",
+        "rax:load-balancer",
+        &[(Some("LON"), "https://lon")],
+    )];
+    assert_eq!(
+        how(&c, None),
+        "the catalog's Cloud Load Balancers endpoint 'lbaas', region LON, the catalog's only one"
+    );
+    let c = vec![service(
+        "lbaas",
+        "rax:load-balancer",
+        &[(None, "https://any")],
+    )];
+    assert_eq!(
+        how(&c, None),
+        "the catalog's Cloud Load Balancers endpoint 'lbaas', for every region"
     );
 }
 
@@ -86,7 +113,7 @@ fn one_endpoint_needs_no_region_and_regionless_serves_all() {
         &[(Some("ORD"), "https://ord")],
     )];
     assert_eq!(
-        pick_endpoint(&c, None),
+        pick_endpoint(&c, None).map(|p| (p.url, p.region)),
         Ok(("https://ord".into(), "ORD".into()))
     );
     let c = vec![service(
@@ -95,7 +122,7 @@ fn one_endpoint_needs_no_region_and_regionless_serves_all() {
         &[(None, "https://any")],
     )];
     assert_eq!(
-        pick_endpoint(&c, Some("hkg")),
+        pick_endpoint(&c, Some("hkg")).map(|p| (p.url, p.region)),
         Ok(("https://any".into(), "HKG".into()))
     );
 }
@@ -215,7 +242,7 @@ fn answers_that_are_not_token_answers() {
     )
     .unwrap();
     assert_eq!(
-        pick_endpoint(&c, Some("dfw")),
+        pick_endpoint(&c, Some("dfw")).map(|p| (p.url, p.region)),
         Ok(("https://dfw".into(), "DFW".into()))
     );
 }

@@ -184,12 +184,14 @@ fn pool_and_subnet() {
 fn weight_range() {
     let c = os(&["-weight", "256"], &[]).unwrap();
     assert_eq!(c.node.attrs.weight, Some(256));
-    for bad in ["0", "257"] {
-        assert_eq!(
-            os_err(&["-weight", bad], &[]),
-            format!("-weight '{bad}' is not a weight: use a whole number from 1 to 256")
-        );
-    }
+    assert_eq!(
+        os_err(&["-weight", "257"], &[]),
+        "-weight '257' is not a weight: use a whole number from 1 to 256"
+    );
+    assert_eq!(
+        os_err(&["-weight", "0"], &[]),
+        "-weight '0': weight 0 is a drain: use -drain (a weight is a whole number from 1 to 256)"
+    );
     assert!(config_err(&["-weight", "101"], &[]).contains("from 1 to 100"));
 }
 

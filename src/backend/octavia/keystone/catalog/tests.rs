@@ -49,7 +49,7 @@ fn catalog() -> Vec<Service> {
 #[test]
 fn picks_octavia_by_name_region_in_any_case_and_interface() {
     let c = catalog();
-    let pick = |r: Option<&str>, i: &str| pick_endpoint(&c, r, i);
+    let pick = |r: Option<&str>, i: &str| pick_endpoint(&c, r, i).map(|p| (p.url, p.region));
     assert_eq!(
         pick(Some("dfw3"), "public"),
         Ok(("https://dfw3/".into(), "DFW3".into()))
@@ -73,7 +73,7 @@ fn picks_octavia_by_name_region_in_any_case_and_interface() {
     )];
     // The only region needs no OS_REGION_NAME; it is reported as the catalog spells it.
     assert_eq!(
-        pick_endpoint(&by_type, None, "public"),
+        pick_endpoint(&by_type, None, "public").map(|p| (p.url, p.region)),
         Ok(("http://x".into(), "RegionOne".into()))
     );
     let anywhere = vec![service(
@@ -82,8 +82,40 @@ fn picks_octavia_by_name_region_in_any_case_and_interface() {
         vec![ep("public", None, None, "http://any")],
     )];
     assert_eq!(
-        pick_endpoint(&anywhere, Some("SJC3"), "public"),
+        pick_endpoint(&anywhere, Some("SJC3"), "public").map(|p| (p.url, p.region)),
         Ok(("http://any".into(), "SJC3".into()))
+    );
+}
+
+#[test]
+fn says_which_entry_interface_and_region_chose_the_endpoint() {
+    let c = catalog();
+    let how = |cat: &[Service], r: Option<&str>, i: &str| pick_endpoint(cat, r, i).unwrap().how;
+    assert_eq!(
+        how(&c, Some("dfw3"), "internal"),
+        "the catalog's load-balancer endpoint 'octavia', interface internal from OS_INTERFACE, region DFW3"
+    );
+    assert_eq!(
+        how(&c, Some("DFW3"), "public"),
+        "the catalog's load-balancer endpoint 'octavia', interface public, OS_INTERFACE's default, region DFW3"
+    );
+    let by_type = vec![service(
+        "lb",
+        "load-balancer",
+        vec![ep("admin", Some("RegionOne"), None, "http://x")],
+    )];
+    assert_eq!(
+        how(&by_type, None, "admin"),
+        "the catalog's load-balancer endpoint 'lb', interface admin from OS_INTERFACE, region RegionOne, the catalog's only one"
+    );
+    let anywhere = vec![service(
+        "octavia",
+        "load-balancer",
+        vec![ep("public", None, None, "http://any")],
+    )];
+    assert_eq!(
+        how(&anywhere, None, "public"),
+        "the catalog's load-balancer endpoint 'octavia', interface public, OS_INTERFACE's default, for every region"
     );
 }
 
