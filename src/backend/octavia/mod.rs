@@ -4,11 +4,13 @@
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use crate::backend::http::{Http, Transport, preflight};
 use crate::backend::token::{self, Session};
 use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, Snapshot};
+use crate::log::log;
 use crate::time::Deadline;
 
 pub mod api;
@@ -56,7 +58,8 @@ pub enum AppCredential {
 /// What it takes to reach the project's load balancers, checked by `cli`.
 #[derive(Debug)]
 pub struct Settings {
-    /// The Keystone v3 base, ending in `/v3`, without a trailing slash.
+    /// OS_AUTH_URL without a trailing slash: the Keystone v3 base when it ends in `/v3`, else
+    /// an identity root whose version document names the v3 base.
     pub auth_url: String,
     pub auth: Auth,
     /// OS_REGION_NAME as given (matched against the catalog's `region_id` or `region`, in any
@@ -79,6 +82,12 @@ pub struct Octavia<'a> {
     cfg: &'a Settings,
     http: Http,
     session: Option<Session>,
+    /// The Keystone v3 base, once known: OS_AUTH_URL, or what its root linked to (read once
+    /// per run; renewals do not ask again).
+    v3: Option<String>,
+    /// When Flex refused the last sign-in with a 401 it may have meant as trouble upstream:
+    /// the next refusal is final. Cleared by any other answer.
+    refused: Option<Instant>,
     found: RefCell<Vec<(String, Found)>>,
     /// The members as last listed, per pool: what a change starts from (the exact weight and
     /// the tags, which the model does not carry).
@@ -98,6 +107,8 @@ impl<'a> Octavia<'a> {
             cfg,
             http: Http::new(&cfg.transport),
             session: None,
+            v3: keystone::v3_base(&cfg.auth_url).map(str::to_string),
+            refused: None,
             found: RefCell::new(Vec::new()),
             listed: RefCell::new(Vec::new()),
         }
@@ -148,8 +159,35 @@ impl Backend for Octavia<'_> {
 
     fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {
         let (http, cfg) = (&self.http, self.cfg);
+        let (known, refused) = (&mut self.v3, &mut self.refused);
         token::refresh(&mut self.session, || {
-            keystone::authenticate(http, cfg, deadline)
+            let v3 = match known {
+                Some(v3) => v3.clone(),
+                None => {
+                    let found = keystone::discover(http, &cfg.auth_url, cfg.allow_http, deadline)?;
+                    log(&format!(
+                        "Using Keystone v3 at {found}, as the version document at OS_AUTH_URL {} links to it",
+                        cfg.auth_url
+                    ));
+                    known.insert(found).clone()
+                }
+            };
+            let upstream = match (keystone::via_rackspace(&cfg.auth_url, &cfg.auth), *refused) {
+                (false, _) => keystone::Upstream::None,
+                (true, None) => keystone::Upstream::FirstTry,
+                (true, Some(at)) => keystone::Upstream::RefusedBefore(at.elapsed()),
+            };
+            let attempt = keystone::Attempt {
+                cfg,
+                v3: &v3,
+                upstream,
+            };
+            let result = keystone::authenticate(http, &attempt, deadline);
+            *refused = match &result {
+                Err(ApiError::TryAgainIn(..)) => Some(Instant::now()),
+                _ => None,
+            };
+            result
         })
     }
 
