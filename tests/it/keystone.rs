@@ -230,7 +230,7 @@ fn devstack_s_identity_path_is_discovered_too() {
     assert!(ours(&f, &pool));
     assert_eq!(
         sent(&f)[..2],
-        ["GET /identity", "POST /identity/v3/auth/tokens"]
+        ["GET /identity/", "POST /identity/v3/auth/tokens"]
     );
 }
 
@@ -256,12 +256,12 @@ fn a_root_without_keystone_v3_is_exit_2_naming_os_auth_url() {
     assert_eq!(
         error_line(&out)[20..],
         format!(
-            "Error: OS_AUTH_URL {elsewhere} is neither a Keystone v3 URL nor an identity root: GET {elsewhere} answered HTTP 404: set OS_AUTH_URL to the Keystone v3 URL (usually {elsewhere}/v3), e.g. https://keystone.api.dfw3.rackspacecloud.com/v3"
+            "Error: OS_AUTH_URL {elsewhere} is neither a Keystone v3 URL nor an identity root: GET {elsewhere}/ answered HTTP 404: set OS_AUTH_URL to the Keystone v3 URL (usually {elsewhere}/v3), e.g. https://keystone.api.dfw3.rackspacecloud.com/v3"
         )
     );
     assert_eq!(
         sent(&f),
-        ["GET /", "GET /keystone"],
+        ["GET /", "GET /keystone/"],
         "nothing but the two reads"
     );
 }

@@ -6,11 +6,11 @@ use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use crate::backend::http::{Http, Transport, preflight};
+use crate::backend::http::{Http, Transport, host_of, is_remote_http, preflight};
 use crate::backend::token::{self, Session};
 use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, Snapshot};
-use crate::log::log;
+use crate::log::{log, warn};
 use crate::time::Deadline;
 
 pub mod api;
@@ -152,6 +152,30 @@ impl<'a> Octavia<'a> {
     }
 }
 
+/// The Keystone v3 base: known already, or read from OS_AUTH_URL's root, once per run.
+fn v3_base(
+    known: &mut Option<String>,
+    http: &Http,
+    cfg: &Settings,
+    deadline: &Deadline,
+) -> Result<String, ApiError> {
+    if let Some(v3) = known {
+        return Ok(v3.clone());
+    }
+    let found = keystone::discover(http, &cfg.auth_url, cfg.allow_http, deadline)?;
+    log(&format!(
+        "Using Keystone v3 at {found}, as the version document at OS_AUTH_URL {} links to it",
+        cfg.auth_url
+    ));
+    // Preflight warned of the root's host; the password goes to this one.
+    if is_remote_http(&found) && host_of(&found) != host_of(&cfg.auth_url) {
+        warn(&format!(
+            "Warning: -allow-http: credentials go to {found} in clear text"
+        ));
+    }
+    Ok(known.insert(found).clone())
+}
+
 impl Backend for Octavia<'_> {
     fn preflight(&self) -> Vec<String> {
         preflight(&self.cfg.auth_url)
@@ -161,17 +185,7 @@ impl Backend for Octavia<'_> {
         let (http, cfg) = (&self.http, self.cfg);
         let (known, refused) = (&mut self.v3, &mut self.refused);
         token::refresh(&mut self.session, || {
-            let v3 = match known {
-                Some(v3) => v3.clone(),
-                None => {
-                    let found = keystone::discover(http, &cfg.auth_url, cfg.allow_http, deadline)?;
-                    log(&format!(
-                        "Using Keystone v3 at {found}, as the version document at OS_AUTH_URL {} links to it",
-                        cfg.auth_url
-                    ));
-                    known.insert(found).clone()
-                }
-            };
+            let v3 = v3_base(known, http, cfg, deadline)?;
             let upstream = match (keystone::via_rackspace(&cfg.auth_url, &cfg.auth), *refused) {
                 (false, _) => keystone::Upstream::None,
                 (true, None) => keystone::Upstream::FirstTry,

@@ -98,14 +98,17 @@ pub fn discover(
     allow_http: bool,
     deadline: &Deadline,
 ) -> Result<String, ApiError> {
+    // With the slash, as recorded from Keystone and as other clients send it: a deployment
+    // under a path may answer only there.
+    let url = format!("{root}/");
     let reply = http
-        .send("GET", root, None, None, deadline)
+        .send("GET", &url, None, None, deadline)
         .map_err(ApiError::from)?;
     match reply.status {
         429 => return Err(ApiError::RateLimited(retry_after(&reply))),
         500..=599 => {
             return Err(ApiError::Server(format!(
-                "reading the version document at {root}: HTTP {}",
+                "reading the version document at {url}: HTTP {}",
                 reply.status
             )));
         }
@@ -122,13 +125,13 @@ pub fn no_v3(why: &NoV3, root: &str) -> String {
     let fix = format!("set OS_AUTH_URL to the Keystone v3 URL (usually {root}/v3)");
     match why {
         NoV3::Status(status) => format!(
-            "OS_AUTH_URL {root} is neither a Keystone v3 URL nor an identity root: GET {root} answered HTTP {status}: {fix}, e.g. {EXAMPLE_AUTH_URL}"
+            "OS_AUTH_URL {root} is neither a Keystone v3 URL nor an identity root: GET {root}/ answered HTTP {status}: {fix}, e.g. {EXAMPLE_AUTH_URL}"
         ),
         NoV3::NotJson(status) => format!(
-            "OS_AUTH_URL {root} is neither a Keystone v3 URL nor an identity root: GET {root} answered HTTP {status} that is not JSON (a web page?): {fix}, e.g. {EXAMPLE_AUTH_URL}"
+            "OS_AUTH_URL {root} is neither a Keystone v3 URL nor an identity root: GET {root}/ answered HTTP {status} that is not JSON (a web page?): {fix}, e.g. {EXAMPLE_AUTH_URL}"
         ),
         NoV3::NotVersions(status) => format!(
-            "OS_AUTH_URL {root} is neither a Keystone v3 URL nor an identity root: GET {root} answered HTTP {status} with JSON that lists no versions: {fix}, e.g. {EXAMPLE_AUTH_URL}"
+            "OS_AUTH_URL {root} is neither a Keystone v3 URL nor an identity root: GET {root}/ answered HTTP {status} with JSON that lists no versions: {fix}, e.g. {EXAMPLE_AUTH_URL}"
         ),
         NoV3::Offers(ids) => {
             let offered: Vec<String> = ids

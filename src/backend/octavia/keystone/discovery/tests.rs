@@ -69,11 +69,11 @@ fn a_root_without_v3_is_one_line_naming_os_auth_url_and_what_it_offered() {
         ),
         (
             NoV3::Status(404),
-            "OS_AUTH_URL https://ks.example:5000 is neither a Keystone v3 URL nor an identity root: GET https://ks.example:5000 answered HTTP 404: set OS_AUTH_URL to the Keystone v3 URL (usually https://ks.example:5000/v3), e.g. https://keystone.api.dfw3.rackspacecloud.com/v3",
+            "OS_AUTH_URL https://ks.example:5000 is neither a Keystone v3 URL nor an identity root: GET https://ks.example:5000/ answered HTTP 404: set OS_AUTH_URL to the Keystone v3 URL (usually https://ks.example:5000/v3), e.g. https://keystone.api.dfw3.rackspacecloud.com/v3",
         ),
         (
             NoV3::NotJson(200),
-            "OS_AUTH_URL https://ks.example:5000 is neither a Keystone v3 URL nor an identity root: GET https://ks.example:5000 answered HTTP 200 that is not JSON (a web page?): set OS_AUTH_URL to the Keystone v3 URL (usually https://ks.example:5000/v3), e.g. https://keystone.api.dfw3.rackspacecloud.com/v3",
+            "OS_AUTH_URL https://ks.example:5000 is neither a Keystone v3 URL nor an identity root: GET https://ks.example:5000/ answered HTTP 200 that is not JSON (a web page?): set OS_AUTH_URL to the Keystone v3 URL (usually https://ks.example:5000/v3), e.g. https://keystone.api.dfw3.rackspacecloud.com/v3",
         ),
         (
             NoV3::NoLink("v3.14".into()),
