@@ -1,7 +1,8 @@
 //! Keystone v3: trade a password or an application credential for a token (the
 //! `X-Subject-Token` header of a 201), find Octavia in the catalog, and decide when the token
-//! is renewed. The deciding is pure (`auth_body`, `pick_endpoint`, `octavia_base`, `session`);
-//! `authenticate` only sends.
+//! is renewed; `discovery` finds the v3 base from an identity root, `refusal` says what a
+//! refusal means. The deciding is pure (`auth_body`, `pick_endpoint`, `octavia_base`,
+//! `session`, `v3_link`, `refusal`); `authenticate` and `discover` only send.
 
 use std::time::Instant;
 

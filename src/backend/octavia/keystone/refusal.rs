@@ -185,18 +185,19 @@ fn listed(vars: &[&str]) -> String {
     }
 }
 
-/// The message of Keystone's own error object, `{"error": {"message": …}}`, when the body is
-/// one; and the kind of thing its 404 could not find (`Could not find Project: …`).
-fn keystone_error(body: &[u8]) -> Option<(String, Option<String>)> {
+/// The message of Keystone's error object when it says what Keystone could not find
+/// (`{"error": {"message": "Could not find Project: …"}}`), and the kind of thing it is. An
+/// error object that names nothing found says nothing of the variables: the path is blamed.
+fn not_found(body: &[u8]) -> Option<(String, String)> {
     let v: Value = serde_json::from_slice(body).ok()?;
-    let text = v.get("error")?.get("message")?.as_str()?;
-    let text = one_line(text);
+    let text = one_line(v.get("error")?.get("message")?.as_str()?);
     let kind = text
-        .strip_prefix("Could not find ")
-        .and_then(|rest| rest.split([':', '.']).next())
-        .map(|k| k.trim().to_string())
-        .filter(|k| !k.is_empty());
-    Some((text, kind))
+        .strip_prefix("Could not find ")?
+        .split([':', '.'])
+        .next()?
+        .trim()
+        .to_string();
+    (!kind.is_empty()).then_some((text, kind))
 }
 
 /// What Keystone's refusal at `v3` means. Credentials get "authentication failed:" first, as
@@ -230,9 +231,9 @@ pub fn refusal(reply: &Reply, v3: &str, auth: &Auth, upstream: Upstream) -> ApiE
             listed(&sent.check)
         )),
         // Keystone's own 404 names what it could not find: the URL was right.
-        404 if let Some((text, kind)) = keystone_error(&reply.body) => final_config(format!(
+        404 if let Some((text, kind)) = not_found(&reply.body) => final_config(format!(
             "authentication failed: keystone at {v3} answered HTTP 404 \"{text}\" for {who} ({method}){project}: check {}",
-            listed(sent.naming(kind.as_deref().unwrap_or_default()))
+            listed(sent.naming(&kind))
         )),
         // No such resource, method or feature: POST {v3}/auth/tokens is not Keystone v3.
         404 | 405 | 501 => final_config(format!(

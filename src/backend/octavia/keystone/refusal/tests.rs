@@ -323,7 +323,13 @@ fn a_404_with_keystone_s_error_names_what_was_not_found_and_its_variable() {
         );
     }
     // Without Keystone's error object the path is wrong: a proxy's page, another service.
-    for body in ["<html>nope</html>", r#"{"message":"Not Found"}"#, ""] {
+    let elsewhere = r#"{"error":{"code":404,"message":"The resource could not be found.","title":"Not Found"}}"#;
+    for body in [
+        "<html>nope</html>",
+        r#"{"message":"Not Found"}"#,
+        "",
+        elsewhere,
+    ] {
         assert_eq!(
             refused(&reply(404, &[], body), &peek()),
             format!(
