@@ -35,6 +35,10 @@ pub enum ApiError {
     Server(String),
     /// 413 from the rate limiter: wait as told (or back off when it does not say).
     RateLimited(Option<Duration>),
+    /// A refusal the service also gives for a passing trouble of its own (Flex's Keystone
+    /// answers 401 when Rackspace Identity does not answer it): the words, and the pause
+    /// before the one more try the backend allows; it makes the next refusal final.
+    TryAgainIn(String, Duration),
     /// 422: the load balancer is busy with another change.
     Busy(String),
     /// 422: a node with this address and port exists already.

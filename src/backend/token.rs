@@ -117,7 +117,7 @@ pub fn refresh(
 /// A renewal failure that may pass, in words (the ones `retry_renewal_at` keeps a token for).
 fn failure(e: &ApiError) -> String {
     match e {
-        ApiError::Transport(m) | ApiError::Server(m) => m.clone(),
+        ApiError::Transport(m) | ApiError::Server(m) | ApiError::TryAgainIn(m, _) => m.clone(),
         ApiError::RateLimited(_) => "rate limited".into(),
         _ => "refused".into(),
     }
@@ -167,6 +167,8 @@ pub fn retry_renewal_at(e: &ApiError, now: Instant, old: &Renewal) -> Option<Ins
     let told = match e {
         ApiError::Transport(_) | ApiError::Server(_) => Duration::ZERO,
         ApiError::RateLimited(after) => after.unwrap_or_default(),
+        // Kept too: the next try, when it is refused again, is final.
+        ApiError::TryAgainIn(_, pause) => *pause,
         _ => return None,
     };
     let left = old.expires_at.checked_duration_since(now)?;

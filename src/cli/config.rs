@@ -15,7 +15,7 @@ use crate::core::model::{Attrs, LbRef, Want};
 use crate::engine::{AddressSource, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
 use mode::{drain_from, drain_timeout, mode, want};
-use openstack::{Service, Var, choose};
+use openstack::{Missing, Service, Var, choose};
 use watch::watch;
 
 pub use openstack::Backend;
@@ -69,7 +69,19 @@ impl Config {
     /// not used cannot fail the run.
     pub fn new(mut args: Args, env: &dyn Fn(&str) -> Option<OsString>) -> Result<Config, Error> {
         let warnings = RefCell::new(Vec::new());
-        let var = |name: &str| read_var(name, env(name), &mut warnings.borrow_mut());
+        // A variable read twice (to choose the backend, then to sign in) is warned about once.
+        let var = |name: &str| {
+            let mut said = Vec::new();
+            let value = read_var(name, env(name), &mut said);
+            let mut warnings = warnings.borrow_mut();
+            for w in said {
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+            value
+        };
+        let missing = |name: &str| missing(name, env(name).as_deref());
         // systemd expands ${VAR} from an EnvironmentFile into ExecStart= arguments, so a CRLF
         // file reaches flag values too: the same rule as for variables.
         for flag in FLAGS {
@@ -89,9 +101,9 @@ impl Config {
         let lbs = lbs(&args, &var, octavia)?;
         // Read where CLB always read its credentials, so its errors come in the same order.
         let credentials = if octavia {
-            Credentials::Octavia(openstack::auth(&var, &choice, &mut notes)?)
+            Credentials::Octavia(openstack::auth(&var, &missing, &choice, &mut notes)?)
         } else {
-            Credentials::Clb(clb_credentials(&var)?)
+            Credentials::Clb(clb_credentials(&var, &missing)?)
         };
         let region = match &args.region {
             Some(v) => Some(region(v, "-region", octavia)?),
@@ -126,7 +138,7 @@ impl Config {
             None
         };
         let auth_url = if octavia {
-            openstack::auth_url(choice.auth_url.as_deref(), args.allow_http)?
+            openstack::auth_url(choice.auth_url.as_deref(), &missing, args.allow_http)?
         } else {
             clb_auth_url(choice.auth_url.as_deref(), args.allow_http)?
         };
@@ -290,15 +302,18 @@ fn lbs(args: &Args, var: &Var, octavia: bool) -> Result<Vec<LbRef>, Error> {
     })
 }
 
-fn clb_credentials(var: &Var) -> Result<(String, Secret), Error> {
+fn clb_credentials(var: &Var, missing: &Missing) -> Result<(String, Secret), Error> {
     let username = var("OS_USERNAME")?.ok_or_else(|| {
-        Error::Usage("OS_USERNAME is not set: export your Rackspace user name".into())
+        Error::Usage(format!(
+            "{}: export your Rackspace user name",
+            missing("OS_USERNAME")
+        ))
     })?;
     let api_key = var("OS_PASSWORD")?.map(Secret).ok_or_else(|| {
-        Error::Usage(
-            "OS_PASSWORD is not set: export your Rackspace API key (or password), ideally from an EnvironmentFile"
-                .into(),
-        )
+        Error::Usage(format!(
+            "{}: export your Rackspace API key (or password), ideally from an EnvironmentFile",
+            missing("OS_PASSWORD")
+        ))
     })?;
     Ok((username, api_key))
 }

@@ -1,7 +1,7 @@
 //! Reading the environment (raw, as the OS holds it) and turning flag and variable values into
 //! checked ones, each failure a line naming the variable or flag and the fix.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -33,6 +33,16 @@ pub fn read_var(
     })?;
     let value = strip_cr(name, value, warnings);
     Ok(Some(value).filter(|v| !v.trim().is_empty()))
+}
+
+/// How a required variable that gives no value is named in its error: `export OS_PASSWORD=`
+/// sets it to nothing, which is another slip than leaving it out, and is fixed elsewhere.
+pub fn missing(name: &str, raw: Option<&OsStr>) -> String {
+    match raw {
+        None => format!("{name} is not set"),
+        Some(v) if v.is_empty() => format!("{name} is set but empty"),
+        Some(_) => format!("{name} is set but blank"),
+    }
 }
 
 /// `value` without a trailing `\r` or `\r\n`, with a warning naming `what` if it had one.

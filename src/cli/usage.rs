@@ -76,7 +76,9 @@ Connection:
                       Rackspace Cloud Load Balancers (Identity v2.0) or OpenStack Octavia
                       (Keystone v3); default: octavia when OS_AUTH_URL ends in /v3,
                       OS_IDENTITY_API_VERSION is 3 or OS_AUTH_TYPE is v3password or
-                      v3applicationcredential, else clb
+                      v3applicationcredential, or OS_AUTH_URL is set beside a variable
+                      only Keystone v3 has (OS_PROJECT_*, OS_*_DOMAIN_*,
+                      OS_APPLICATION_CREDENTIAL_*) and none points to Identity v2.0; else clb
   -allow-http         accept a plain http:// OS_AUTH_URL that is not loopback (credentials
                       then cross the network in clear), and a plain http:// load balancer
                       endpoint in the catalog (the token then crosses in clear)
@@ -118,7 +120,8 @@ Environment (Rackspace Cloud Load Balancers; Octavia's below):
                       WATCHDOG_USEC, unless WATCHDOG_PID names another process
 
 OpenStack Octavia (README: OpenStack); OS_CACERT, the proxies and the rest as above:
-  OS_AUTH_URL         the Keystone v3 URL, ending in /v3 (required)
+  OS_AUTH_URL         the Keystone v3 URL, ending in /v3, or the identity root, whose
+                      version document names it (required)
   OS_USERNAME, OS_USER_ID
                       the user, by name or id (an id wins); on Flex, the Rackspace user name
   OS_PASSWORD         the password; on Flex, the API key works too

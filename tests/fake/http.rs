@@ -131,6 +131,7 @@ pub(super) fn reason(code: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         202 => "Accepted",
+        300 => "Multiple Choices",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 
 use super::http::{Resp, json_resp};
 use super::identity::rfc3339_millis;
-use super::{Request, Shared};
+use super::{Action, Fake, Request, Shared, fault};
+
+pub(super) mod versions;
+pub(super) use versions::{KeystonePath, keystone_path};
 
 /// Who exists in the fake Keystone, and where Octavia is.
 #[derive(Clone, Debug)]
@@ -38,6 +41,9 @@ pub struct Keystone {
     /// Octavia's internal endpoint instead of the decoy: a URL where nobody listens, as an
     /// internal endpoint is from outside the cloud's control plane.
     pub octavia_internal: Option<String>,
+    /// The root the version documents link to, as Keystone's `public_endpoint` sets it; None:
+    /// `http://` and the request's Host, as Keystone falls back to.
+    pub public_url: Option<String>,
 }
 
 impl Default for Keystone {
@@ -59,6 +65,7 @@ impl Default for Keystone {
             flex_project_id: "9e822f3bce56475787f3000aa4ef89e6".into(),
             regions: vec!["DFW3".into(), "SJC3".into()],
             octavia_internal: None,
+            public_url: None,
         }
     }
 }
@@ -103,6 +110,7 @@ fn error(sh: &Shared, code: u16, message: &str, identity: bool) -> Resp {
     let title = match code {
         400 => "Bad Request",
         401 => "Unauthorized",
+        404 => "Not Found",
         _ => "Method Not Allowed",
     };
     let mut body = json!({"error": {"code": code, "message": message, "title": title}});
@@ -194,7 +202,12 @@ pub(super) fn handle(sh: &Shared, req: &Request) -> Resp {
         ["application_credential"] => {
             let c = &identity["application_credential"];
             let named = match (c["id"].as_str(), c["name"].as_str()) {
-                (Some(id), _) => id == k.app_cred_id,
+                // An id Keystone does not know is a 404 naming it, not the generic 401.
+                (Some(id), _) if id != k.app_cred_id => {
+                    let msg = format!("Could not find Application Credential: {id}.");
+                    return error(sh, 404, &msg, false);
+                }
+                (Some(_), _) => true,
                 (None, Some(name)) => {
                     if !c["user"].is_object() {
                         return bad_request(
@@ -343,4 +356,27 @@ pub fn rfc3339_micros(t: SystemTime) -> String {
         .subsec_micros();
     let whole = millis.split('.').next().expect("a fraction");
     format!("{whole}.{micros:06}Z")
+}
+
+impl Fake {
+    /// The next `n` token requests are answered with the generic 401, whatever they send: what
+    /// Flex's `rxt` plugin answers when Rackspace Identity times out or cannot be reached.
+    pub fn keystone_upstream_trouble(&self, n: usize) {
+        let uri = format!("Keystone uri=\"http://127.0.0.1:{}/v3\"", self.shared.port);
+        self.inject(fault(
+            "POST",
+            "/v3/auth/tokens",
+            n,
+            Action::Respond {
+                status: 401,
+                body:
+                    json!({"error": {"code": 401, "message": GENERIC_401, "title": "Unauthorized"}})
+                        .to_string(),
+                headers: vec![
+                    ("Content-Type".into(), "application/json".into()),
+                    ("WWW-Authenticate".into(), uri),
+                ],
+            },
+        ));
+    }
 }

@@ -389,8 +389,10 @@ impl Fake {
 enum Route<'a> {
     /// Rackspace Identity v2.0: the token request.
     Identity,
-    /// Keystone v3: the token request.
+    /// Keystone v3: the token request, at the root or under `/identity`.
     Keystone,
+    /// Keystone's version documents: the path prefix, and which.
+    KeystoneVersions(&'a str, keystone::versions::Versions),
     /// Cloud Load Balancers through a region's catalog endpoint: that region, and the path
     /// relative to the tenant endpoint.
     Clb {
@@ -409,8 +411,12 @@ fn route<'a>(cfg: &'a Config, path: &'a str) -> Route<'a> {
     if path == "/v2.0/tokens" {
         return Route::Identity;
     }
-    if path == "/v3/auth/tokens" {
-        return Route::Keystone;
+    match keystone::keystone_path(path) {
+        Some(keystone::KeystonePath::Tokens) => return Route::Keystone,
+        Some(keystone::KeystonePath::Versions(prefix, which)) => {
+            return Route::KeystoneVersions(prefix, which);
+        }
+        None => {}
     }
     if path.starts_with("/decoy/") {
         return Route::Decoy;
@@ -428,6 +434,9 @@ fn handle(sh: &Shared, req: &Request, path: &str) -> Resp {
     match route(&sh.cfg, path) {
         Route::Identity => identity::handle(sh, req),
         Route::Keystone => keystone::handle(sh, req),
+        Route::KeystoneVersions(prefix, which) => {
+            keystone::versions::handle(sh, req, prefix, which)
+        }
         Route::Clb { region, sub } => clb::handle(sh, req, region, sub),
         // Only a client that picked the catalog entry by type alone, not by name, gets here.
         Route::Decoy => http::clb_error(500, "decoy endpoint: wrong catalog entry chosen"),

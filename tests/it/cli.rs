@@ -198,8 +198,13 @@ fn bad_environment() {
             "<unset>",
             "OS_USERNAME is not set: export your Rackspace user name",
         ),
-        ("OS_USERNAME", "   ", "OS_USERNAME is not set"),
-        ("OS_PASSWORD", " ", "OS_PASSWORD is not set"),
+        ("OS_USERNAME", "   ", "OS_USERNAME is set but blank"),
+        ("OS_PASSWORD", " ", "OS_PASSWORD is set but blank"),
+        (
+            "OS_PASSWORD",
+            "",
+            "OS_PASSWORD is set but empty: export your Rackspace API key",
+        ),
         ("APP_PORT", "80 80", "APP_PORT '80 80' is not a port"),
         (
             "LOAD_BALANCER_ID",

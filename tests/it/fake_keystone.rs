@@ -318,6 +318,13 @@ fn refusals_carry_keystones_bodies() {
             r.body
         );
     }
+    // An application credential id Keystone does not know: 404 naming it.
+    let r = post(&f, &app_cred(json!({"id": "0123"}), &k.app_cred_secret));
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!({"error": {"code": 404, "message": "Could not find Application Credential: 0123.", "title": "Not Found"}})
+    );
     let url = format!("{}/auth/tokens", f.keystone_url());
     assert_eq!(call(&url, "POST", None, Some("{not json")).status, 400);
     assert_eq!(call(&url, "GET", None, None).status, 405);

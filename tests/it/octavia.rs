@@ -196,6 +196,8 @@ fn a_wrong_password_is_authentication_failed_with_no_octavia_request() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     let error = support::error_line(&out);
     assert!(error.contains("authentication failed:"), "{error}");
+    // Off Flex a 401 is final at once: one sign-in.
+    assert_eq!(logins(&f), 1, "{}", out.stderr);
     assert!(
         f.requests()
             .iter()

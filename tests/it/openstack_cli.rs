@@ -50,12 +50,15 @@ fn openrc_mistakes_exit_2_before_anything_is_sent() {
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
     let cases: &[Case] = &[
         (
+            &["-backend", "octavia"],
+            &[("OS_AUTH_URL", "http://127.0.0.1:9/v2.0/")],
+            "OS_AUTH_URL 'http://127.0.0.1:9/v2.0' is Identity v2.0's, which Octavia does not sign in with: use the Keystone v3 URL, e.g. http://127.0.0.1:9/v3",
+        ),
+        // `export OS_PASSWORD=`: empty, which is not the same slip as unset.
+        (
             &[],
-            &[
-                ("OS_AUTH_URL", "http://127.0.0.1:9/"),
-                ("OS_IDENTITY_API_VERSION", "3"),
-            ],
-            "OS_AUTH_URL 'http://127.0.0.1:9' is not a Keystone v3 URL: it must end in /v3, e.g. http://127.0.0.1:9/v3",
+            &[("OS_PASSWORD", "")],
+            "OS_PASSWORD is set but empty: export your OpenStack password",
         ),
         (
             &[],
@@ -169,8 +172,8 @@ fn backend_clb_wins_over_an_openrc_and_says_so() {
         "{first}"
     );
     assert_eq!(f.nodes(1)[0].condition, "ENABLED");
-    // Without the flag, OS_IDENTITY_API_VERSION=3 alone would have chosen Octavia, whose
-    // OS_AUTH_URL must end in /v3: exit 2, nothing sent.
+    // Without the flag, OS_IDENTITY_API_VERSION=3 would have chosen Octavia, which the /v2.0
+    // OS_AUTH_URL contradicts: exit 2, nothing sent.
     assert!(
         usage_error(&[], &[("OS_IDENTITY_API_VERSION", "3")]).starts_with(
             "OS_IDENTITY_API_VERSION is 3 (Keystone v3, for Octavia) but OS_AUTH_URL ends in /v2.0"

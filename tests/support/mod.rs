@@ -1,6 +1,7 @@
 //! What the integration tests share: running the real binary against a fake with a hermetic
 //! environment, and checking on every run that no secret reaches the output.
 
+pub mod proxy;
 pub mod tls_front;
 pub mod watching;
 

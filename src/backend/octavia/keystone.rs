@@ -1,7 +1,8 @@
 //! Keystone v3: trade a password or an application credential for a token (the
 //! `X-Subject-Token` header of a 201), find Octavia in the catalog, and decide when the token
-//! is renewed. The deciding is pure (`auth_body`, `pick_endpoint`, `octavia_base`, `session`);
-//! `authenticate` only sends.
+//! is renewed; `discovery` finds the v3 base from an identity root, `refusal` says what a
+//! refusal means. The deciding is pure (`auth_body`, `pick_endpoint`, `octavia_base`,
+//! `session`, `v3_link`, `refusal`); `authenticate` and `discover` only send.
 
 use std::time::Instant;
 
@@ -10,10 +11,13 @@ use serde_json::{Value, json};
 use super::{AppCredential, Auth, Domain, Named, Settings};
 
 mod catalog;
+mod discovery;
+mod refusal;
 pub use catalog::{Endpoint, Service, octavia_base, pick_endpoint};
+pub use discovery::{discover, v3_base};
+pub use refusal::{Upstream, via_rackspace};
 
-use super::api::message;
-use crate::backend::answer::{retry_after, warn_clear_text};
+use crate::backend::answer::warn_clear_text;
 use crate::backend::http::{Failure, Http, Reply, check_url, printable, url_parses};
 use crate::backend::token::{Session, renewal_or_warn};
 use crate::backend::{ApiError, Secret};
@@ -22,9 +26,6 @@ use crate::time::{Deadline, parse_rfc3339};
 
 /// What a Keystone v3 base looks like, for the errors that say OS_AUTH_URL is not one.
 pub const EXAMPLE_AUTH_URL: &str = "https://keystone.api.dfw3.rackspacecloud.com/v3";
-
-/// Keystone's production 401 text: it says nothing, so the error says what to check instead.
-const GENERIC_401: &str = "The request you have made requires authentication.";
 
 /// The token request for `auth`. A password is scoped to its project; an application
 /// credential never is: its project is fixed, and Keystone refuses a scope with it (401).
@@ -74,23 +75,32 @@ fn domain_json(d: &Domain) -> Value {
     }
 }
 
+/// One token request: what to send, and where.
+pub struct Attempt<'a> {
+    pub cfg: &'a Settings,
+    /// The Keystone v3 base: OS_AUTH_URL when it ends in /v3, else the one its root links to.
+    pub v3: &'a str,
+    /// Whether a 401 may be Flex's trouble upstream, and whether the last try was refused.
+    pub upstream: Upstream,
+}
+
 /// Sends the token request and reads the answer.
-pub fn authenticate(http: &Http, cfg: &Settings, deadline: &Deadline) -> Result<Session, ApiError> {
-    let url = format!("{}/auth/tokens", cfg.auth_url);
+pub fn authenticate(http: &Http, at: &Attempt, deadline: &Deadline) -> Result<Session, ApiError> {
+    let url = format!("{}/auth/tokens", at.v3);
     let reply = http
-        .send("POST", &url, None, Some(&auth_body(&cfg.auth)), deadline)
-        .map_err(|f| transport_failure(f, &cfg.auth_url))?;
-    let session = session(&reply, cfg, Instant::now())?;
+        .send("POST", &url, None, Some(&auth_body(&at.cfg.auth)), deadline)
+        .map_err(|f| transport_failure(f, at.v3))?;
+    let session = session(&reply, at, Instant::now())?;
     warn_clear_text(&session.endpoint);
     Ok(session)
 }
 
 /// What Keystone's answer, received at `received`, means: a session, or why there is none.
 /// The token is registered as a secret as soon as it is read, before anything can quote it.
-pub fn session(reply: &Reply, cfg: &Settings, received: Instant) -> Result<Session, ApiError> {
-    let auth_url = &cfg.auth_url;
+pub fn session(reply: &Reply, at: &Attempt, received: Instant) -> Result<Session, ApiError> {
+    let (auth_url, cfg) = (at.v3, at.cfg);
     if !(200..300).contains(&reply.status) {
-        return Err(refusal(reply, auth_url, &cfg.auth));
+        return Err(refusal::refusal(reply, auth_url, &cfg.auth, at.upstream));
     }
     let token = reply
         .header("x-subject-token")
@@ -133,129 +143,6 @@ fn transport_failure(failure: Failure, auth_url: &str) -> ApiError {
         )))
     } else {
         ApiError::from(failure)
-    }
-}
-
-/// Who asked, in Keystone's terms, and the variables that say so.
-fn who(auth: &Auth) -> (String, &'static str, String) {
-    fn user(n: &Named) -> (String, String) {
-        match n {
-            Named::Id(id) => (format!("user id '{id}'"), "OS_USER_ID".into()),
-            Named::Name { name, domain } => {
-                let (d, var) = match domain {
-                    Domain::Id(d) => (format!("domain id '{d}'"), "OS_USER_DOMAIN_ID"),
-                    Domain::Name(d) => (format!("domain '{d}'"), "OS_USER_DOMAIN_NAME"),
-                };
-                (
-                    format!("user '{name}' in {d}"),
-                    format!("OS_USERNAME, {var}"),
-                )
-            }
-        }
-    }
-    match auth {
-        Auth::Password { user: u, .. } => {
-            let (who, vars) = user(u);
-            let api_key = matches!(u, Named::Name { domain: Domain::Name(d), .. } if d == "rackspace_cloud_domain");
-            let password = if api_key {
-                "OS_PASSWORD (the API key or the password)"
-            } else {
-                "OS_PASSWORD"
-            };
-            (who, "password", format!("{vars} and {password}"))
-        }
-        Auth::AppCredential { credential, .. } => match credential {
-            AppCredential::Id(id) => (
-                format!("application credential '{id}'"),
-                "application credential",
-                "OS_APPLICATION_CREDENTIAL_ID and OS_APPLICATION_CREDENTIAL_SECRET".into(),
-            ),
-            AppCredential::Name { name, user: u } => {
-                let (owner, vars) = user(u);
-                (
-                    format!("application credential '{name}' of {owner}"),
-                    "application credential",
-                    format!(
-                        "OS_APPLICATION_CREDENTIAL_NAME, OS_APPLICATION_CREDENTIAL_SECRET, {vars}"
-                    ),
-                )
-            }
-        },
-    }
-}
-
-/// What Keystone's refusal means. Credentials get "authentication failed:" first, as on CLB;
-/// a path that is not Keystone v3 is the configuration's fault and will not change; 5xx (but
-/// 501) and rate limits are for retrying.
-fn refusal(reply: &Reply, auth_url: &str, auth: &Auth) -> ApiError {
-    let final_config = |m: String| ApiError::Final(Error::Config(m));
-    let (who, method, vars) = who(auth);
-    // Keystone's own words only when they say more than "requires authentication".
-    let said = message(&reply.body).filter(|m| m != GENERIC_401);
-    let quoted = said.as_deref().map_or(String::new(), |m| format!(": {m}"));
-    match reply.status {
-        401 if reply.header("openstack-auth-receipt").is_some() => final_config(format!(
-            "authentication failed: keystone at {auth_url} wants another factor for {who} ({method}) under its multi-factor rules: use an application credential (OS_APPLICATION_CREDENTIAL_ID and OS_APPLICATION_CREDENTIAL_SECRET)"
-        )),
-        401 => {
-            let scope = match auth {
-                Auth::Password {
-                    project: Some(_), ..
-                } => {
-                    ", and that the user has a role on the project (OS_PROJECT_ID or OS_PROJECT_NAME)"
-                }
-                _ => "",
-            };
-            // Flex's Rackspace users are found only in a domain named by name: by id (which
-            // wins when both are set) the login falls through to Keystone's own users.
-            let by_id = matches!(
-                auth,
-                Auth::Password {
-                    user: Named::Name {
-                        domain: Domain::Id(_),
-                        ..
-                    },
-                    ..
-                }
-            );
-            let flex = if by_id && auth_url.contains(".rackspacecloud.com") {
-                "; on Rackspace OpenStack Flex name the domain instead: unset OS_USER_DOMAIN_ID and set OS_USER_DOMAIN_NAME=rackspace_cloud_domain"
-            } else {
-                ""
-            };
-            final_config(format!(
-                "authentication failed: keystone at {auth_url} rejected {who} ({method}){quoted}: check {vars}{scope}{flex}"
-            ))
-        }
-        403 => final_config(format!(
-            "authentication failed: keystone at {auth_url} refused {who} ({method}): {}: check that the user is enabled and has a role on the project",
-            said.unwrap_or_else(|| "HTTP 403".into())
-        )),
-        400 => {
-            let project = match auth {
-                Auth::Password { .. } => {
-                    ", OS_PROJECT_ID or OS_PROJECT_NAME with OS_PROJECT_DOMAIN_NAME or _ID"
-                }
-                Auth::AppCredential { .. } => "",
-            };
-            final_config(format!(
-                "keystone at {auth_url} refused the token request for {who} ({method}) as malformed: {}: check {vars}{project}",
-                said.unwrap_or_else(|| "HTTP 400".into())
-            ))
-        }
-        // No such resource, method or feature: POST {auth_url}/auth/tokens is not Keystone v3.
-        404 | 405 | 501 => final_config(format!(
-            "POST {auth_url}/auth/tokens answered HTTP {}: OS_AUTH_URL must be the Keystone v3 base, e.g. {EXAMPLE_AUTH_URL}",
-            reply.status
-        )),
-        // Keystone limits no rate of its own; a gateway in front of it may.
-        429 => ApiError::RateLimited(retry_after(reply)),
-        413 if reply.header("retry-after").is_some() => ApiError::RateLimited(retry_after(reply)),
-        500..=599 => ApiError::Server(said.unwrap_or_else(|| format!("HTTP {}", reply.status))),
-        _ => final_config(format!(
-            "keystone at {auth_url} refused to authenticate {who} ({method}): {}",
-            said.unwrap_or_else(|| format!("HTTP {}", reply.status))
-        )),
     }
 }
 

@@ -4,12 +4,14 @@
 
 use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
+use std::time::Instant;
 
-use crate::backend::http::{Http, Transport, preflight};
+use crate::backend::http::{Http, Transport, host_of, is_remote_http, preflight};
 use crate::backend::token::{self, Session};
 use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, NodeType, Snapshot};
 use crate::error::Error;
+use crate::log::{log, warn};
 use crate::time::Deadline;
 
 pub mod api;
@@ -57,7 +59,8 @@ pub enum AppCredential {
 /// What it takes to reach the project's load balancers, checked by `cli`.
 #[derive(Debug)]
 pub struct Settings {
-    /// The Keystone v3 base, ending in `/v3`, without a trailing slash.
+    /// OS_AUTH_URL without a trailing slash: the Keystone v3 base when it ends in `/v3`, else
+    /// an identity root whose version document names the v3 base.
     pub auth_url: String,
     pub auth: Auth,
     /// OS_REGION_NAME as given (matched against the catalog's `region_id` or `region`, in any
@@ -80,6 +83,12 @@ pub struct Octavia<'a> {
     cfg: &'a Settings,
     http: Http,
     session: Option<Session>,
+    /// The Keystone v3 base, once known: OS_AUTH_URL, or what its root linked to (read once
+    /// per run; renewals do not ask again).
+    v3: Option<String>,
+    /// When Flex refused the last sign-in with a 401 it may have meant as trouble upstream:
+    /// the next refusal is final. Cleared by any other answer.
+    refused: Option<Instant>,
     found: RefCell<Vec<(String, Found)>>,
     /// The members as last listed, per pool: what a change starts from (the exact weight and
     /// the tags, which the model does not carry).
@@ -101,6 +110,8 @@ impl<'a> Octavia<'a> {
             cfg,
             http: Http::new(&cfg.transport),
             session: None,
+            v3: keystone::v3_base(&cfg.auth_url).map(str::to_string),
+            refused: None,
             found: RefCell::new(Vec::new()),
             listed: RefCell::new(Vec::new()),
             endpoint_settled: Cell::new(false),
@@ -221,6 +232,30 @@ fn backup_refused(e: ApiError, lb: &api::LoadBalancer, action: &Action) -> ApiEr
     }
 }
 
+/// The Keystone v3 base: known already, or read from OS_AUTH_URL's root, once per run.
+fn v3_base(
+    known: &mut Option<String>,
+    http: &Http,
+    cfg: &Settings,
+    deadline: &Deadline,
+) -> Result<String, ApiError> {
+    if let Some(v3) = known {
+        return Ok(v3.clone());
+    }
+    let found = keystone::discover(http, &cfg.auth_url, cfg.allow_http, deadline)?;
+    log(&format!(
+        "Using Keystone v3 at {found}, as the version document at OS_AUTH_URL {} links to it",
+        cfg.auth_url
+    ));
+    // Preflight warned of the root's host; the password goes to this one.
+    if is_remote_http(&found) && host_of(&found) != host_of(&cfg.auth_url) {
+        warn(&format!(
+            "Warning: -allow-http: credentials go to {found} in clear text"
+        ));
+    }
+    Ok(known.insert(found).clone())
+}
+
 impl Backend for Octavia<'_> {
     fn preflight(&self) -> Vec<String> {
         preflight(&self.cfg.auth_url)
@@ -228,8 +263,25 @@ impl Backend for Octavia<'_> {
 
     fn authenticate(&mut self, deadline: &Deadline) -> Result<(), ApiError> {
         let (http, cfg) = (&self.http, self.cfg);
+        let (known, refused) = (&mut self.v3, &mut self.refused);
         token::refresh(&mut self.session, || {
-            keystone::authenticate(http, cfg, deadline)
+            let v3 = v3_base(known, http, cfg, deadline)?;
+            let upstream = match (keystone::via_rackspace(&cfg.auth_url, &cfg.auth), *refused) {
+                (false, _) => keystone::Upstream::None,
+                (true, None) => keystone::Upstream::FirstTry,
+                (true, Some(at)) => keystone::Upstream::RefusedBefore(at.elapsed()),
+            };
+            let attempt = keystone::Attempt {
+                cfg,
+                v3: &v3,
+                upstream,
+            };
+            let result = keystone::authenticate(http, &attempt, deadline);
+            *refused = match &result {
+                Err(ApiError::TryAgainIn(..)) => Some(Instant::now()),
+                _ => None,
+            };
+            result
         })
     }
 

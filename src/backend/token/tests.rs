@@ -72,6 +72,7 @@ fn a_failed_renewal_keeps_the_token_only_while_it_works_and_the_failure_may_pass
     let secs = Duration::from_secs;
     let transport = ApiError::Transport("connection refused".into());
     let server = ApiError::Server("HTTP 503".into());
+    let flex = ApiError::TryAgainIn("refused".into(), secs(3));
     let cases = [
         (&transport, t0, Some(t0 + secs(150))),
         (&server, t0 + 4 * MIN, Some(t0 + 4 * MIN + secs(30))),
@@ -89,6 +90,9 @@ fn a_failed_renewal_keeps_the_token_only_while_it_works_and_the_failure_may_pass
         ),
         // Not to be asked again within a second, even close to the end.
         (&server, t0 + 5 * MIN - secs(1), Some(t0 + 5 * MIN)),
+        // A refusal that may pass (Flex's 401): kept, and asked again no sooner than told.
+        (&flex, t0, Some(t0 + secs(150))),
+        (&flex, t0 + 5 * MIN - secs(4), Some(t0 + 5 * MIN - secs(1))),
         (
             &server,
             t0 + 5 * MIN - secs(10),

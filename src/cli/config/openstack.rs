@@ -11,6 +11,9 @@ use crate::error::Error;
 /// How `Config::new` reads a variable: blank is unset, not UTF-8 is an error.
 pub(super) type Var<'a> = dyn Fn(&str) -> Result<Option<String>, Error> + 'a;
 
+/// How a required variable that gave no value is named: unset, or set but empty.
+pub(super) type Missing<'a> = dyn Fn(&str) -> String + 'a;
+
 pub(super) use auth::auth;
 
 mod auth;
@@ -75,6 +78,21 @@ pub(super) struct Choice {
 pub(super) const FLEX_AUTH_URL: &str = "https://keystone.api.dfw3.rackspacecloud.com/v3";
 const FLEX_DOMAIN: &str = "rackspace_cloud_domain";
 
+/// The variables only Keystone v3 has (Identity v2.0 knows no domains, projects by these
+/// names or application credentials), in the order the log names the first one set.
+/// OS_DEFAULT_DOMAIN is not one: the openstack CLI's own default, it may sit in any profile.
+pub(super) const V3_ONLY: &[&str] = &[
+    "OS_PROJECT_NAME",
+    "OS_PROJECT_ID",
+    "OS_USER_DOMAIN_NAME",
+    "OS_USER_DOMAIN_ID",
+    "OS_PROJECT_DOMAIN_NAME",
+    "OS_PROJECT_DOMAIN_ID",
+    "OS_APPLICATION_CREDENTIAL_ID",
+    "OS_APPLICATION_CREDENTIAL_NAME",
+    "OS_APPLICATION_CREDENTIAL_SECRET",
+];
+
 /// `-backend` wins; else the identity API the variables name: Keystone v3 means Octavia,
 /// Identity v2.0 (or nothing said) means Cloud Load Balancers.
 pub(super) fn choose(args: &Args, var: &Var) -> Result<Choice, Error> {
@@ -91,7 +109,23 @@ pub(super) fn choose(args: &Args, var: &Var) -> Result<Choice, Error> {
         Some(_) => None,
         None => var("OS_IDENTITY_API_VERSION")?,
     };
-    let (kind, why) = decide(flag, auth_url.as_deref(), version.as_deref(), auth_type)?;
+    // Only beside an OS_AUTH_URL, which a CLB environment never needs.
+    let mut v3_only = None;
+    if flag.is_none() && auth_url.is_some() {
+        for name in V3_ONLY {
+            if var(name)?.is_some() {
+                v3_only = Some(*name);
+                break;
+            }
+        }
+    }
+    let signs = Signs {
+        auth_url: auth_url.as_deref(),
+        version: version.as_deref(),
+        auth_type,
+        v3_only,
+    };
+    let (kind, why) = decide(flag, &signs)?;
     Ok(Choice {
         kind,
         why,
@@ -118,18 +152,35 @@ impl Choice {
     }
 }
 
-/// The choice itself, from the values read: the backend and why.
+/// What the variables say of the identity API, as read for `decide`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Signs<'a> {
+    pub auth_url: Option<&'a str>,
+    /// OS_IDENTITY_API_VERSION.
+    pub version: Option<&'a str>,
+    pub auth_type: Option<AuthType>,
+    /// The first of `V3_ONLY` set, read only beside an OS_AUTH_URL.
+    pub v3_only: Option<&'a str>,
+}
+
+/// The choice itself, from the values read: the backend and why. A variable only Keystone v3
+/// has is a weaker sign than the others: it chooses Octavia only beside an OS_AUTH_URL and
+/// when nothing points to Identity v2.0, so a CLB environment with a stray one stays CLB.
 pub(super) fn decide(
     flag: Option<Service>,
-    auth_url: Option<&str>,
-    version: Option<&str>,
-    auth_type: Option<AuthType>,
+    signs: &Signs,
 ) -> Result<(Service, Option<String>), Error> {
     match flag {
         Some(Service::Clb) => return Ok((Service::Clb, Some("-backend clb".into()))),
         Some(Service::Octavia) => return Ok((Service::Octavia, Some("-backend octavia".into()))),
         None => {}
     }
+    let Signs {
+        auth_url,
+        version,
+        auth_type,
+        v3_only,
+    } = *signs;
     let mut v3 = Vec::new();
     let mut v2 = Vec::new();
     if let Some(url) = auth_url {
@@ -165,6 +216,15 @@ pub(super) fn decide(
             "{three} (Keystone v3, for Octavia) but {two} (Identity v2.0, for Cloud Load Balancers): correct the one that is wrong, or choose with -backend octavia or -backend clb"
         ))),
         (Some(three), None) => Ok((Service::Octavia, Some(three.clone()))),
+        (None, None)
+            if auth_url.is_some()
+                && let Some(name) = v3_only =>
+        {
+            Ok((
+                Service::Octavia,
+                Some(format!("{name} is set, which only Keystone v3 has")),
+            ))
+        }
         (None, _) => Ok((Service::Clb, None)),
     }
 }
@@ -193,12 +253,18 @@ fn parse_auth_type(v: &str) -> Result<AuthType, Error> {
     }
 }
 
-/// OS_AUTH_URL for Keystone v3: required, and ending in /v3, since peekaboo posts to
-/// `{OS_AUTH_URL}/auth/tokens` and does no version discovery.
-pub(super) fn auth_url(raw: Option<&str>, allow_http: bool) -> Result<String, Error> {
+/// OS_AUTH_URL for Keystone v3: required; the v3 base (ending in /v3), to which peekaboo posts
+/// `/auth/tokens`, or an identity root, whose version document names the v3 base. Identity
+/// v2.0's URL is neither.
+pub(super) fn auth_url(
+    raw: Option<&str>,
+    missing: &Missing,
+    allow_http: bool,
+) -> Result<String, Error> {
     let Some(raw) = raw else {
         return Err(Error::Usage(format!(
-            "OS_AUTH_URL is not set: export the Keystone v3 URL from your openrc file, e.g. {FLEX_AUTH_URL}"
+            "{}: export the Keystone v3 URL from your openrc file, e.g. {FLEX_AUTH_URL}",
+            missing("OS_AUTH_URL")
         )));
     };
     let v = raw.trim().trim_end_matches('/').to_string();
@@ -210,13 +276,9 @@ pub(super) fn auth_url(raw: Option<&str>, allow_http: bool) -> Result<String, Er
             printable(&v)
         )));
     }
-    if !v.ends_with("/v3") {
-        let base = v
-            .strip_suffix("/v2.0")
-            .or_else(|| v.strip_suffix("/v2"))
-            .unwrap_or(&v);
+    if let Some(base) = v.strip_suffix("/v2.0").or_else(|| v.strip_suffix("/v2")) {
         return Err(Error::Usage(format!(
-            "OS_AUTH_URL '{}' is not a Keystone v3 URL: it must end in /v3, e.g. {}/v3",
+            "OS_AUTH_URL '{}' is Identity v2.0's, which Octavia does not sign in with: use the Keystone v3 URL, e.g. {}/v3",
             printable(&v),
             printable(base)
         )));

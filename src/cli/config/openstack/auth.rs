@@ -1,7 +1,7 @@
 //! How to get a Keystone token, from an openrc file's variables: a password or an application
 //! credential, each user, project and domain by id or by name, as the openstack CLI reads them.
 
-use super::{AuthType, Choice, FLEX_DOMAIN, Var};
+use super::{AuthType, Choice, FLEX_DOMAIN, Missing, Var};
 use crate::backend::Secret;
 use crate::backend::octavia::{AppCredential, Auth, Domain, Named};
 use crate::error::Error;
@@ -10,6 +10,7 @@ use crate::error::Error;
 /// variables being set do, else the password. Each missing piece is named with its fix.
 pub(in crate::cli::config) fn auth(
     var: &Var,
+    missing: &Missing,
     choice: &Choice,
     notes: &mut Vec<String>,
 ) -> Result<Auth, Error> {
@@ -35,23 +36,30 @@ pub(in crate::cli::config) fn auth(
         }
     };
     if app {
-        app_credential(var, notes)
+        app_credential(var, missing, notes)
     } else {
-        password(var, choice, notes)
+        password(var, missing, choice, notes)
     }
 }
 
-fn password(var: &Var, choice: &Choice, notes: &mut Vec<String>) -> Result<Auth, Error> {
+fn password(
+    var: &Var,
+    missing: &Missing,
+    choice: &Choice,
+    notes: &mut Vec<String>,
+) -> Result<Auth, Error> {
     let mut defaults = Defaults::default();
     let user = user(var, &mut defaults, notes)?.ok_or_else(|| {
-        Error::Usage(
-            "OS_USERNAME is not set: export your OpenStack user name (or OS_USER_ID); on Rackspace OpenStack Flex, your Rackspace user name".into(),
-        )
+        Error::Usage(format!(
+            "{}: export your OpenStack user name (or OS_USER_ID); on Rackspace OpenStack Flex, your Rackspace user name",
+            missing("OS_USERNAME")
+        ))
     })?;
     let password = var("OS_PASSWORD")?.map(Secret).ok_or_else(|| {
-        Error::Usage(
-            "OS_PASSWORD is not set: export your OpenStack password (on Rackspace OpenStack Flex, your API key works too), ideally from an EnvironmentFile".into(),
-        )
+        Error::Usage(format!(
+            "{}: export your OpenStack password (on Rackspace OpenStack Flex, your API key works too), ideally from an EnvironmentFile",
+            missing("OS_PASSWORD")
+        ))
     })?;
     let project = if let Some(id) = var("OS_PROJECT_ID")? {
         Named::Id(id)
@@ -86,13 +94,14 @@ fn password(var: &Var, choice: &Choice, notes: &mut Vec<String>) -> Result<Auth,
     })
 }
 
-fn app_credential(var: &Var, notes: &mut Vec<String>) -> Result<Auth, Error> {
+fn app_credential(var: &Var, missing: &Missing, notes: &mut Vec<String>) -> Result<Auth, Error> {
     let secret = var("OS_APPLICATION_CREDENTIAL_SECRET")?
         .map(Secret)
         .ok_or_else(|| {
-            Error::Usage(
-                "OS_APPLICATION_CREDENTIAL_SECRET is not set: export the secret shown when the application credential was created".into(),
-            )
+            Error::Usage(format!(
+                "{}: export the secret shown when the application credential was created",
+                missing("OS_APPLICATION_CREDENTIAL_SECRET")
+            ))
         })?;
     let credential = if let Some(id) = var("OS_APPLICATION_CREDENTIAL_ID")? {
         AppCredential::Id(id)

@@ -61,26 +61,36 @@ fn did(d: &str) -> Domain {
 
 #[test]
 fn the_keystone_url() {
-    assert_eq!(
-        os_err(
-            &[],
-            &[
-                ("OS_AUTH_URL", "https://keystone.example.com:5000/"),
-                ("OS_IDENTITY_API_VERSION", "3")
-            ]
+    // An identity root is taken as it is: its version document names the v3 base.
+    for (given, kept) in [
+        (
+            "https://keystone.example.com:5000/",
+            "https://keystone.example.com:5000",
         ),
-        "OS_AUTH_URL 'https://keystone.example.com:5000' is not a Keystone v3 URL: it must end in /v3, e.g. https://keystone.example.com:5000/v3"
-    );
-    assert_eq!(
-        os_err(
-            &["-backend", "octavia"],
-            &[("OS_AUTH_URL", "https://identity.example.com/v2.0")]
-        ),
-        "OS_AUTH_URL 'https://identity.example.com/v2.0' is not a Keystone v3 URL: it must end in /v3, e.g. https://identity.example.com/v3"
-    );
+        ("http://127.0.0.1/identity/", "http://127.0.0.1/identity"),
+    ] {
+        let c = os(&[], &[("OS_AUTH_URL", given)]).unwrap();
+        assert_eq!(octavia(&c).auth_url, kept);
+        assert_eq!(
+            c.notes[0],
+            "Using OpenStack Octavia: OS_PROJECT_NAME is set, which only Keystone v3 has"
+        );
+    }
+    for v2 in [
+        "https://identity.example.com/v2.0",
+        "https://identity.example.com/v2/",
+    ] {
+        assert_eq!(
+            os_err(&["-backend", "octavia"], &[("OS_AUTH_URL", v2)]),
+            format!(
+                "OS_AUTH_URL '{}' is Identity v2.0's, which Octavia does not sign in with: use the Keystone v3 URL, e.g. https://identity.example.com/v3",
+                v2.trim_end_matches('/')
+            )
+        );
+    }
     assert_eq!(
         os_err(&["-backend", "octavia"], &[("OS_AUTH_URL", "")]),
-        "OS_AUTH_URL is not set: export the Keystone v3 URL from your openrc file, e.g. https://keystone.api.dfw3.rackspacecloud.com/v3"
+        "OS_AUTH_URL is set but empty: export the Keystone v3 URL from your openrc file, e.g. https://keystone.api.dfw3.rackspacecloud.com/v3"
     );
     assert!(
         os_err(&[], &[("OS_AUTH_URL", "http://keystone.example.com/v3")])

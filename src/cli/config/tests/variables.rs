@@ -94,6 +94,20 @@ fn a_trailing_carriage_return_is_stripped_with_a_warning() {
     let c = config(&[], &[("APP_PORT", "\r")]).unwrap();
     assert_eq!(c.node.port, 80);
     assert_eq!(c.warnings, [warned("APP_PORT")]);
+    // Read to choose the backend and again to sign in: warned about once.
+    let c = config(
+        &[],
+        &[
+            ("OS_AUTH_URL", "https://keystone.example.com:5000"),
+            ("OS_PROJECT_NAME", "web\r"),
+            ("OS_USER_DOMAIN_NAME", "Default"),
+            ("OS_PROJECT_DOMAIN_NAME", "Default"),
+            ("LOAD_BALANCER_ID", "web-lb"),
+        ],
+    )
+    .unwrap();
+    assert!(matches!(c.backend, Backend::Octavia(_)));
+    assert_eq!(c.warnings, [warned("OS_PROJECT_NAME")]);
 }
 
 #[test]

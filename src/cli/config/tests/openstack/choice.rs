@@ -1,7 +1,21 @@
 //! Which backend a run uses: -backend, else the identity API the variables name.
 
 use super::*;
-use crate::cli::config::openstack::{AuthType, Service, decide};
+use crate::cli::config::openstack::{AuthType, Service, Signs, decide};
+
+fn signs<'a>(
+    auth_url: Option<&'a str>,
+    version: Option<&'a str>,
+    auth_type: Option<AuthType>,
+    v3_only: Option<&'a str>,
+) -> Signs<'a> {
+    Signs {
+        auth_url,
+        version,
+        auth_type,
+        v3_only,
+    }
+}
 
 #[test]
 fn the_choice_of_backend() {
@@ -86,7 +100,7 @@ fn the_choice_of_backend() {
         ),
     ];
     for (flag, url, version, auth_type, kind, note) in rows {
-        let got = decide(*flag, *url, *version, *auth_type);
+        let got = decide(*flag, &signs(*url, *version, *auth_type, None));
         assert_eq!(
             got,
             Ok((*kind, note.map(str::to_string))),
@@ -127,11 +141,103 @@ fn the_choice_of_backend() {
         ),
     ];
     for (url, version, auth_type, want) in contradictions {
-        match decide(None, *url, *version, *auth_type) {
+        match decide(None, &signs(*url, *version, *auth_type, None)) {
             Err(Error::Usage(m)) => assert!(m.starts_with(want), "{m}"),
             other => panic!("{url:?} {version:?} {auth_type:?}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_variable_only_keystone_v3_has_chooses_octavia_only_beside_an_os_auth_url_and_no_v2_sign() {
+    use AuthType::*;
+    use Service::{Clb, Octavia};
+    let root = Some("https://keystone.example.com:5000");
+    let devstack = Some("http://192.0.2.10/identity");
+    let v2 = Some("https://identity.api.rackspacecloud.com/v2.0");
+    let v3 = Some("https://keystone.example.com/v3");
+    let project = Some("OS_PROJECT_NAME");
+    let chosen = |var: &str| Some(format!("{var} is set, which only Keystone v3 has"));
+    type Row<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<AuthType>,
+        Option<&'a str>,
+        Service,
+        Option<String>,
+    );
+    let rows: &[Row] = &[
+        // An openrc with a bare identity root.
+        (
+            root,
+            None,
+            None,
+            project,
+            Octavia,
+            chosen("OS_PROJECT_NAME"),
+        ),
+        (
+            devstack,
+            None,
+            Some(Password),
+            project,
+            Octavia,
+            chosen("OS_PROJECT_NAME"),
+        ),
+        (
+            root,
+            None,
+            None,
+            Some("OS_APPLICATION_CREDENTIAL_ID"),
+            Octavia,
+            chosen("OS_APPLICATION_CREDENTIAL_ID"),
+        ),
+        (
+            root,
+            None,
+            None,
+            Some("OS_USER_DOMAIN_ID"),
+            Octavia,
+            chosen("OS_USER_DOMAIN_ID"),
+        ),
+        // A stronger sign names itself.
+        (
+            v3,
+            None,
+            None,
+            project,
+            Octavia,
+            Some("OS_AUTH_URL ends in /v3".into()),
+        ),
+        (
+            root,
+            Some("3"),
+            None,
+            project,
+            Octavia,
+            Some("OS_IDENTITY_API_VERSION is 3".into()),
+        ),
+        // Without OS_AUTH_URL, which CLB never needs: a stray one beside Rackspace's default.
+        (None, None, None, project, Clb, None),
+        // Anything that points to Identity v2.0 wins over them, without a contradiction.
+        (v2, None, None, project, Clb, None),
+        (root, Some("2.0"), None, project, Clb, None),
+        (root, None, Some(V2Password), project, Clb, None),
+        (root, None, None, None, Clb, None),
+    ];
+    for (url, version, auth_type, v3_only, kind, note) in rows {
+        let got = decide(None, &signs(*url, *version, *auth_type, *v3_only));
+        assert_eq!(
+            got,
+            Ok((*kind, note.clone())),
+            "{url:?} {version:?} {auth_type:?} {v3_only:?}"
+        );
+    }
+    // -backend clb wins over them too.
+    assert_eq!(
+        decide(Some(Clb), &signs(root, None, None, project)),
+        Ok((Clb, Some("-backend clb".into())))
+    );
 }
 
 #[test]

@@ -138,15 +138,43 @@ fn flex_with_an_api_key() {
     assert!(os(&[], &no_project_domain).is_ok());
 }
 
+/// `Config::new` on OPENRC without the variables `unset`: the usage error.
+fn os_without(unset: &[&str]) -> String {
+    let pairs: Vec<(&str, &str)> = OPENRC
+        .iter()
+        .copied()
+        .filter(|(k, _)| !unset.contains(k))
+        .collect();
+    match Config::new(args(&[]).unwrap(), &env(&pairs)) {
+        Err(Error::Usage(m)) => m,
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+}
+
 #[test]
 fn password_sign_in_mistakes() {
+    let user = "export your OpenStack user name (or OS_USER_ID); on Rackspace OpenStack Flex, your Rackspace user name";
+    let password = "export your OpenStack password (on Rackspace OpenStack Flex, your API key works too), ideally from an EnvironmentFile";
+    assert_eq!(
+        os_without(&["OS_USERNAME"]),
+        format!("OS_USERNAME is not set: {user}")
+    );
+    assert_eq!(
+        os_without(&["OS_PASSWORD"]),
+        format!("OS_PASSWORD is not set: {password}")
+    );
+    // `export OS_PASSWORD=` is another slip than leaving it out.
     assert_eq!(
         os_err(&[], &[("OS_USERNAME", "")]),
-        "OS_USERNAME is not set: export your OpenStack user name (or OS_USER_ID); on Rackspace OpenStack Flex, your Rackspace user name"
+        format!("OS_USERNAME is set but empty: {user}")
     );
     assert_eq!(
         os_err(&[], &[("OS_PASSWORD", "")]),
-        "OS_PASSWORD is not set: export your OpenStack password (on Rackspace OpenStack Flex, your API key works too), ideally from an EnvironmentFile"
+        format!("OS_PASSWORD is set but empty: {password}")
+    );
+    assert_eq!(
+        os_err(&[], &[("OS_PASSWORD", " \t")]),
+        format!("OS_PASSWORD is set but blank: {password}")
     );
     assert_eq!(
         os_err(&[], &[("OS_PROJECT_NAME", "")]),
@@ -258,6 +286,16 @@ fn application_credential_mistakes() {
     assert_eq!(
         os_err(&[], &[("OS_AUTH_TYPE", "v3applicationcredential")]),
         "OS_APPLICATION_CREDENTIAL_SECRET is not set: export the secret shown when the application credential was created"
+    );
+    assert_eq!(
+        os_err(
+            &[],
+            &[
+                ("OS_APPLICATION_CREDENTIAL_ID", "ac1"),
+                ("OS_APPLICATION_CREDENTIAL_SECRET", "")
+            ]
+        ),
+        "OS_APPLICATION_CREDENTIAL_SECRET is set but empty: export the secret shown when the application credential was created"
     );
     assert_eq!(
         os_err(&[], &[("OS_APPLICATION_CREDENTIAL_SECRET", "app-s3cret")]),
