@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::core::pace::busy_pace;
-use crate::engine::Run;
+use crate::engine::{Run, Stale};
 use crate::error::Error;
 use crate::host::signal::{self, Signal};
 use crate::log::{log, warn};
@@ -53,6 +53,7 @@ impl Run<'_> {
         let mut jitter = Backoff::new(base, base, seed().rotate_left(31));
         let mut last_why = None;
         loop {
+            let stale_before = self.lb.stale;
             let pause = match pass(self, deadline) {
                 Ok(t) => return Ok(t),
                 Err(pause) => pause,
@@ -83,6 +84,11 @@ impl Run<'_> {
                 }
             };
             if deadline.remaining().is_zero() {
+                // A read the deadline itself cut short says nothing of the node: where it
+                // stands is what the passes before found.
+                if self.lb.stale == Some(Stale::ReadFailed) {
+                    self.lb.stale = stale_before;
+                }
                 // This pass was cut short by the deadline itself; what we were waiting for is
                 // what the pass before it found.
                 return Err(self.deadline_error(last_why.unwrap_or(why)));
