@@ -177,6 +177,13 @@ pub fn respond(status: u16, body: impl Into<String>) -> Action {
     }
 }
 
+/// keystonemiddleware's 401 for the next `method` request to a path ending in `suffix`: the
+/// token was revoked in between.
+pub fn token_revoked_at(method: &str, suffix: &str) -> Fault {
+    let body = r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#;
+    fault(method, suffix, 1, respond(401, body))
+}
+
 /// A plain flat JSON error such as `{"message":"Service Unavailable","code":503}`.
 pub fn status(code: u16) -> Action {
     Action::Respond {

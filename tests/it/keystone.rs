@@ -194,15 +194,7 @@ fn an_identity_root_is_discovered_once_and_its_v3_link_used() {
     let root = f.keystone_url().replace("/v3", "");
     let os = f.os_env("web-lb", "DFW3");
     // A token revoked after the first read: a new sign-in, without asking the root again.
-    f.inject(fake::fault(
-        "GET",
-        "/members",
-        1,
-        fake::respond(
-            401,
-            r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#,
-        ),
-    ));
+    f.inject(fake::token_revoked_at("GET", "/members"));
     let out = run(&f, &os, &[("OS_AUTH_URL", &format!("{root}/"))]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(ours(&f, &pool));

@@ -22,6 +22,7 @@ mod keystone;
 mod logs;
 mod octavia;
 mod octavia_members;
+mod octavia_wait;
 mod openstack_cli;
 mod operate;
 mod proxy;

@@ -11,7 +11,7 @@ use fake::{Config, Fake};
 use support::{Out, peekaboo};
 
 pub(super) const REGION: &str = "DFW3";
-const PORT: &str = "8080";
+pub(super) const PORT: &str = "8080";
 
 /// A fake with load balancer `web-lb` and its one pool `web-pool` (no health monitor).
 pub(super) fn octavia() -> (Fake, String, String) {
@@ -283,90 +283,6 @@ fn an_ovn_load_balancer_warns_that_a_drain_does_nothing() {
 }
 
 #[test]
-fn wait_accepts_no_monitor_and_says_so() {
-    let (f, _lb, _pool) = octavia();
-    let app = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = app.local_addr().unwrap().port().to_string();
-    let out = run(&f, "web-lb", &["-wait", "-ip", "127.0.0.1", "-port", &port]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("no health monitor"), "{}", out.stderr);
-}
-
-#[test]
-fn drain_wait_counts_connections_from_drain_from_and_deletes_after_they_end() {
-    let (f, _lb, pool) = octavia();
-    let app = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = app.local_addr().unwrap().port();
-    let p = port.to_string();
-    let base = ["-ip", "127.0.0.1", "-port", &p];
-    assert_eq!(run(&f, "web-lb", &base).code, 0);
-    let (client, server) = support::connect_from("127.0.0.2", &app);
-    let mut flags = base.to_vec();
-    flags.extend(["-delete", "-wait", "-drain-from", "127.0.0.2/32"]);
-    let owned = env(&f);
-    let env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let out = std::thread::scope(|s| {
-        let h = s.spawn(|| support::peekaboo_watching(&f, &env_flags(&flags), &env, |_| {}));
-        support::watching::wait_until("the drain to start", || {
-            f.octavia_members(&pool)
-                .iter()
-                .any(|m| m.weight == 0 && m.provisioning == "ACTIVE")
-        });
-        // The member is drained and the wait counts the connection: nothing deleted yet.
-        assert!(f.octavia_writes().iter().all(|w| !w.starts_with("DELETE")));
-        drop((client, server));
-        h.join().unwrap()
-    });
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("(127.0.0.2/32)"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("All connections ended"),
-        "{}",
-        out.stderr
-    );
-    assert!(f.octavia_members(&pool).is_empty());
-}
-
-#[test]
-fn watch_mode_joins_and_leaves_an_octavia_pool() {
-    let (f, _lb, pool) = octavia();
-    let app = support::watching::App::start(true);
-    let os = f.os_env("web-lb", REGION);
-    let env: Vec<(&str, &str)> = os.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let w = support::watching::watch_app(&f, &app, &["-rise", "1"], &env);
-    w.wait_line("is ENABLED: healthy");
-    assert!(ours_at(&f, &pool, app.port).is_some());
-    w.signal(nix::sys::signal::Signal::SIGTERM);
-    let out = w.finish();
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(ours_at(&f, &pool, app.port).is_none());
-    assert!(
-        out.stderr.contains("Final node state: Deleted"),
-        "{}",
-        out.stderr
-    );
-}
-
-fn ours_at(f: &Fake, pool: &str, port: u16) -> Option<fake::octavia::OMember> {
-    f.octavia_members(pool)
-        .into_iter()
-        .find(|m| m.address == "127.0.0.1" && m.port == port)
-}
-
-/// The flags `run` adds, for runs that need `peekaboo_watching`.
-fn env_flags<'a>(flags: &[&'a str]) -> Vec<&'a str> {
-    let mut all = vec!["-interval", "40ms", "-timeout", "10s"];
-    all.extend(flags);
-    all
-}
-
-fn env(f: &Fake) -> Vec<(&'static str, String)> {
-    let mut env = f.os_env("web-lb", REGION);
-    env.push(("APP_PORT", PORT.into()));
-    env
-}
-
-#[test]
 fn a_subnet_is_sent_only_when_given() {
     let (f, _lb, pool) = octavia();
     assert_eq!(run(&f, "web-lb", &[]).code, 0);
@@ -427,43 +343,6 @@ fn several_load_balancers_are_each_set_with_one_token() {
 }
 
 #[test]
-fn wait_with_a_health_monitor_waits_for_online() {
-    let (f, lb, _pool) = octavia_with(Config {
-        new_node_status: "OFFLINE".into(),
-        ..Config::default()
-    });
-    let checked = f.add_pool(&lb, "checked", true);
-    let app = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = app.local_addr().unwrap().port().to_string();
-    let flags = [
-        "-wait",
-        "-pool",
-        "checked",
-        "-ip",
-        "127.0.0.1",
-        "-port",
-        &port,
-    ];
-    let out = std::thread::scope(|s| {
-        let h = s.spawn(|| run(&f, "web-lb", &flags));
-        support::watching::wait_until("the member", || {
-            f.octavia_members(&checked)
-                .iter()
-                .any(|m| m.provisioning == "ACTIVE")
-        });
-        let id = f.octavia_members(&checked)[0].id.clone();
-        f.set_member_status(&id, "ONLINE");
-        h.join().unwrap()
-    });
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("is ONLINE: its health check passes"),
-        "{}",
-        out.stderr
-    );
-}
-
-#[test]
 fn a_pool_that_does_not_exist_is_named_with_those_that_do() {
     let (f, _lb, _pool) = octavia();
     let out = run(&f, "web-lb", &["-pool", "nope-pool"]);
@@ -493,15 +372,7 @@ fn a_policy_refusal_is_final_with_the_apis_words_and_a_revoked_token_is_renewed_
 
     // The token revoked between two calls: one new sign-in, and the change lands.
     let before = logins(&f);
-    f.inject(fake::fault(
-        "GET",
-        "/members",
-        1,
-        fake::respond(
-            401,
-            r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#,
-        ),
-    ));
+    f.inject(fake::token_revoked_at("GET", "/members"));
     let out = run(&f, "web-lb", &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -570,27 +441,8 @@ fn an_internal_endpoint_nobody_answers_at_says_how_the_catalog_chose_it() {
         &[("OS_INTERFACE", "internal")],
     );
     assert_eq!(out.code, 3, "{}", out.stderr);
-    let refused = format!("127.0.0.1:{port} refused the connection");
-    let retries: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.contains(&refused) && l.contains("trying again"))
-        .collect();
-    assert!(retries.len() > 1, "{}", out.stderr);
-    // The first says which entry, interface and region; the rest need not repeat it.
     let how = "(the catalog's load-balancer endpoint 'octavia', interface internal from OS_INTERFACE, region DFW3)";
-    assert!(
-        retries[0].contains(&format!(
-            "Reading the load balancer failed: {refused}: nothing listens there, or a firewall rejects it {how}; trying again in"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        retries[1..].iter().all(|l| !l.contains(how)),
-        "{}",
-        out.stderr
-    );
+    support::the_refusing_endpoint_is_explained_once(&out, port, how);
     assert!(
         out.stderr.contains("Error: gave up after -timeout 2s: "),
         "{}",

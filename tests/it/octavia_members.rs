@@ -10,6 +10,7 @@ use nix::sys::signal::Signal;
 use serde_json::Value;
 
 use super::octavia::{REGION, octavia, ours, run};
+use super::octavia_wait::watch_octavia;
 
 /// The body of each write to Octavia, in order.
 fn write_bodies(f: &Fake) -> Vec<Value> {
@@ -180,9 +181,7 @@ fn words_peekaboo_does_not_know_on_octavia() {
 fn the_watchs_leave_removes_a_member_the_provider_failed() {
     let (f, _lb, pool) = octavia();
     let app = support::watching::App::start(true);
-    let os = f.os_env("web-lb", REGION);
-    let env: Vec<(&str, &str)> = os.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let w = support::watching::watch_app(&f, &app, &["-rise", "1"], &env);
+    let w = watch_octavia(&f, &app, &["-rise", "1"]);
     w.wait_line("is ENABLED: healthy");
     let m = f.octavia_members(&pool).pop().unwrap();
     f.edit_member(&m.id, |m| m.provisioning = "ERROR".into());

@@ -167,62 +167,41 @@ fn app_with_lb_connection() -> (TcpListener, TcpStream, TcpStream) {
 
 #[test]
 fn a_signal_during_the_drain_watch_stops_it_and_does_not_disable() {
-    let f = fake_with(Config::default());
-    let (app, _lb_side, _app_side) = app_with_lb_connection();
-    let port = app.local_addr().unwrap().port().to_string();
-    let id = f.add_node(LB, "127.0.0.1", app.local_addr().unwrap().port(), "ENABLED");
-    let mut run = start(
-        &f,
-        &[
-            "-ip",
-            "127.0.0.1",
-            "-port",
-            &port,
-            "-drain",
-            "-wait",
-            "-drain-timeout",
-            "4m",
-        ],
-    );
-    run.wait_for_line(&format!("Node {id} is draining: 1 (1 from 127.0.0.2)"));
-    run.signal(Signal::SIGTERM);
-    let (code, _, stderr) = run.finish();
-    assert_eq!(code, 143, "{stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "Error: interrupted by SIGTERM while waiting: the drain of node {id}, with 1 (1 from 127.0.0.2) connections left; node {id} is DRAINING"
-        )),
-        "{stderr}"
-    );
-    let put = format!("PUT /loadbalancers/1/nodes/{id}");
-    assert_eq!(f.mutations(), [put], "DRAINING only, never DISABLED");
-    assert_eq!(f.nodes(LB)[0].condition, "DRAINING");
+    signal_during_the_drain_watch("-drain");
 }
 
 #[test]
-fn sigterm_during_a_disable_wait_drain_says_only_that_it_interrupted_the_drain() {
+fn a_signal_during_a_disable_waits_drain_says_only_that_it_interrupted_the_drain() {
+    signal_during_the_drain_watch("-disable");
+}
+
+/// `-drain -wait` and `-disable -wait` alike: the signal ends the drain watch, says only that
+/// (never that it came "as the run finished"), and nothing after the drain is sent.
+fn signal_during_the_drain_watch(leave: &str) {
     let f = fake_with(Config::default());
     let (app, _lb_side, _app_side) = app_with_lb_connection();
     let port = app.local_addr().unwrap().port().to_string();
     let id = f.add_node(LB, "127.0.0.1", app.local_addr().unwrap().port(), "ENABLED");
-    let mut run = start(
-        &f,
-        &["-ip", "127.0.0.1", "-port", &port, "-disable", "-wait"],
-    );
+    let flags = ["-ip", "127.0.0.1", "-port", &port, leave, "-wait"];
+    let mut run = start(&f, &[&flags[..], &["-drain-timeout", "4m"]].concat());
     run.wait_for_line(&format!("Node {id} is draining: 1 (1 from 127.0.0.2)"));
     run.signal(Signal::SIGTERM);
     let (code, _, stderr) = run.finish();
-    assert_eq!(code, 143, "{stderr}");
+    assert_eq!(code, 143, "{leave}: {stderr}");
     assert!(
         stderr.contains(&format!(
             "Error: interrupted by SIGTERM while waiting: the drain of node {id}, with 1 (1 from 127.0.0.2) connections left; node {id} is DRAINING"
         )),
-        "{stderr}"
+        "{leave}: {stderr}"
     );
-    // The signal ended a wait: it did not come "as the run finished".
     assert!(!stderr.contains("nothing was left to stop"), "{stderr}");
     let put = format!("PUT /loadbalancers/1/nodes/{id}");
-    assert_eq!(f.mutations(), [put], "DRAINING only, never DISABLED");
+    assert_eq!(
+        f.mutations(),
+        [put],
+        "{leave}: DRAINING only, never DISABLED"
+    );
+    assert_eq!(f.nodes(LB)[0].condition, "DRAINING");
 }
 
 #[test]

@@ -139,6 +139,30 @@ pub fn calls(fake: &Fake) -> Vec<String> {
         .collect()
 }
 
+/// A run whose load balancer endpoint refuses connections on 127.0.0.1:`port` retries naming
+/// that host and port, and only its first retry says how the catalog chose it (`how`).
+pub fn the_refusing_endpoint_is_explained_once(out: &Out, port: u16, how: &str) {
+    let refused = format!("127.0.0.1:{port} refused the connection");
+    let retries: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains(&refused) && l.contains("trying again"))
+        .collect();
+    assert!(retries.len() > 1, "{}", out.stderr);
+    assert!(
+        retries[0].contains(&format!(
+            "Reading the load balancer failed: {refused}: nothing listens there, or a firewall rejects it {how}; trying again in"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        retries[1..].iter().all(|l| !l.contains(how)),
+        "{}",
+        out.stderr
+    );
+}
+
 /// The one `Error:` line, after checking there is exactly one.
 pub fn error_line(out: &Out) -> &str {
     let errors: Vec<&str> = out

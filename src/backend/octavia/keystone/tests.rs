@@ -4,18 +4,18 @@ use crate::backend::http::Transport;
 use crate::backend::http::proxy::ProxyEnv;
 use std::time::Duration;
 
-fn id(s: &str) -> Named {
+pub(super) fn id(s: &str) -> Named {
     Named::Id(s.into())
 }
 
-fn in_domain(name: &str, domain: Domain) -> Named {
+pub(super) fn in_domain(name: &str, domain: Domain) -> Named {
     Named::Name {
         name: name.into(),
         domain,
     }
 }
 
-fn password(user: Named, project: Option<Named>) -> Auth {
+pub(super) fn password(user: Named, project: Option<Named>) -> Auth {
     Auth::Password {
         user,
         password: Secret("devstacker".into()),
@@ -23,7 +23,7 @@ fn password(user: Named, project: Option<Named>) -> Auth {
     }
 }
 
-fn app(credential: AppCredential) -> Auth {
+pub(super) fn app(credential: AppCredential) -> Auth {
     Auth::AppCredential {
         credential,
         secret: Secret("rEaqvJka48mpv".into()),

@@ -1,20 +1,9 @@
 use super::*;
-use crate::backend::Secret;
+use crate::backend::octavia::keystone::tests::{app, id, in_domain, password};
 
 const KS: &str = "https://ks.example/v3";
 const FLEX: &str = "https://keystone.api.dfw3.rackspacecloud.com/v3";
 const GENERIC: &str = r#"{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}"#;
-
-fn id(s: &str) -> Named {
-    Named::Id(s.into())
-}
-
-fn in_domain(name: &str, domain: Domain) -> Named {
-    Named::Name {
-        name: name.into(),
-        domain,
-    }
-}
 
 fn dname(d: &str) -> Domain {
     Domain::Name(d.into())
@@ -22,21 +11,6 @@ fn dname(d: &str) -> Domain {
 
 fn did(d: &str) -> Domain {
     Domain::Id(d.into())
-}
-
-fn password(user: Named, project: Option<Named>) -> Auth {
-    Auth::Password {
-        user,
-        password: Secret("devstacker".into()),
-        project,
-    }
-}
-
-fn app(credential: AppCredential) -> Auth {
-    Auth::AppCredential {
-        credential,
-        secret: Secret("rEaqvJka48mpv".into()),
-    }
 }
 
 /// `peek` in `Default`, scoped to `web` in `Default`, all by name: Horizon's openrc.
