@@ -27,6 +27,9 @@ pub enum Pause {
     Retry(String),
     /// Rate limited: wait this long (or back off if the server did not say).
     RetryAfter(String, Option<Duration>),
+    /// Refused once in a way that may be the service's own trouble: try once more after this
+    /// pause (no crowding: it says nothing of how busy the account is).
+    RetryIn(String, Duration),
     /// Stop: this will not get better.
     Fail(Error),
 }
@@ -76,6 +79,7 @@ impl Run<'_> {
                     (why, "checking again", jitter.jitter(pace))
                 }
                 Pause::Retry(why) => (why, "trying again", errors.next_delay()),
+                Pause::RetryIn(why, after) => (why, "trying again", after),
                 // A fleet told the same Retry-After must not come back in step: spread it.
                 Pause::RetryAfter(why, after) => {
                     self.crowd = (self.crowd * 2.0).min(16.0);

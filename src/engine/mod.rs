@@ -279,9 +279,7 @@ impl<'a> Run<'a> {
             ApiError::RateLimited(after) => {
                 Pause::RetryAfter(format!("rate limited while {doing}"), after)
             }
-            ApiError::TryAgainIn(m, pause) => {
-                Pause::RetryAfter(format!("{doing}: {m}"), Some(pause))
-            }
+            ApiError::TryAgainIn(m, pause) => Pause::RetryIn(format!("{doing}: {m}"), pause),
             ApiError::Busy(m) => Pause::Poll(format!("{doing}: {m}")),
             ApiError::Duplicate => Pause::Now,
             ApiError::Unauthorized if self.reauthenticated => Pause::Fail(Error::Failed(
