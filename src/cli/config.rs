@@ -1,28 +1,38 @@
 //! `Config::new`: the command line checked against the environment, every mode and default
-//! decided here once, so nothing downstream re-checks a flag combination.
+//! decided here once, so nothing downstream re-checks a flag combination. Which backend runs
+//! is chosen here (`choice`); each backend's own module reads what it needs (`clb`,
+//! `openstack`).
 
 use std::cell::RefCell;
 use std::ffi::OsString;
 use std::time::Duration;
 
+use ureq::tls::Certificate;
+
 use crate::backend::Secret;
-use crate::backend::http::{self, Transport, proxy, url_parses};
-use crate::backend::octavia;
-use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
+use crate::backend::http::{self, Transport, proxy};
+use crate::backend::octavia::{self, Auth};
+use crate::backend::rackspace;
 use crate::cli::args::{Args, FLAGS, Kind};
 use crate::cli::env::*;
 use crate::core::model::{Attrs, LbRef, Want};
 use crate::engine::{AddressSource, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
+use choice::{Service, choose};
 use mode::{drain_from, drain_timeout, mode, want};
-use openstack::{Missing, Service, Var, choose};
 use watch::watch;
 
-pub use openstack::Backend;
-
+mod choice;
+mod clb;
 mod mode;
 mod openstack;
 mod watch;
+
+/// How `Config::new` reads a variable: blank is unset, not UTF-8 is an error.
+pub(super) type Var<'a> = dyn Fn(&str) -> Result<Option<String>, Error> + 'a;
+
+/// How a required variable that gave no value is named: unset, or set but empty.
+pub(super) type Missing<'a> = dyn Fn(&str) -> String + 'a;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -66,7 +76,8 @@ impl Config {
     /// Checks `args` against the environment, read through `env` (raw, as the OS holds it) so
     /// tests need not touch the process environment. Empty variables count as unset, as they
     /// did in the original. A variable is read only when no flag overrides it, so one that is
-    /// not used cannot fail the run.
+    /// not used cannot fail the run. Which backend runs is decided here; what each needs, its
+    /// own module reads (`clb`, `openstack`).
     pub fn new(mut args: Args, env: &dyn Fn(&str) -> Option<OsString>) -> Result<Config, Error> {
         let warnings = RefCell::new(Vec::new());
         // A variable read twice (to choose the backend, then to sign in) is warned about once.
@@ -82,66 +93,25 @@ impl Config {
             value
         };
         let missing = |name: &str| missing(name, env(name).as_deref());
-        // systemd expands ${VAR} from an EnvironmentFile into ExecStart= arguments, so a CRLF
-        // file reaches flag values too: the same rule as for variables.
-        for flag in FLAGS {
-            if let Kind::Value { slot, .. } = flag.kind {
-                let value = slot(&mut args);
-                if let Some(v) = value.take() {
-                    let what = format!("-{}", flag.name);
-                    *value = Some(strip_cr(&what, v, &mut warnings.borrow_mut()));
-                }
-            }
-        }
+        strip_flag_crs(&mut args, &mut warnings.borrow_mut());
         let mut notes = Vec::new();
         let choice = choose(&args, &var)?;
         notes.extend(choice.note());
         let want = want(&args, &mut notes);
-        let octavia = choice.kind == Service::Octavia;
-        let lbs = lbs(&args, &var, octavia)?;
-        // Read where CLB always read its credentials, so its errors come in the same order.
-        let credentials = if octavia {
-            Credentials::Octavia(openstack::auth(&var, &missing, &choice, &mut notes)?)
-        } else {
-            Credentials::Clb(clb_credentials(&var, &missing)?)
+        let transport = transport(&var)?;
+        let (lbs, backend) = match choice.kind {
+            Service::Clb => {
+                let auth_url = choice.auth_url.as_deref();
+                let (lbs, s) = clb::read(&args, &var, &missing, auth_url, transport)?;
+                (lbs, Backend::Clb(s))
+            }
+            Service::Octavia => {
+                let (lbs, s) =
+                    openstack::read(&args, &var, &missing, &choice, transport, &mut notes)?;
+                (lbs, Backend::Octavia(s))
+            }
         };
-        let region = match &args.region {
-            Some(v) => Some(region(v, "-region", octavia)?),
-            None => match var("OS_REGION_NAME")? {
-                Some(v) => Some(region(&v, "OS_REGION_NAME", octavia)?),
-                None => None,
-            },
-        };
-        let port = match &args.port {
-            Some(v) => parse_port(v, "-port")?,
-            None => match var("APP_PORT")? {
-                Some(v) => parse_port(&v, "APP_PORT")?,
-                None => {
-                    notes.push("$APP_PORT not set, defaulting to 80".into());
-                    80
-                }
-            },
-        };
-        let address = if let Some(v) = &args.ip {
-            Some((parse_ip(v, "-ip")?, AddressSource::Flag))
-        } else if let Some(v) = var("RAX_SERVICENET_IPV4")? {
-            Some((
-                parse_ip(&v, "RAX_SERVICENET_IPV4")?,
-                AddressSource::Servicenet,
-            ))
-        } else if let Some(v) = var("RAX_PUBLICNET_IPV4")? {
-            Some((
-                parse_ip(&v, "RAX_PUBLICNET_IPV4")?,
-                AddressSource::Publicnet,
-            ))
-        } else {
-            None
-        };
-        let auth_url = if octavia {
-            openstack::auth_url(choice.auth_url.as_deref(), &missing, args.allow_http)?
-        } else {
-            clb_auth_url(choice.auth_url.as_deref(), args.allow_http)?
-        };
+        let node = node_spec(&args, &var, backend.max_weight(), &mut notes)?;
         let interval = match &args.interval {
             Some(v) => parse_duration_flag(v, "-interval", Duration::from_secs(3600))?,
             None => DEFAULT_INTERVAL,
@@ -149,29 +119,6 @@ impl Config {
         let timeout = match &args.timeout {
             Some(v) => parse_duration_flag(v, "-timeout", DAY)?,
             None => DEFAULT_TIMEOUT,
-        };
-        let request_timeout = match var("PEEKABOO_REQUEST_TIMEOUT")? {
-            Some(v) => {
-                parse_duration_flag(&v, "PEEKABOO_REQUEST_TIMEOUT", Duration::from_secs(600))?
-            }
-            None => DEFAULT_REQUEST_TIMEOUT,
-        };
-        let ca_certs = match var("OS_CACERT")? {
-            Some(path) => Some(http::load_ca(&path).map_err(|why| {
-                Error::Usage(format!(
-                    "OS_CACERT '{path}' {why}: point it at a PEM file of CA certificates, or unset it to trust the built-in roots"
-                ))
-            })?),
-            None => None,
-        };
-        let max_weight = if octavia { 256 } else { 100 };
-        let attrs = Attrs {
-            weight: args
-                .weight
-                .as_deref()
-                .map(|w| parse_weight(w, max_weight))
-                .transpose()?,
-            node_type: args.node_type.as_deref().map(parse_node_type).transpose()?,
         };
         // Before the -weight check, so `-watch -delete -weight 5` is told about -delete.
         let mode = if args.watch {
@@ -182,7 +129,7 @@ impl Config {
         } else {
             mode(&args, want)?
         };
-        if want == Want::Absent && attrs != Attrs::default() {
+        if want == Want::Absent && node.attrs != Attrs::default() {
             return Err(Error::Usage(
                 "-weight and -type set a node that stays: drop them with -delete".into(),
             ));
@@ -192,61 +139,10 @@ impl Config {
             Some(v) => drain_from(v, &mode, drain_timeout)?,
             None => Vec::new(),
         };
-        let (pool, subnet) = pool_and_subnet(&args, octavia)?;
-        let interface = if octavia {
-            Some(openstack::interface(var("OS_INTERFACE")?.as_deref())?)
-        } else {
-            None
-        };
-        // Read like every other variable (not UTF-8 is an error, a CR is stripped with a
-        // warning); whether a proxy value is usable is for `proxy` to say when one is needed.
-        let mut proxy_vars = Vec::new();
-        for name in proxy::VARIABLES {
-            if let Some(v) = var(name)? {
-                proxy_vars.push((*name, v));
-            }
-        }
-        let proxy = proxy::ProxyEnv::from_env(&|name| {
-            proxy_vars
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        });
-        let transport = Transport {
-            request_timeout,
-            ca_certs,
-            proxy,
-        };
-        let allow_http = args.allow_http;
-        let backend = match credentials {
-            Credentials::Clb((username, api_key)) => Backend::Clb(Settings {
-                username,
-                api_key,
-                region,
-                auth_url,
-                allow_http,
-                transport,
-            }),
-            Credentials::Octavia(auth) => Backend::Octavia(octavia::Settings {
-                auth_url,
-                auth,
-                region,
-                interface: interface.unwrap_or_default(),
-                pool,
-                subnet,
-                allow_http,
-                transport,
-            }),
-        };
         Ok(Config {
             mode,
             lbs,
-            node: NodeSpec {
-                address,
-                port,
-                attrs,
-                drain_from,
-            },
+            node: NodeSpec { drain_from, ..node },
             timing: Timing {
                 interval,
                 timeout,
@@ -261,108 +157,167 @@ impl Config {
     }
 }
 
-/// What signs in, read before anything else of the backend's.
-enum Credentials {
-    Clb((String, Secret)),
-    Octavia(octavia::Auth),
+/// systemd expands ${VAR} from an EnvironmentFile into ExecStart= arguments, so a CRLF file
+/// reaches flag values too: the same rule as for variables.
+fn strip_flag_crs(args: &mut Args, warnings: &mut Vec<String>) {
+    for flag in FLAGS {
+        if let Kind::Value { slot, .. } = flag.kind {
+            let value = slot(args);
+            if let Some(v) = value.take() {
+                *value = Some(strip_cr(&format!("-{}", flag.name), v, warnings));
+            }
+        }
+    }
 }
 
-/// The load balancers: numbers on Cloud Load Balancers, ids or names on Octavia.
-fn lbs(args: &Args, var: &Var, octavia: bool) -> Result<Vec<LbRef>, Error> {
-    let (v, what) = match &args.lb {
-        Some(v) => (v.clone(), "-lb"),
-        None => match var("LOAD_BALANCER_ID")? {
-            Some(v) => (v, "LOAD_BALANCER_ID"),
-            None if octavia => {
-                return Err(Error::Usage(
-                    "LOAD_BALANCER_ID is not set: export the id or name of the Octavia load balancer (or pass -lb ID|NAME)".into(),
-                ));
-            }
+/// This host's node: its address (when given), port, and the weight and type asked for.
+/// `drain_from` is left for `Config::new`, which knows the mode.
+fn node_spec(
+    args: &Args,
+    var: &Var,
+    max_weight: u32,
+    notes: &mut Vec<String>,
+) -> Result<NodeSpec, Error> {
+    let port = match &args.port {
+        Some(v) => parse_port(v, "-port")?,
+        None => match var("APP_PORT")? {
+            Some(v) => parse_port(&v, "APP_PORT")?,
             None => {
-                return Err(Error::Usage(
-                    "LOAD_BALANCER_ID is not set: export the numeric id of the load balancer (or pass -lb ID)".into(),
-                ));
+                notes.push("$APP_PORT not set, defaulting to 80".into());
+                80
             }
         },
     };
-    Ok(if octavia {
-        parse_lb_refs(&v, what)?.into_iter().map(LbRef).collect()
+    let address = if let Some(v) = &args.ip {
+        Some((parse_ip(v, "-ip")?, AddressSource::Flag))
+    } else if let Some(v) = var("RAX_SERVICENET_IPV4")? {
+        let ip = parse_ip(&v, "RAX_SERVICENET_IPV4")?;
+        Some((ip, AddressSource::Servicenet))
+    } else if let Some(v) = var("RAX_PUBLICNET_IPV4")? {
+        let ip = parse_ip(&v, "RAX_PUBLICNET_IPV4")?;
+        Some((ip, AddressSource::Publicnet))
     } else {
-        parse_lb_ids(&v, what)
-            .map_err(|e| match e {
-                // A UUID or a name is an Octavia load balancer given to a run that chose CLB.
-                Error::Usage(m) if v.chars().any(|c| c.is_ascii_alphabetic()) => Error::Usage(format!(
-                    "{m}; an Octavia load balancer's id or name needs -backend octavia, or an OS_AUTH_URL ending in /v3"
-                )),
-                e => e,
-            })?
-            .into_iter()
-            .map(|id| LbRef(id.to_string()))
-            .collect()
+        None
+    };
+    let attrs = Attrs {
+        weight: args
+            .weight
+            .as_deref()
+            .map(|w| parse_weight(w, max_weight))
+            .transpose()?,
+        node_type: args.node_type.as_deref().map(parse_node_type).transpose()?,
+    };
+    Ok(NodeSpec {
+        address,
+        port,
+        attrs,
+        drain_from: Vec::new(),
     })
 }
 
-fn clb_credentials(var: &Var, missing: &Missing) -> Result<(String, Secret), Error> {
-    let username = var("OS_USERNAME")?.ok_or_else(|| {
-        Error::Usage(format!(
-            "{}: export your Rackspace user name",
-            missing("OS_USERNAME")
-        ))
-    })?;
-    let api_key = var("OS_PASSWORD")?.map(Secret).ok_or_else(|| {
-        Error::Usage(format!(
-            "{}: export your Rackspace API key (or password), ideally from an EnvironmentFile",
-            missing("OS_PASSWORD")
-        ))
-    })?;
-    Ok((username, api_key))
-}
-
-fn region(v: &str, what: &str, octavia: bool) -> Result<String, Error> {
-    if octavia {
-        openstack::region(v, what)
-    } else {
-        parse_region(v, what)
-    }
-}
-
-/// The Identity v2.0 base, the Rackspace one when unset.
-fn clb_auth_url(raw: Option<&str>, allow_http: bool) -> Result<String, Error> {
-    let Some(v) = raw else {
-        return Ok(DEFAULT_AUTH_URL.to_string());
+/// How requests go out, for either backend: the limit for one request and the proxies. The
+/// CA to trust is each backend's to read (Octavia's may come from a cloud).
+fn transport(var: &Var) -> Result<Transport, Error> {
+    let request_timeout = match var("PEEKABOO_REQUEST_TIMEOUT")? {
+        Some(v) => parse_duration_flag(&v, "PEEKABOO_REQUEST_TIMEOUT", Duration::from_secs(600))?,
+        None => DEFAULT_REQUEST_TIMEOUT,
     };
-    let v = v.trim().trim_end_matches('/').to_string();
-    http::check_url(&v, allow_http)
-        .map_err(|why| Error::Usage(format!("OS_AUTH_URL '{v}' {why}")))?;
-    // ureq would refuse it on every try until the deadline: say so now.
-    if !url_parses(&v) {
-        return Err(Error::Usage(format!(
-            "OS_AUTH_URL '{}' is not a valid URL: use the Identity v2.0 base, e.g. {DEFAULT_AUTH_URL}",
-            http::printable(&v)
-        )));
+    // Read like every other variable (not UTF-8 is an error, a CR is stripped with a
+    // warning); whether a proxy value is usable is for `proxy` to say when one is needed.
+    let mut proxy_vars = Vec::new();
+    for name in proxy::VARIABLES {
+        if let Some(v) = var(name)? {
+            proxy_vars.push((*name, v));
+        }
     }
-    Ok(v)
+    let proxy = proxy::ProxyEnv::from_env(&|name| {
+        proxy_vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    });
+    Ok(Transport {
+        request_timeout,
+        ca_certs: None,
+        proxy,
+    })
 }
 
-/// -pool and -subnet, which only an Octavia member has.
-fn pool_and_subnet(args: &Args, octavia: bool) -> Result<(Option<String>, Option<String>), Error> {
-    let given = [(&args.pool, "-pool"), (&args.subnet, "-subnet")];
-    if !octavia && let Some((_, flag)) = given.iter().find(|g| g.0.is_some()) {
-        return Err(Error::Usage(format!(
-            "{flag} applies only to Octavia, and this run uses Cloud Load Balancers (OS_AUTH_URL does not end in /v3): give -backend octavia with an OpenStack openrc, or drop {flag}"
-        )));
+/// OS_CACERT: the CAs to trust instead of the built-in roots.
+pub(super) fn ca_certs(var: &Var) -> Result<Option<Vec<Certificate<'static>>>, Error> {
+    let Some(path) = var("OS_CACERT")? else {
+        return Ok(None);
+    };
+    http::load_ca(&path).map(Some).map_err(|why| {
+        Error::Usage(format!(
+            "OS_CACERT '{path}' {why}: point it at a PEM file of CA certificates, or unset it to trust the built-in roots"
+        ))
+    })
+}
+
+/// `-region`, else OS_REGION_NAME, as given, with where it came from.
+pub(super) fn given_region(
+    args: &Args,
+    var: &Var,
+) -> Result<Option<(String, &'static str)>, Error> {
+    Ok(match &args.region {
+        Some(v) => Some((v.clone(), "-region")),
+        None => var("OS_REGION_NAME")?.map(|v| (v, "OS_REGION_NAME")),
+    })
+}
+
+/// `-lb`, else LOAD_BALANCER_ID, with where it came from; `hint` says what to export.
+pub(super) fn lb_value(
+    args: &Args,
+    var: &Var,
+    hint: &str,
+) -> Result<(String, &'static str), Error> {
+    match &args.lb {
+        Some(v) => Ok((v.clone(), "-lb")),
+        None => match var("LOAD_BALANCER_ID")? {
+            Some(v) => Ok((v, "LOAD_BALANCER_ID")),
+            None => Err(Error::Usage(format!("LOAD_BALANCER_ID is not set: {hint}"))),
+        },
     }
-    let pool = args
-        .pool
-        .as_deref()
-        .map(|v| parse_word(v, "-pool", "-pool web-pool"))
-        .transpose()?;
-    let subnet = args
-        .subnet
-        .as_deref()
-        .map(|v| parse_word(v, "-subnet", "the subnet id from openstack subnet list"))
-        .transpose()?;
-    Ok((pool, subnet))
+}
+
+/// The service the run talks to, with what it takes to reach it.
+#[derive(Debug)]
+pub enum Backend {
+    /// Rackspace Cloud Load Balancers, through Identity v2.0.
+    Clb(rackspace::Settings),
+    /// OpenStack Octavia, through Keystone v3.
+    Octavia(octavia::Settings),
+}
+
+impl Backend {
+    pub fn transport(&self) -> &Transport {
+        match self {
+            Backend::Clb(s) => &s.transport,
+            Backend::Octavia(s) => &s.transport,
+        }
+    }
+
+    /// The credential to scrub from every line written.
+    pub fn secret(&self) -> &Secret {
+        match self {
+            Backend::Clb(s) => &s.api_key,
+            Backend::Octavia(s) => match &s.auth {
+                Auth::Password { password, .. } => password,
+                Auth::AppCredential { secret, .. } => secret,
+            },
+        }
+    }
+}
+
+impl Backend {
+    /// The largest `-weight` the service takes.
+    fn max_weight(&self) -> u32 {
+        match self {
+            Backend::Clb(_) => clb::MAX_WEIGHT,
+            Backend::Octavia(_) => openstack::MAX_WEIGHT,
+        }
+    }
 }
 
 #[cfg(test)]

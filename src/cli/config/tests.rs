@@ -3,6 +3,7 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use super::*;
+use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
 use crate::cli::parse_args;
 use crate::core::model::{Condition, NodeType};
 

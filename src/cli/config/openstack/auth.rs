@@ -1,9 +1,11 @@
 //! How to get a Keystone token, from an openrc file's variables: a password or an application
 //! credential, each user, project and domain by id or by name, as the openstack CLI reads them.
 
-use super::{AuthType, Choice, FLEX_DOMAIN, Missing, Var};
+use super::FLEX_DOMAIN;
 use crate::backend::Secret;
 use crate::backend::octavia::{AppCredential, Auth, Domain, Named};
+use crate::cli::config::choice::{AuthType, Choice};
+use crate::cli::config::{Missing, Var};
 use crate::error::Error;
 
 /// How to get a Keystone token: OS_AUTH_TYPE says, else an application credential's

@@ -1,7 +1,7 @@
 //! Which backend a run uses: -backend, else the identity API the variables name.
 
 use super::*;
-use crate::cli::config::openstack::{AuthType, Service, Signs, decide};
+use crate::cli::config::choice::{AuthType, Service, Signs, decide};
 
 fn signs<'a>(
     auth_url: Option<&'a str>,
