@@ -38,6 +38,48 @@ pub(super) fn watch(
     var: &dyn Fn(&str) -> Result<Option<String>, Error>,
     warnings: &mut Vec<String>,
 ) -> Result<Watch, Error> {
+    refuse_one_shot_flags(args)?;
+    let duration = |v: &Option<String>, what, default, max| match v {
+        Some(v) => parse_duration_flag(v, what, max),
+        None => Ok(default),
+    };
+    let count = |v: &Option<String>, what, default| match v {
+        Some(v) => parse_count(v, what),
+        None => Ok(default),
+    };
+    let hour = Duration::from_secs(3600);
+    let (notify_socket, watchdog) = systemd(var, warnings);
+    Ok(Watch {
+        check: match &args.health {
+            Some(v) => parse_health(v)?,
+            None => HealthCheck::Tcp,
+        },
+        every: duration(
+            &args.health_interval,
+            "-health-interval",
+            DEFAULT_HEALTH_INTERVAL,
+            hour,
+        )?,
+        probe_timeout: duration(
+            &args.health_timeout,
+            "-health-timeout",
+            DEFAULT_HEALTH_TIMEOUT,
+            hour,
+        )?,
+        rise: count(&args.rise, "-rise", DEFAULT_RISE)?,
+        fall: count(&args.fall, "-fall", DEFAULT_FALL)?,
+        leave: match &args.leave {
+            Some(v) => parse_leave(v)?,
+            None => Leave::Delete,
+        },
+        resync: duration(&args.resync, "-resync", DEFAULT_RESYNC, DAY)?,
+        notify_socket,
+        watchdog,
+    })
+}
+
+/// The one-shot flags -watch rules out, each with why and the fix.
+fn refuse_one_shot_flags(args: &Args) -> Result<(), Error> {
     let conflicts = [
         (
             args.status,
@@ -76,46 +118,24 @@ pub(super) fn watch(
             None,
         ),
     ];
-    if let Some((_, flag, why, fix)) = conflicts.iter().find(|c| c.0) {
-        let fix = fix.map_or_else(|| format!("drop {flag}"), str::to_string);
-        return Err(Error::Usage(format!(
-            "{flag} makes no sense with -watch: {why}; {fix}"
-        )));
+    match conflicts.iter().find(|c| c.0) {
+        Some((_, flag, why, fix)) => {
+            let fix = fix.map_or_else(|| format!("drop {flag}"), str::to_string);
+            Err(Error::Usage(format!(
+                "{flag} makes no sense with -watch: {why}; {fix}"
+            )))
+        }
+        None => Ok(()),
     }
-    let duration = |v: &Option<String>, what, default, max| match v {
-        Some(v) => parse_duration_flag(v, what, max),
-        None => Ok(default),
-    };
-    let count = |v: &Option<String>, what, default| match v {
-        Some(v) => parse_count(v, what),
-        None => Ok(default),
-    };
-    let hour = Duration::from_secs(3600);
-    let check = match &args.health {
-        Some(v) => parse_health(v)?,
-        None => HealthCheck::Tcp,
-    };
-    let every = duration(
-        &args.health_interval,
-        "-health-interval",
-        DEFAULT_HEALTH_INTERVAL,
-        hour,
-    )?;
-    let probe_timeout = duration(
-        &args.health_timeout,
-        "-health-timeout",
-        DEFAULT_HEALTH_TIMEOUT,
-        hour,
-    )?;
-    let rise = count(&args.rise, "-rise", DEFAULT_RISE)?;
-    let fall = count(&args.fall, "-fall", DEFAULT_FALL)?;
-    let leave = match &args.leave {
-        Some(v) => parse_leave(v)?,
-        None => Leave::Delete,
-    };
-    let resync = duration(&args.resync, "-resync", DEFAULT_RESYNC, DAY)?;
+}
 
-    let mut systemd = |name| match var(name) {
+/// sd_notify's socket and the watchdog's interval, as systemd set them: what does not parse
+/// is warned about and turned off.
+fn systemd(
+    var: &dyn Fn(&str) -> Result<Option<String>, Error>,
+    warnings: &mut Vec<String>,
+) -> (Option<String>, Option<Duration>) {
+    let mut read = |name| match var(name) {
         Ok(v) => v,
         // systemd set it, not the user: no reason to stop the run.
         Err(_) => {
@@ -123,9 +143,9 @@ pub(super) fn watch(
             None
         }
     };
-    let notify = systemd("NOTIFY_SOCKET");
-    let usec = systemd("WATCHDOG_USEC");
-    let pid = systemd("WATCHDOG_PID");
+    let notify = read("NOTIFY_SOCKET");
+    let usec = read("WATCHDOG_USEC");
+    let pid = read("WATCHDOG_PID");
     let notify_socket = notify_socket(notify.as_deref()).unwrap_or_else(|w| {
         warnings.push(w);
         None
@@ -135,15 +155,5 @@ pub(super) fn watch(
             warnings.push(w);
             None
         });
-    Ok(Watch {
-        check,
-        every,
-        probe_timeout,
-        rise,
-        fall,
-        leave,
-        resync,
-        notify_socket,
-        watchdog,
-    })
+    (notify_socket, watchdog)
 }
