@@ -172,6 +172,8 @@ impl Config {
                 .map(|w| parse_weight(w, max_weight))
                 .transpose()?,
             node_type: args.node_type.as_deref().map(parse_node_type).transpose()?,
+            // Checked for both, kept for Octavia: a CLB node has no name, and one unit serves both.
+            name: parse_name(args.name.as_deref())?.filter(|_| octavia),
         };
         // Before the -weight check, so `-watch -delete -weight 5` is told about -delete.
         let mode = if args.watch {
