@@ -14,6 +14,7 @@ mod edges;
 mod fake_keystone;
 mod fake_keystone_versions;
 mod fake_octavia;
+mod fake_octavia_names;
 mod fake_selftest;
 mod faults;
 mod fleet;
