@@ -23,6 +23,7 @@ mod keystone;
 mod logs;
 mod octavia;
 mod octavia_members;
+mod octavia_names;
 mod octavia_wait;
 mod openstack_cli;
 mod operate;
