@@ -227,3 +227,23 @@ fn the_watch_names_and_tags_the_member_it_creates() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(f.octavia_members(&pool).is_empty(), "{}", out.stderr);
 }
+
+#[test]
+fn a_name_octavia_would_refuse_is_exit_2_before_anything_is_sent() {
+    let (f, _lb, _pool) = octavia();
+    let long = "w".repeat(256);
+    for (given, why) in [
+        (
+            long.as_str(),
+            "is 256 characters, and Octavia takes at most 255",
+        ),
+        ("", "is empty"),
+    ] {
+        let out = run(&f, "web-lb", &["-name", given]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        let error = support::error_line(&out);
+        assert!(error.contains("Error: -name '"), "{error}");
+        assert!(error.contains(why), "{error}");
+    }
+    assert!(f.requests().is_empty(), "nothing sent");
+}
