@@ -124,7 +124,7 @@ fn short(path: &str) -> &str {
 /// The fields Octavia's member GET shows, as the API words them.
 fn fields(m: &OMember) -> String {
     format!(
-        "member {}:{} admin_state_up={} weight={} provisioning_status={} operating_status={}",
-        m.address, m.port, m.admin, m.weight, m.provisioning, m.operating
+        "member {}:{} name={:?} tags={:?} admin_state_up={} weight={} provisioning_status={} operating_status={}",
+        m.address, m.port, m.name, m.tags, m.admin, m.weight, m.provisioning, m.operating
     )
 }

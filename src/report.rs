@@ -112,7 +112,8 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> u8 {
 }
 
 /// The -status and -dry-run answers on stdout: one line per load balancer, and for -status one
-/// per node of ours on it (duplicates are worth seeing).
+/// per node of ours on it (duplicates are worth seeing). A node's name comes last, after the
+/// original's `{…}`, so scripts that read that still do, and the name runs to the line's end.
 fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
     let lb = format!("load balancer {} ({})", o.lb_id, o.region);
     let target = std::net::SocketAddr::new(o.address, o.port);
@@ -129,7 +130,12 @@ fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
                     }
                     _ => String::new(),
                 };
-                out.line(&format!("{lb}: {}{note}", n.summary()));
+                let name = match &n.name {
+                    // Set by anyone: a control character would break the line.
+                    Some(name) => format!(" name {}", name.replace(char::is_control, " ")),
+                    None => String::new(),
+                };
+                out.line(&format!("{lb}: {}{note}{name}", n.summary()));
             }
         }
         Mode::DryRun(_) => match &o.would {
@@ -166,8 +172,9 @@ pub fn to_json(o: &Outcome) -> Value {
     v
 }
 
-/// A member's own fields. `admin_state_up` and `provisioning_status` are Octavia's (null on
-/// Cloud Load Balancers, which has neither).
+/// A member's own fields. `admin_state_up`, `provisioning_status` and `name` are Octavia's
+/// (null on Cloud Load Balancers, which has none of them; `name` null too for a member
+/// without one).
 fn member_json(n: &Member) -> Value {
     json!({
         "node_id": id(&n.id.0),
@@ -177,6 +184,7 @@ fn member_json(n: &Member) -> Value {
         "type": n.node_type.as_ref().map(|t| &t.word),
         "admin_state_up": n.admin_up,
         "provisioning_status": n.provisioning.as_ref().map(|p| &p.word),
+        "name": n.name,
     })
 }
 
@@ -208,6 +216,7 @@ fn member_json_absent() -> Value {
         "type": null,
         "admin_state_up": null,
         "provisioning_status": null,
+        "name": null,
     })
 }
 

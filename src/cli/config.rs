@@ -111,7 +111,8 @@ impl Config {
                 (lbs, Backend::Octavia(s))
             }
         };
-        let node = node_spec(&args, &var, backend.max_weight(), &mut notes)?;
+        let limits = (backend.max_weight(), backend.names_members());
+        let node = node_spec(&args, &var, limits, &mut notes)?;
         let interval = match &args.interval {
             Some(v) => parse_duration_flag(v, "-interval", Duration::from_secs(3600))?,
             None => DEFAULT_INTERVAL,
@@ -175,7 +176,7 @@ fn strip_flag_crs(args: &mut Args, warnings: &mut Vec<String>) {
 fn node_spec(
     args: &Args,
     var: &Var,
-    max_weight: u32,
+    (max_weight, names): (u32, bool),
     notes: &mut Vec<String>,
 ) -> Result<NodeSpec, Error> {
     let port = match &args.port {
@@ -206,6 +207,8 @@ fn node_spec(
             .map(|w| parse_weight(w, max_weight))
             .transpose()?,
         node_type: args.node_type.as_deref().map(parse_node_type).transpose()?,
+        // Checked for both, kept where members have names: one unit file serves both.
+        name: parse_name(args.name.as_deref())?.filter(|_| names),
     };
     Ok(NodeSpec {
         address,
@@ -317,6 +320,11 @@ impl Backend {
             Backend::Clb(_) => clb::MAX_WEIGHT,
             Backend::Octavia(_) => openstack::MAX_WEIGHT,
         }
+    }
+
+    /// Whether its members have names (a CLB node has none, so -name is dropped there).
+    fn names_members(&self) -> bool {
+        matches!(self, Backend::Octavia(_))
     }
 }
 

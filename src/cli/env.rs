@@ -192,6 +192,26 @@ pub fn parse_word(v: &str, what: &str, example: &str) -> Result<String, Error> {
     Ok(w.to_string())
 }
 
+/// `-name`: the member's name as given, 1 to 255 characters (Octavia's limit), none of them a
+/// control character (it goes into a request body and onto -status lines); None: not given.
+pub fn parse_name(v: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(v) = v else { return Ok(None) };
+    let len = v.chars().count();
+    let why = if len == 0 {
+        "is empty".to_string()
+    } else if len > 255 {
+        format!("is {len} characters, and Octavia takes at most 255")
+    } else if v.chars().any(char::is_control) {
+        "holds a control character".to_string()
+    } else {
+        return Ok(Some(v.to_string()));
+    };
+    Err(Error::Usage(format!(
+        "-name '{}' {why}: give the member's name on one line, e.g. -name web-1",
+        printable(v)
+    )))
+}
+
 /// `-drain-from`: addresses or CIDR ranges, comma separated.
 pub fn parse_nets(v: &str) -> Result<Vec<Net>, Error> {
     v.split(',')

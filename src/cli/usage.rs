@@ -15,6 +15,8 @@ What to do (default: add the node, or set it ENABLED):
   -weight N           also set the node's weight, 1 to 100, on Octavia 1 to 256 (default: as
                       it is, 1 when new)
   -type T             also set its type, PRIMARY or SECONDARY (default: as it is)
+  -name NAME          Octavia: the member's name, 1 to 255 characters (default: this host's
+                      name for a member peekaboo creates; an existing member keeps its own)
 
 Which node, on which load balancers:
   -ip ADDR            this host's address (default: RAX_SERVICENET_IPV4, RAX_PUBLICNET_IPV4,

@@ -137,7 +137,7 @@ impl Converge {
         active: bool,
         ours: &[Member],
         want: Want,
-        attrs: Attrs,
+        attrs: &Attrs,
     ) -> Result<Action, u32> {
         let action = plan_each(ours, want, attrs);
         if active && self.changed && !self.unlisted {

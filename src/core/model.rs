@@ -90,20 +90,23 @@ impl NodeType {
     }
 }
 
-/// Weight and type asked for with -weight and -type; None leaves them to the API (new nodes)
-/// or as they are (existing ones).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Weight, type and name asked for with -weight, -type and -name; None leaves them to the
+/// service (new nodes) or as they are (existing ones). The name is only ever one given:
+/// the name a backend gives a new node by default is its own affair, never a change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attrs {
     pub weight: Option<u32>,
     pub node_type: Option<NodeType>,
+    pub name: Option<String>,
 }
 
 /// What an update changes; None fields are left as they are.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Change {
     pub condition: Option<Condition>,
     pub weight: Option<u32>,
     pub node_type: Option<NodeType>,
+    pub name: Option<String>,
 }
 
 impl Change {
@@ -115,6 +118,9 @@ impl Change {
         }
         if let Some(t) = self.node_type {
             parts.push(format!("type {}", t.as_str()));
+        }
+        if let Some(n) = &self.name {
+            parts.push(format!("name {n}"));
         }
         match self.condition {
             Some(c) if parts.is_empty() => format!(" to {}", c.as_str()),
@@ -196,6 +202,9 @@ pub struct Member {
     pub admin_up: Option<bool>,
     /// Where the service stands with the member itself; None where it has no such thing (CLB).
     pub provisioning: Option<Said<Provisioning>>,
+    /// Its name, where the service names members and this one has a name; None otherwise
+    /// (CLB names no node).
+    pub name: Option<String>,
 }
 
 impl Member {
@@ -245,6 +254,7 @@ impl Member {
             node_type: None,
             admin_up: None,
             provisioning: None,
+            name: None,
         }
     }
 }
@@ -306,7 +316,7 @@ impl Action {
     /// The change in words: "update node 1000 to DRAINING".
     pub fn words(&self) -> String {
         match self {
-            Action::Create(c, attrs) => format!("create the node as {}", describe_new(*c, *attrs)),
+            Action::Create(c, attrs) => format!("create the node as {}", describe_new(*c, attrs)),
             Action::Update(id, change) => format!("update node {id}{}", change.describe()),
             Action::Delete(id) => format!("delete node {id}"),
             Action::Nothing => "nothing".into(),
@@ -317,7 +327,7 @@ impl Action {
     pub fn sending(&self) -> String {
         match self {
             Action::Create(c, attrs) => {
-                format!("Creating new node as {}", describe_new(*c, *attrs))
+                format!("Creating new node as {}", describe_new(*c, attrs))
             }
             Action::Update(id, change) => format!("Updating node {id}{}", change.describe()),
             Action::Delete(id) => format!("Deleting node {id}"),
@@ -326,14 +336,17 @@ impl Action {
     }
 }
 
-/// "ENABLED, weight 5, type SECONDARY"
-pub fn describe_new(c: Condition, attrs: Attrs) -> String {
+/// "ENABLED, weight 5, type SECONDARY, name web-1"
+pub fn describe_new(c: Condition, attrs: &Attrs) -> String {
     let mut how = c.as_str().to_string();
     if let Some(w) = attrs.weight {
         how += &format!(", weight {w}");
     }
     if let Some(t) = attrs.node_type {
         how += &format!(", type {}", t.as_str());
+    }
+    if let Some(n) = &attrs.name {
+        how += &format!(", name {n}");
     }
     how
 }

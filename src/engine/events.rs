@@ -98,6 +98,7 @@ mod tests {
             node_type: None,
             admin_up: None,
             provisioning: None,
+            name: None,
         };
         let e = Event {
             kind: "change",

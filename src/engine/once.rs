@@ -126,7 +126,7 @@ impl Run<'_> {
             .inline
             .as_deref()
             .map(|m| crate::core::pace::others(m, self.address, self.cfg.node.port));
-        let attrs = self.cfg.node.attrs;
+        let attrs = &self.cfg.node.attrs;
         let may_skip_listing = snapshot.blind_create && !matches!(self.cfg.mode, Mode::DryRun(_));
         let decided = match step.after_read(active, others, want, may_skip_listing) {
             // While the load balancer is busy with our change, or one we wait to make, a look
@@ -269,7 +269,7 @@ impl Run<'_> {
     fn would(&mut self, action: &Action, listed: bool, want: Want) {
         // With duplicates, each of them would be changed in turn: say so.
         let all: Vec<String> = if listed {
-            plan_all(&self.lb.mine, want, self.cfg.node.attrs)
+            plan_all(&self.lb.mine, want, &self.cfg.node.attrs)
                 .iter()
                 .map(Action::words)
                 .collect()

@@ -230,7 +230,7 @@ impl Watcher<'_> {
             && k.track.not_before.is_none()
             && k.lb.listings > 0
             && !k.lb.failed_open
-            && plan_all(&k.lb.mine, aim.want, run.cfg.node.attrs).is_empty()
+            && plan_all(&k.lb.mine, aim.want, &run.cfg.node.attrs).is_empty()
         {
             self.kept[i].track.reached = Some(aim);
             return true;

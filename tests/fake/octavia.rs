@@ -20,6 +20,8 @@ const PROJECT: &str = "2d77f7bd05fa4b41a29953595304fd1d";
 #[derive(Clone, Debug, PartialEq)]
 pub struct OMember {
     pub id: String,
+    /// `""` when it has none, as Octavia lists it.
+    pub name: String,
     pub address: String,
     pub port: u16,
     pub weight: u32,
@@ -242,6 +244,7 @@ impl Fake {
         let p = st.octavia.pool(pool);
         let mut m = OMember {
             id: id.clone(),
+            name: String::new(),
             address: address.into(),
             port,
             weight: 1,
@@ -268,7 +271,7 @@ impl Fake {
     }
 
     /// A change behind the client's back (another tool, the health manager, a failed
-    /// provider): weight, admin state, tags, either status.
+    /// provider): weight, admin state, name, tags, either status.
     pub fn edit_member(&self, member: &str, edit: impl FnOnce(&mut OMember)) {
         let mut st = self.shared.lock();
         st.octavia.settle(Instant::now());

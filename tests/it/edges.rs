@@ -163,7 +163,7 @@ fn status_and_json_report_each_duplicate() {
     let nodes = j["nodes"].as_array().expect("nodes");
     assert_eq!(
         nodes[0],
-        serde_json::json!({"node_id": a, "condition": "DRAINING", "status": "ONLINE", "weight": 1, "type": "PRIMARY", "admin_state_up": null, "provisioning_status": null})
+        serde_json::json!({"node_id": a, "condition": "DRAINING", "status": "ONLINE", "weight": 1, "type": "PRIMARY", "admin_state_up": null, "provisioning_status": null, "name": null})
     );
     assert_eq!(nodes[1]["node_id"].as_u64(), Some(b));
     assert_eq!(nodes.len(), 2);

@@ -10,14 +10,20 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// One request to `path` under the fake's Octavia URL, through `fake_selftest`'s raw client.
-fn call(f: &Fake, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+pub(super) fn call(
+    f: &Fake,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
     let url = format!("{}{path}", f.octavia_url());
     let body = body.map(|b| b.to_string());
     crate::fake_selftest::call(&url, method, token, body.as_deref())
 }
 
 /// WSME's `faultstring`, which Octavia's own refusals carry.
-fn fault_of(r: &Reply) -> String {
+pub(super) fn fault_of(r: &Reply) -> String {
     r.json()["faultstring"]
         .as_str()
         .unwrap_or_default()
@@ -31,7 +37,7 @@ fn hour() -> Config {
     }
 }
 
-fn members(pool: &str) -> String {
+pub(super) fn members(pool: &str) -> String {
     format!("/v2/lbaas/pools/{pool}/members")
 }
 

@@ -88,13 +88,14 @@ fn a_member_in_error_is_deleted_like_any_other() {
 #[test]
 fn a_change_asked_of_a_member_in_error_is_sent_even_when_it_reads_as_done() {
     let (f, _lb, pool) = octavia();
-    // Reads ENABLED, but the provider failed to apply it: a join sends it again.
+    // Reads ENABLED, but the provider failed to apply it: a join sends it again (made by
+    // another tool, it gets the tag peekaboo with that PUT).
     member(&f, &pool, |m| m.provisioning = "ERROR".into());
     let out = run(&f, "web-lb", &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         write_bodies(&f),
-        [serde_json::json!({"member": {"admin_state_up": true}})]
+        [serde_json::json!({"member": {"admin_state_up": true, "tags": ["peekaboo"]}})]
     );
     assert_eq!(ours(&f, &pool).unwrap().provisioning, "ACTIVE");
     // A drain of a member in ERROR goes out as any drain does.

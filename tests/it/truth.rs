@@ -109,6 +109,7 @@ fn json_has_every_key_whether_the_node_is_present_or_absent() {
     for key in [
         "admin_state_up",
         "provisioning_status",
+        "name",
         "last_read",
         "condition",
     ] {

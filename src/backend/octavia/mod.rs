@@ -2,7 +2,7 @@
 //! `keystone` gets the token and the endpoint, `api` speaks Octavia; this file is the
 //! `Backend` the engine sees, and the settings `cli` checks.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -11,6 +11,7 @@ use crate::backend::token::{self, Session};
 use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, NodeType, Snapshot};
 use crate::error::Error;
+use crate::host::hostname;
 use crate::log::{log, warn};
 use crate::time::Deadline;
 
@@ -95,6 +96,9 @@ pub struct Octavia<'a> {
     listed: RefCell<Vec<(String, Vec<api::OctMember>)>>,
     /// Whether the endpoint answered, or a failure to reach it said how it was chosen.
     endpoint_settled: Cell<bool>,
+    /// This host's name, for a member created without -name: read at the first such create,
+    /// so a run that creates nothing never reads it.
+    host_name: OnceCell<Option<String>>,
 }
 
 /// A load balancer found: its id, name and the pool peekaboo joins.
@@ -115,6 +119,7 @@ impl<'a> Octavia<'a> {
             found: RefCell::new(Vec::new()),
             listed: RefCell::new(Vec::new()),
             endpoint_settled: Cell::new(false),
+            host_name: OnceCell::new(),
         }
     }
 
@@ -185,7 +190,12 @@ impl<'a> Octavia<'a> {
             Action::Nothing => Ok(()),
             Action::Create(c, attrs) => {
                 let subnet = self.cfg.subnet.as_deref();
-                let body = body::create_body(target.ip(), target.port(), *c, *attrs, subnet);
+                let host = match attrs.name {
+                    Some(_) => None,
+                    None => self.host_name.get_or_init(hostname::hostname).as_deref(),
+                };
+                let at = (target.ip(), target.port());
+                let body = body::create_body(at, *c, attrs, subnet, host);
                 api.create(pool, &body).map(drop)
             }
             Action::Update(id, change) => {

@@ -93,6 +93,7 @@ impl Node {
             node_type,
             admin_up: None,
             provisioning: None,
+            name: None,
         }
     }
 }
@@ -196,7 +197,7 @@ impl Clb<'_> {
         address: &str,
         port: u16,
         c: Condition,
-        attrs: Attrs,
+        attrs: &Attrs,
     ) -> Result<(), ApiError> {
         let mut node = json!({"address": address, "port": port, "condition": c.as_str()});
         if let Some(w) = attrs.weight {
@@ -209,8 +210,8 @@ impl Clb<'_> {
             .map(drop)
     }
 
-    /// Sends only what changes.
-    pub fn update(&self, id: &MemberId, change: Change) -> Result<(), ApiError> {
+    /// Sends only what changes. A node has no name: `-name` never reaches here as a change.
+    pub fn update(&self, id: &MemberId, change: &Change) -> Result<(), ApiError> {
         let mut node = serde_json::Map::new();
         if let Some(c) = change.condition {
             node.insert("condition".into(), c.as_str().into());

@@ -113,9 +113,9 @@ impl Backend for Rackspace<'_> {
         self.noted(match action {
             Action::Nothing => Ok(()),
             Action::Create(c, attrs) => {
-                clb.create(&target.ip().to_string(), target.port(), *c, *attrs)
+                clb.create(&target.ip().to_string(), target.port(), *c, attrs)
             }
-            Action::Update(id, change) => clb.update(id, *change),
+            Action::Update(id, change) => clb.update(id, change),
             Action::Delete(id) => clb.delete(id),
         })
     }

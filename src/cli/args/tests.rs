@@ -84,7 +84,7 @@ fn the_openstack_clis_options_point_to_peekaboos() {
         ),
         // Not an option of theirs: the usual hints.
         ("--os-", "see peekaboo -help for the list"),
-        ("--name", "see peekaboo -help for the list"),
+        ("--monitor-port", "see peekaboo -help for the list"),
         ("--addres", "see peekaboo -help for the list"),
     ];
     for (typed, hint) in table {
@@ -96,8 +96,11 @@ fn the_openstack_clis_options_point_to_peekaboos() {
         );
     }
     // Theirs that are peekaboo's too are taken as they are.
-    let a = args(&["--weight", "5", "--disable"]).unwrap();
-    assert_eq!((a.weight.as_deref(), a.disable), (Some("5"), true));
+    let a = args(&["--weight", "5", "--disable", "--name", "web-1"]).unwrap();
+    assert_eq!(
+        (a.weight.as_deref(), a.disable, a.name.as_deref()),
+        (Some("5"), true, Some("web-1"))
+    );
 }
 
 #[test]

@@ -66,6 +66,7 @@ pub(super) fn mode(args: &Args, want: Want) -> Result<Mode, Error> {
             (args.dry_run, "-dry-run"),
             (args.weight.is_some(), "-weight"),
             (args.node_type.is_some(), "-type"),
+            (args.name.is_some(), "-name"),
         ];
         if let Some((_, flag)) = changes.iter().find(|c| c.0) {
             return Err(Error::Usage(format!(
@@ -73,6 +74,11 @@ pub(super) fn mode(args: &Args, want: Want) -> Result<Mode, Error> {
             )));
         }
         return Ok(Mode::Status);
+    }
+    if want == Want::Absent && args.name.is_some() {
+        return Err(Error::Usage(
+            "-name names a node that stays: drop it with -delete".into(),
+        ));
     }
     if args.dry_run {
         if args.wait {

@@ -258,7 +258,8 @@ fn weight_and_type() {
         c.node.attrs,
         Attrs {
             weight: Some(7),
-            node_type: Some(NodeType::Secondary)
+            node_type: Some(NodeType::Secondary),
+            name: None,
         }
     );
     assert_eq!(config(&[], &[]).unwrap().node.attrs, Attrs::default());
@@ -321,6 +322,7 @@ fn an_auth_url_ureq_cannot_send_to_is_refused() {
     );
 }
 
+mod name;
 mod openstack;
 mod variables;
 mod watch;

@@ -192,19 +192,19 @@ fn a_change_accepted_but_never_applied_stops_after_three_sends() {
     // Three sends accepted, each found not applied: the fourth decision stops.
     for send in 1..=3 {
         assert_eq!(
-            c.decide(true, &ours, want, Attrs::default()),
+            c.decide(true, &ours, want, &Attrs::default()),
             Ok(drain(1)),
             "{send}"
         );
         c.after_send(&drain(1), Answer::Accepted);
     }
-    assert_eq!(c.decide(true, &ours, want, Attrs::default()), Err(3));
+    assert_eq!(c.decide(true, &ours, want, &Attrs::default()), Err(3));
     // Applied at last: nothing to do, and the count starts afresh.
     let mut c = Converge::default();
     c.after_send(&drain(1), Answer::Accepted);
     let done = vec![member(1, "10.0.0.1", "DRAINING")];
     assert_eq!(
-        c.decide(true, &done, want, Attrs::default()),
+        c.decide(true, &done, want, &Attrs::default()),
         Ok(Action::Nothing)
     );
     assert_eq!(c.unapplied, 0);
@@ -212,7 +212,10 @@ fn a_change_accepted_but_never_applied_stops_after_three_sends() {
     let mut c = Converge::default();
     c.after_send(&drain(1), Answer::Accepted);
     for _ in 0..5 {
-        assert_eq!(c.decide(false, &ours, want, Attrs::default()), Ok(drain(1)));
+        assert_eq!(
+            c.decide(false, &ours, want, &Attrs::default()),
+            Ok(drain(1))
+        );
     }
 }
 

@@ -105,11 +105,16 @@ fn select(v: Value, q: &[(String, String)]) -> Value {
     }
 }
 
-/// Whether `obj` passes every filter in `q` on keys it has (paging keys aside).
+/// Whether `obj` passes every filter in `q` on keys it has (paging keys aside). `tags=a,b`
+/// passes when it carries each of them, as since API 2.5 (its `tags-any`, `not-tags` and
+/// `not-tags-any` are not implemented: they answer 400 as unknown filters).
 fn matches(obj: &Value, q: &[(String, String)]) -> bool {
     q.iter()
         .filter(|(k, _)| !matches!(k.as_str(), "fields" | "limit" | "marker" | "page_reverse"))
         .all(|(k, want)| match &obj[k.as_str()] {
+            Value::Array(tags) if k == "tags" => want
+                .split(',')
+                .all(|w| tags.iter().any(|t| t.as_str() == Some(w))),
             Value::String(s) => s == want,
             Value::Null => false,
             other => serde_json::from_str::<Value>(want).is_ok_and(|w| w == *other),
@@ -156,7 +161,7 @@ fn pool_json(l: &OLb, p: &OPool, now: Instant) -> Value {
 
 pub(super) fn member_json(m: &OMember) -> Value {
     json!({
-        "id": m.id, "name": "", "operating_status": m.operating,
+        "id": m.id, "name": m.name, "operating_status": m.operating,
         "provisioning_status": m.provisioning, "admin_state_up": m.admin,
         "address": m.address, "protocol_port": m.port, "weight": m.weight,
         "backup": m.backup, "subnet_id": m.subnet, "project_id": PROJECT,

@@ -76,6 +76,18 @@ fn fields(body: &str, allowed: &[&str]) -> Result<Map<String, Value>, Resp> {
     {
         return Err(invalid("tags", t, "Wrong type. Expected '[str]'"));
     }
+    // `null` leaves it unset, as in WSME; a string is at most 255 characters.
+    match m.get("name") {
+        Some(n @ Value::String(s)) if s.chars().count() > 255 => {
+            return Err(invalid(
+                "name",
+                n,
+                "Value should have a maximum character requirement of 255",
+            ));
+        }
+        Some(Value::String(_) | Value::Null) | None => {}
+        Some(n) => return Err(invalid("name", n, "Wrong type. Expected 'str'")),
+    }
     if let Some(b) = m.get("backup")
         && boolean(b).is_none()
     {
@@ -118,6 +130,9 @@ fn apply(m: &mut OMember, f: &Map<String, Value>) {
     }
     if let Some(b) = f.get("backup").and_then(boolean) {
         m.backup = b;
+    }
+    if let Some(n) = f.get("name").and_then(Value::as_str) {
+        m.name = n.into();
     }
     if let Some(t) = f.get("tags").and_then(Value::as_array) {
         m.tags = t
@@ -210,6 +225,7 @@ pub(super) fn create(
     }
     let mut m = OMember {
         id,
+        name: String::new(),
         address: address.into(),
         port,
         weight: 1,

@@ -1,6 +1,8 @@
 //! The member bodies peekaboo sends and the pool it picks: pure decisions, table-tested in
 //! `tests.rs`. Octavia keeps a drained member's weight nowhere (weight 0 *is* the drain), so
-//! the weight to give back on the next join travels with the member as a tag.
+//! the weight to give back on the next join travels with the member as a tag. Every member
+//! peekaboo creates or changes carries the tag `peekaboo`, so an operator can list them all
+//! (`openstack loadbalancer member list --tags peekaboo POOL`).
 
 use std::net::IpAddr;
 
@@ -15,6 +17,8 @@ mod tests;
 
 /// The tag that holds a drained member's weight: `peekaboo-weight:5`.
 pub const WEIGHT_TAG: &str = "peekaboo-weight:";
+/// The tag of a member peekaboo created, or changed since.
+pub const OWN_TAG: &str = "peekaboo";
 /// Octavia's bounds for a member's weight (0 drains).
 pub const MAX_WEIGHT: u32 = 256;
 
@@ -27,28 +31,31 @@ pub(super) fn remembered(tags: &[String]) -> Option<u32> {
 /// The request body for a new member: every field explicit, real JSON types, the address in
 /// RFC 5952 text (Octavia stores the string as sent and filters on it byte for byte, so one
 /// spelling everywhere keeps the lookup exact). `subnet_id` only when given: without it
-/// Octavia uses the VIP's subnet, which is what a routable member wants.
+/// Octavia uses the VIP's subnet, which is what a routable member wants. The name is -name's,
+/// else `host_name` (this host's, when it could be read), else none.
 pub fn create_body(
-    address: IpAddr,
-    port: u16,
+    (address, port): (IpAddr, u16),
     c: Condition,
-    attrs: Attrs,
+    attrs: &Attrs,
     subnet: Option<&str>,
+    host_name: Option<&str>,
 ) -> Value {
     let weight = attrs.weight.unwrap_or(1);
-    let (admin, weight, tags) = match c {
+    let (admin, weight, remember) = match c {
         Condition::Enabled => (true, weight, vec![]),
         Condition::Disabled => (false, weight, vec![]),
         Condition::Draining => (true, 0, remember_tag(weight)),
     };
+    let tags: Vec<String> = [OWN_TAG.to_string()].into_iter().chain(remember).collect();
     let mut m = json!({
         "address": address.to_string(),
         "protocol_port": port,
         "admin_state_up": admin,
         "weight": weight,
+        "tags": tags,
     });
-    if !tags.is_empty() {
-        m["tags"] = tags.into();
+    if let Some(name) = attrs.name.as_deref().or(host_name) {
+        m["name"] = name.into();
     }
     // Only when it is not Octavia's default: clouds before API 2.1, and providers without
     // backup members (ovn), refuse the attribute even when it says no.
@@ -61,8 +68,7 @@ pub fn create_body(
     json!({ "member": m })
 }
 
-/// The tag to remember weight `w` by. 1 needs none (it is what a join falls back to), which
-/// keeps `tags` out of the common drain: clouds older than API 2.5 refuse the attribute.
+/// The tag to remember weight `w` by. 1 needs none (it is what a join falls back to).
 fn remember_tag(w: u32) -> Vec<String> {
     if w == 1 || w == 0 {
         vec![]
@@ -79,11 +85,13 @@ fn remember_tag(w: u32) -> Vec<String> {
 /// the member has, else the one its drain remembered, else 1. DRAINING is weight 0 (admin
 /// up), remembering the weight it had (or `-weight`) in a tag. DISABLED is `admin_state_up`
 /// false, the weight left alone (or `-weight`). Tags replace the whole list on a PUT, so the
-/// member's other tags go along unchanged. SECONDARY is `backup` true, PRIMARY false.
+/// member's other tags go along unchanged. SECONDARY is `backup` true, PRIMARY false. A name
+/// is sent when `-name` asked for one the member does not have.
 ///
 /// A member whose provisioning is not ACTIVE (ERROR: the provider failed the last change)
 /// gets its admin state sent even when nothing differs: Octavia takes that PUT, and the
-/// provider applies the member afresh.
+/// provider applies the member afresh. A PUT that goes anyway adds the tag `peekaboo` when
+/// the member lacks it (one peekaboo adopted); the tag alone is never worth a PUT.
 pub fn update_body(current: &OctMember, change: &Change) -> Option<Value> {
     let cond = change.condition.unwrap_or(current.condition());
     let asked = change.weight.filter(|w| *w > 0);
@@ -101,7 +109,7 @@ pub fn update_body(current: &OctMember, change: &Change) -> Option<Value> {
         .iter()
         .filter(|t| !t.starts_with(WEIGHT_TAG))
         .cloned();
-    let tags: Vec<String> = if weight == 0 {
+    let mut tags: Vec<String> = if weight == 0 {
         let keep = asked
             .or((current.weight > 0).then_some(current.weight))
             .or(current.remembered_weight());
@@ -121,18 +129,27 @@ pub fn update_body(current: &OctMember, change: &Change) -> Option<Value> {
     if weight != current.weight {
         m.insert("weight".into(), weight.into());
     }
-    if tags != current.tags {
-        m.insert("tags".into(), tags.into());
-    }
     if let Some(t) = change.node_type
         && (t == NodeType::Secondary) != current.backup
     {
         m.insert("backup".into(), (t == NodeType::Secondary).into());
     }
-    if m.is_empty() && current.provisioning_status != "ACTIVE" {
+    if let Some(name) = &change.name
+        && *name != current.name
+    {
+        m.insert("name".into(), name.as_str().into());
+    }
+    if m.is_empty() && tags == current.tags && current.provisioning_status != "ACTIVE" {
         m.insert("admin_state_up".into(), admin.into());
     }
-    (!m.is_empty()).then(|| json!({ "member": m }))
+    let sent = !m.is_empty() || tags != current.tags;
+    if sent && !tags.iter().any(|t| t == OWN_TAG) {
+        tags.push(OWN_TAG.into());
+    }
+    if tags != current.tags {
+        m.insert("tags".into(), tags.into());
+    }
+    sent.then(|| json!({ "member": m }))
 }
 
 /// Which pool of `lb` to join: the one `-pool` names (by id or name), else the only one.

@@ -98,6 +98,9 @@ impl Pool {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct OctMember {
     pub id: String,
+    /// `""` when it has none (or `null`).
+    #[serde(default, deserialize_with = "or_empty")]
+    pub name: String,
     pub address: String,
     pub protocol_port: u16,
     #[serde(default = "one")]
@@ -161,6 +164,7 @@ impl OctMember {
             node_type: Some(self.node_type().said()),
             admin_up: Some(self.admin_state_up),
             provisioning: Some(provisioning(&self.provisioning_status)),
+            name: Some(self.name.clone()).filter(|n| !n.is_empty()),
         }
     }
 

@@ -144,6 +144,7 @@ fn load_balancer_reads_as_recorded() {
 pub(super) fn om(admin: bool, weight: u32, status: &str, tags: &[&str]) -> OctMember {
     OctMember {
         id: "3bb7dbd8-9415-4cc0-af73-c6a6b628f11c".into(),
+        name: String::new(),
         address: "10.9.9.9".into(),
         protocol_port: 8080,
         weight,
@@ -208,6 +209,24 @@ fn members_in_peekaboo_terms() {
     let raw = r#"{"id": "x", "address": "::1", "protocol_port": 80, "provisioning_status": "ACTIVE", "operating_status": null, "tags": null, "name": null}"#;
     let o: OctMember = serde_json::from_str(raw).unwrap();
     assert_eq!((o.weight, o.admin_state_up, o.tags.len()), (1, true, 0));
+    assert_eq!(o.member().name, None);
+}
+
+#[test]
+fn a_members_name_is_none_when_octavia_has_none() {
+    let with = |name: &str| {
+        let raw = format!(
+            r#"{{"id": "x", "address": "::1", "protocol_port": 80, "name": {name}, "tags": ["peekaboo"]}}"#
+        );
+        serde_json::from_str::<OctMember>(&raw)
+            .unwrap()
+            .member()
+            .name
+    };
+    assert_eq!(with(r#""web-1""#).as_deref(), Some("web-1"));
+    assert_eq!(with(r#""web 1 (blue)""#).as_deref(), Some("web 1 (blue)"));
+    assert_eq!(with(r#""""#), None);
+    assert_eq!(with("null"), None);
 }
 
 #[test]

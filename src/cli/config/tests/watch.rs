@@ -152,7 +152,8 @@ fn the_other_flags_work_as_they_do_without_watch() {
         c.node.attrs,
         Attrs {
             weight: Some(7),
-            node_type: Some(NodeType::Secondary)
+            node_type: Some(NodeType::Secondary),
+            name: None,
         }
     );
     assert_eq!(

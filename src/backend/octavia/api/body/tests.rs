@@ -11,7 +11,11 @@ fn create_bodies() {
     let v4: IpAddr = "10.9.9.9".parse().unwrap();
     let w = |weight| Attrs {
         weight: Some(weight),
-        node_type: None,
+        ..Attrs::default()
+    };
+    let named = |name: &str| Attrs {
+        name: Some(name.into()),
+        ..Attrs::default()
     };
     let cases = [
         (
@@ -19,42 +23,64 @@ fn create_bodies() {
             Condition::Enabled,
             Attrs::default(),
             None,
-            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": true, "weight": 1}}),
+            None,
+            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": true, "weight": 1, "tags": ["peekaboo"]}}),
         ),
         (
             v6,
             Condition::Enabled,
             w(7),
             Some("5b0c6a38-3f39-4e5c-9b8e-0c4e8e2b9d10"),
-            json!({"member": {"address": "2001:db8::1", "protocol_port": 8080, "admin_state_up": true, "weight": 7, "subnet_id": "5b0c6a38-3f39-4e5c-9b8e-0c4e8e2b9d10"}}),
+            Some("web-1.example.com"),
+            json!({"member": {"address": "2001:db8::1", "protocol_port": 8080, "admin_state_up": true, "weight": 7, "subnet_id": "5b0c6a38-3f39-4e5c-9b8e-0c4e8e2b9d10", "name": "web-1.example.com", "tags": ["peekaboo"]}}),
         ),
         (
             v4,
             Condition::Disabled,
             Attrs::default(),
             None,
-            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": false, "weight": 1}}),
+            Some("web-1"),
+            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": false, "weight": 1, "name": "web-1", "tags": ["peekaboo"]}}),
         ),
         (
             v4,
             Condition::Draining,
             Attrs::default(),
             None,
-            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": true, "weight": 0}}),
+            None,
+            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": true, "weight": 0, "tags": ["peekaboo"]}}),
         ),
         (
             v4,
             Condition::Draining,
             w(5),
             None,
-            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": true, "weight": 0, "tags": ["peekaboo-weight:5"]}}),
+            None,
+            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": true, "weight": 0, "tags": ["peekaboo", "peekaboo-weight:5"]}}),
+        ),
+        // -name wins over the host's name, and needs none.
+        (
+            v4,
+            Condition::Enabled,
+            named("web-2"),
+            None,
+            Some("web-1"),
+            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": true, "weight": 1, "name": "web-2", "tags": ["peekaboo"]}}),
+        ),
+        (
+            v4,
+            Condition::Enabled,
+            named("web 2 (blue)"),
+            None,
+            None,
+            json!({"member": {"address": "10.9.9.9", "protocol_port": 8080, "admin_state_up": true, "weight": 1, "name": "web 2 (blue)", "tags": ["peekaboo"]}}),
         ),
     ];
-    for (addr, c, attrs, subnet, want) in cases {
+    for (addr, c, attrs, subnet, host, want) in cases {
         assert_eq!(
-            create_body(addr, 8080, c, attrs, subnet),
+            create_body((addr, 8080), c, &attrs, subnet, host),
             want,
-            "{c:?} {attrs:?}"
+            "{c:?} {attrs:?} {host:?}"
         );
     }
 }
@@ -62,8 +88,7 @@ fn create_bodies() {
 fn to(c: Condition) -> Change {
     Change {
         condition: Some(c),
-        weight: None,
-        node_type: None,
+        ..Change::default()
     }
 }
 
@@ -71,8 +96,28 @@ fn to_w(c: Condition, w: u32) -> Change {
     Change {
         condition: Some(c),
         weight: Some(w),
-        node_type: None,
+        ..Change::default()
     }
+}
+
+fn rename(c: Condition, name: &str) -> Change {
+    Change {
+        condition: Some(c),
+        name: Some(name.into()),
+        ..Change::default()
+    }
+}
+
+/// A member peekaboo created: tagged `peekaboo` before its other tags.
+fn own(admin: bool, weight: u32, status: &str, tags: &[&str]) -> OctMember {
+    let mut m = om(admin, weight, status, tags);
+    m.tags.insert(0, OWN_TAG.into());
+    m
+}
+
+fn named(mut m: OctMember, name: &str) -> OctMember {
+    m.name = name.into();
+    m
 }
 
 #[test]
@@ -82,117 +127,174 @@ fn update_bodies_send_only_what_differs() {
     let body = |v: Value| Some(json!({ "member": v }));
     let cases: Vec<(OctMember, Change, Option<Value>)> = vec![
         // Nothing differs: no body, whatever the condition.
-        (om(true, 3, "ACTIVE", &[]), to(Enabled), none()),
-        (om(true, 3, "ACTIVE", &[]), to_w(Enabled, 3), none()),
-        (om(true, 0, "ACTIVE", &[]), to(Draining), none()),
+        (own(true, 3, "ACTIVE", &[]), to(Enabled), none()),
+        (own(true, 3, "ACTIVE", &[]), to_w(Enabled, 3), none()),
+        (own(true, 0, "ACTIVE", &[]), to(Draining), none()),
         (
-            om(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
+            own(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
             to(Draining),
             none(),
         ),
-        (om(false, 3, "ACTIVE", &["x"]), to(Disabled), none()),
+        (own(false, 3, "ACTIVE", &["x"]), to(Disabled), none()),
         (
-            om(true, 3, "ACTIVE", &["peekaboo-weight:9"]),
+            own(true, 3, "ACTIVE", &["peekaboo-weight:9"]),
             to(Enabled),
             none(),
         ),
         // Drain: weight 0, the weight it had remembered (1 needs no tag), other tags kept.
         (
-            om(true, 1, "ACTIVE", &[]),
+            own(true, 1, "ACTIVE", &[]),
             to(Draining),
             body(json!({"weight": 0})),
         ),
         (
-            om(true, 5, "ACTIVE", &["team:web"]),
+            own(true, 5, "ACTIVE", &["team:web"]),
             to(Draining),
-            body(json!({"weight": 0, "tags": ["team:web", "peekaboo-weight:5"]})),
+            body(json!({"weight": 0, "tags": ["peekaboo", "team:web", "peekaboo-weight:5"]})),
         ),
         (
-            om(true, 5, "ACTIVE", &[]),
+            own(true, 5, "ACTIVE", &[]),
             to_w(Draining, 8),
-            body(json!({"weight": 0, "tags": ["peekaboo-weight:8"]})),
+            body(json!({"weight": 0, "tags": ["peekaboo", "peekaboo-weight:8"]})),
         ),
         (
-            om(true, 1, "ACTIVE", &["peekaboo-weight:5", "a"]),
+            own(true, 1, "ACTIVE", &["peekaboo-weight:5", "a"]),
             to(Draining),
-            body(json!({"weight": 0, "tags": ["a"]})),
+            body(json!({"weight": 0, "tags": ["peekaboo", "a"]})),
         ),
         (
-            om(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
+            own(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
             to_w(Draining, 6),
-            body(json!({"tags": ["peekaboo-weight:6"]})),
+            body(json!({"tags": ["peekaboo", "peekaboo-weight:6"]})),
         ),
         (
-            om(false, 4, "ACTIVE", &[]),
+            own(false, 4, "ACTIVE", &[]),
             to(Draining),
-            body(json!({"admin_state_up": true, "weight": 0, "tags": ["peekaboo-weight:4"]})),
+            body(
+                json!({"admin_state_up": true, "weight": 0, "tags": ["peekaboo", "peekaboo-weight:4"]}),
+            ),
         ),
         // Join: the remembered weight back, its tag dropped; else 1; -weight wins.
         (
-            om(true, 0, "ACTIVE", &["a", "peekaboo-weight:5"]),
+            own(true, 0, "ACTIVE", &["a", "peekaboo-weight:5"]),
             to(Enabled),
-            body(json!({"weight": 5, "tags": ["a"]})),
+            body(json!({"weight": 5, "tags": ["peekaboo", "a"]})),
         ),
         (
-            om(true, 0, "ACTIVE", &[]),
+            own(true, 0, "ACTIVE", &[]),
             to(Enabled),
             body(json!({"weight": 1})),
         ),
         (
-            om(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
+            own(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
             to_w(Enabled, 2),
-            body(json!({"weight": 2, "tags": []})),
+            body(json!({"weight": 2, "tags": ["peekaboo"]})),
         ),
         (
-            om(true, 0, "ACTIVE", &["peekaboo-weight:999"]),
+            own(true, 0, "ACTIVE", &["peekaboo-weight:999"]),
             to(Enabled),
-            body(json!({"weight": 1, "tags": []})),
+            body(json!({"weight": 1, "tags": ["peekaboo"]})),
         ),
         (
-            om(true, 0, "ACTIVE", &["peekaboo-weight:x"]),
+            own(true, 0, "ACTIVE", &["peekaboo-weight:x"]),
             to(Enabled),
-            body(json!({"weight": 1, "tags": []})),
+            body(json!({"weight": 1, "tags": ["peekaboo"]})),
         ),
         (
-            om(false, 0, "ACTIVE", &["peekaboo-weight:5"]),
+            own(false, 0, "ACTIVE", &["peekaboo-weight:5"]),
             to(Enabled),
-            body(json!({"admin_state_up": true, "weight": 5, "tags": []})),
+            body(json!({"admin_state_up": true, "weight": 5, "tags": ["peekaboo"]})),
         ),
         (
-            om(false, 3, "ACTIVE", &[]),
+            own(false, 3, "ACTIVE", &[]),
             to(Enabled),
             body(json!({"admin_state_up": true})),
         ),
         (
-            om(true, 3, "ACTIVE", &[]),
+            own(true, 3, "ACTIVE", &[]),
             to_w(Enabled, 7),
             body(json!({"weight": 7})),
         ),
         // Disable: admin state down, the weight left as it is (and its tag with it).
         (
-            om(true, 3, "ACTIVE", &[]),
+            own(true, 3, "ACTIVE", &[]),
             to(Disabled),
             body(json!({"admin_state_up": false})),
         ),
         (
-            om(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
+            own(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
             to(Disabled),
             body(json!({"admin_state_up": false})),
         ),
         (
-            om(false, 0, "ACTIVE", &["peekaboo-weight:5"]),
+            own(false, 0, "ACTIVE", &["peekaboo-weight:5"]),
             to_w(Disabled, 2),
-            body(json!({"weight": 2, "tags": []})),
+            body(json!({"weight": 2, "tags": ["peekaboo"]})),
         ),
         // A weight alone keeps the condition the member has.
         (
-            om(true, 3, "ACTIVE", &[]),
+            own(true, 3, "ACTIVE", &[]),
             Change {
-                condition: None,
                 weight: Some(4),
-                node_type: None,
+                ..Change::default()
             },
             body(json!({"weight": 4})),
+        ),
+        // A member peekaboo did not create: tagged by a PUT that goes anyway, its own tags
+        // kept; never a PUT for the tag alone.
+        (om(true, 3, "ACTIVE", &["team:web"]), to(Enabled), none()),
+        (om(false, 3, "ACTIVE", &[]), to(Disabled), none()),
+        (
+            om(true, 1, "ACTIVE", &["team:web"]),
+            to(Draining),
+            body(json!({"weight": 0, "tags": ["team:web", "peekaboo"]})),
+        ),
+        (
+            om(true, 3, "ACTIVE", &["team:web"]),
+            to(Draining),
+            body(json!({"weight": 0, "tags": ["team:web", "peekaboo-weight:3", "peekaboo"]})),
+        ),
+        (
+            om(true, 0, "ACTIVE", &["peekaboo-weight:5"]),
+            to(Enabled),
+            body(json!({"weight": 5, "tags": ["peekaboo"]})),
+        ),
+        (
+            om(true, 3, "ERROR", &[]),
+            to(Enabled),
+            body(json!({"admin_state_up": true, "tags": ["peekaboo"]})),
+        ),
+        (
+            own(true, 3, "ERROR", &[]),
+            to(Enabled),
+            body(json!({"admin_state_up": true})),
+        ),
+        // A name asked for: sent when the member's differs, alone or with the rest.
+        (
+            own(true, 3, "ACTIVE", &[]),
+            rename(Enabled, "web-2"),
+            body(json!({"name": "web-2"})),
+        ),
+        (
+            named(own(true, 3, "ACTIVE", &[]), "web-1"),
+            rename(Draining, "web-2"),
+            body(json!({"weight": 0, "name": "web-2", "tags": ["peekaboo", "peekaboo-weight:3"]})),
+        ),
+        (
+            named(own(true, 3, "ACTIVE", &[]), "web-2"),
+            rename(Enabled, "web-2"),
+            none(),
+        ),
+        (
+            named(om(true, 3, "ACTIVE", &["team:web"]), "old"),
+            rename(Enabled, "web-2"),
+            body(json!({"name": "web-2", "tags": ["team:web", "peekaboo"]})),
+        ),
+        // No name asked for: the member's stays, whatever it is.
+        (
+            named(own(true, 3, "ACTIVE", &[]), "renamed-by-hand"),
+            to(Enabled),
+            none(),
         ),
     ];
     for (current, change, want) in cases {
@@ -206,7 +308,7 @@ fn update_bodies_send_only_what_differs() {
 
 #[test]
 fn what_a_drain_remembers_a_join_gives_back() {
-    let mut m = om(true, 5, "ACTIVE", &["team:web"]);
+    let mut m = own(true, 5, "ACTIVE", &["team:web"]);
     for (change, weight) in [(to(Condition::Draining), 0), (to(Condition::Enabled), 5)] {
         let body = update_body(&m, &change).expect("a change");
         let f = &body["member"];
@@ -216,7 +318,7 @@ fn what_a_drain_remembers_a_join_gives_back() {
         }
         assert_eq!(m.weight, weight);
     }
-    assert_eq!(m.tags, vec!["team:web".to_string()]);
+    assert_eq!(m.tags, ["peekaboo", "team:web"]);
 }
 
 fn pool(id: &str, name: &str) -> Pool {
