@@ -191,3 +191,31 @@ fn the_watchs_leave_removes_a_member_the_provider_failed() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(f.octavia_members(&pool).is_empty(), "{}", out.stderr);
 }
+
+#[test]
+fn drain_with_a_weight_remembers_it_and_sends_one_change() {
+    let (f, _lb, pool) = octavia();
+    assert_eq!(run(&f, "web-lb", &["-weight", "7"]).code, 0);
+    let out = run(&f, "web-lb", &["-drain", "-weight", "5"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let m = ours(&f, &pool).unwrap();
+    assert_eq!(m.weight, 0);
+    assert!(
+        m.tags.contains(&"peekaboo-weight:5".to_string()),
+        "{:?}",
+        m.tags
+    );
+    // Asked again: the drain remembers 5 already, nothing to send.
+    let again = run(&f, "web-lb", &["-drain", "-weight", "5"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(f.octavia_writes().len(), 2, "{}", again.stderr);
+    // -json says the weight it will serve with, the drain being its condition.
+    let status = run(&f, "web-lb", &["-status", "-json"]);
+    let v: Value = serde_json::from_str(status.stdout.trim()).unwrap();
+    assert_eq!(
+        (&v["condition"], &v["weight"]),
+        (&Value::from("DRAINING"), &Value::from(5))
+    );
+    assert_eq!(run(&f, "web-lb", &[]).code, 0);
+    assert_eq!(ours(&f, &pool).unwrap().weight, 5);
+}

@@ -160,11 +160,22 @@ impl OctMember {
             port: self.protocol_port,
             condition: Said::new(Some(condition), condition.as_str()),
             status: self.operating_status.as_deref().map(health),
-            weight: Some(self.weight),
+            weight: Some(self.serving_weight()),
             node_type: Some(self.node_type().said()),
             admin_up: Some(self.admin_state_up),
             provisioning: Some(provisioning(&self.provisioning_status)),
             name: Some(self.name.clone()).filter(|n| !n.is_empty()),
+        }
+    }
+
+    /// The weight it takes traffic with, in peekaboo's terms: CLB's, whose drain is a
+    /// condition beside the weight. Octavia's drain *is* weight 0, so a drained member's is
+    /// the one its drain remembered (else 1, what a join gives back): `-drain -weight 5`
+    /// then compares 5 with what the next join would restore, not with the 0 of the drain.
+    pub fn serving_weight(&self) -> u32 {
+        match self.weight {
+            0 => self.remembered_weight().unwrap_or(1),
+            w => w,
         }
     }
 

@@ -196,7 +196,11 @@ fn members_in_peekaboo_terms() {
         assert_eq!(m.condition.word, condition.as_str());
         assert_eq!(m.provisioning, Some(provisioning), "{o:?}");
         assert_eq!(m.admin_up, Some(o.admin_state_up));
-        assert_eq!(m.weight, Some(o.weight));
+        assert_eq!(
+            m.weight,
+            Some(o.weight.max(1)),
+            "a drain's 0 is the condition"
+        );
         let status = m.status.unwrap();
         assert_eq!(
             (status.meaning, status.word.as_str()),
@@ -238,4 +242,19 @@ fn uuids_and_query_values() {
     assert!(!looks_like_uuid("999f429b-f391-484e-a4ec-da3f197d4cez"));
     assert_eq!(query_value("web lb&x=1/é"), "web%20lb%26x%3D1%2F%C3%A9");
     assert_eq!(query_value("a-b_c.d~"), "a-b_c.d~");
+}
+
+#[test]
+fn a_drained_members_weight_is_the_one_its_drain_remembered() {
+    for (weight, tags, serving) in [
+        (3, &[][..], 3),
+        (0, &[][..], 1),
+        (0, &["peekaboo-weight:7"][..], 7),
+        (0, &["team:web", "peekaboo-weight:256"][..], 256),
+        (0, &["peekaboo-weight:900"][..], 1),
+        (5, &["peekaboo-weight:7"][..], 5),
+    ] {
+        let o = om(true, weight, "ACTIVE", tags);
+        assert_eq!(o.member().weight, Some(serving), "{weight} {tags:?}");
+    }
 }
