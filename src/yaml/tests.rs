@@ -1,5 +1,7 @@
 use super::*;
 
+pub mod fixtures;
+
 /// A node as one line of text, each value after the line it starts on: `1:{a: 1:x, b: 2:[3:"y"]}`.
 /// Plain text bare, quoted text in Rust's quotes, null as `~`.
 fn show(n: &Node) -> String {
