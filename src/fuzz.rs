@@ -54,6 +54,19 @@ impl Gen {
             'T',
             'Z',
             '%',
+            // YAML's own.
+            '&',
+            '*',
+            '!',
+            '|',
+            '>',
+            '#',
+            '\'',
+            '?',
+            '~',
+            '\\',
+            '\t',
+            '\r',
         ];
         let mut chars: Vec<char> = examples[self.below(examples.len())].chars().collect();
         for _ in 0..=self.below(4) {
@@ -192,5 +205,45 @@ fn command_lines() {
             };
             let _ = crate::cli::Config::new(a, &env);
         }
+    }
+}
+
+#[test]
+fn yaml() {
+    let mut g = Gen(7);
+    let fixtures: Vec<&str> = crate::yaml::tests::fixtures::FIXTURES
+        .iter()
+        .map(|f| f.1)
+        .collect();
+    const YAMLISH: &[u8] = b"ab1 -:#'\"\n\n  &*!|>[]{}?~\\\t\r";
+    for round in 0..ROUNDS / 4 {
+        let s = match round % 8 {
+            0 => {
+                let bytes: Vec<u8> = (0..g.below(300)).map(|_| g.next() as u8).collect();
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            1 => (0..g.below(300))
+                .map(|_| YAMLISH[g.below(YAMLISH.len())] as char)
+                .collect(),
+            _ => g.mutate(&fixtures),
+        };
+        let got = crate::yaml::parse(&s);
+        assert_eq!(got, crate::yaml::parse(&s), "{s:?}");
+        // Every line named is one of the text's.
+        let last = s.split('\n').count();
+        match &got {
+            Ok(node) => lines_within(node, last, &s),
+            Err(r) => assert!((1..=last).contains(&r.line), "{s:?}: {r:?}"),
+        }
+    }
+}
+
+fn lines_within(n: &crate::yaml::Node, last: usize, s: &str) {
+    use crate::yaml::Value;
+    assert!((1..=last).contains(&n.line), "{s:?}: {n:?}");
+    match &n.value {
+        Value::Map(entries) => entries.iter().for_each(|(_, v)| lines_within(v, last, s)),
+        Value::Seq(items) => items.iter().for_each(|v| lines_within(v, last, s)),
+        _ => {}
     }
 }
