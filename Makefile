@@ -19,7 +19,7 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 # The whole job end to end against the built-in fake Rackspace API, then against the fake
-# Keystone v3 + Octavia with an openrc's environment: no account needed for either.
+# Keystone v3 + Octavia signing in from a clouds.yaml: no account needed for either.
 demo:
 	cargo build --bin peekaboo --example demo --example demo_octavia
 	cargo run --quiet --example demo -- target/debug/peekaboo
@@ -49,7 +49,10 @@ bench: static
 # relocations packed (RELR: about 1 KB where plain RELA takes 75 KB) so it stays within the
 # 2 MiB budget. Needs ld >= 2.38 (older ones ignore the flag: `make size` then fails) and a
 # musl >= 1.2.4 start-up (rcrt1.o) to apply them; rustup's musl target ships its own.
-STATIC_FLAGS := -C relocation-model=pic -C link-arg=-Wl,-z,pack-relative-relocs
+# No .eh_frame_hdr (29 KB): only an unwinder looks it up, and with panic = "abort" nothing
+# unwinds; a panic still prints its message and aborts, only RUST_BACKTRACE gets no frames.
+STATIC_FLAGS := -C relocation-model=pic -C link-arg=-Wl,-z,pack-relative-relocs \
+	-C link-arg=-Wl,--no-eh-frame-hdr
 static:
 	RUSTFLAGS="$(STATIC_FLAGS)" cargo build --release --target $(TARGET)
 

@@ -1,5 +1,6 @@
 //! `make demo`, the OpenStack half: the same job against the built-in fake Keystone v3 and
-//! Octavia v2, with an openrc's environment (password, project by name) and no cloud. Load
+//! Octavia v2, signing in from a clouds.yaml (password, project by name) with no OS_*
+//! credential in the environment. Load
 //! balancer `web-lb` in DFW3 has one pool holding one other member; peekaboo runs join →
 //! join again → drain → disable → delete, and after each step the demo shows peekaboo's log,
 //! the requests it sent and the member fields Octavia reports. Exits 0 only if every step did,
@@ -53,7 +54,18 @@ fn main() {
         fake.octavia_url()
     );
     eprintln!("Load balancer {LB} in {REGION} holds one other member, 10.0.0.7:80.");
-    eprintln!("peekaboo gets an openrc's environment: a password, the project by name.");
+    let clouds = clouds_yaml(&fake);
+    eprintln!(
+        "peekaboo gets OS_CLOUD=web and this clouds.yaml (OS_CLIENT_CONFIG_FILE), no OS_* credential:"
+    );
+    let text = std::fs::read_to_string(&clouds).unwrap_or_default();
+    for line in text.lines() {
+        let shown = match line.split_once("password:") {
+            Some((indent, _)) => format!("{indent}password: ********"),
+            None => line.to_string(),
+        };
+        eprintln!("   {shown}");
+    }
 
     let steps: [(&str, &[&str], Expect); 5] = [
         ("join the pool", &[], Some((true, 1))),
@@ -66,9 +78,15 @@ fn main() {
         eprintln!("\n== {what}: peekaboo {}", flags.join(" "));
         let sent_before = fake.requests().len();
         let started = Instant::now();
-        let status = Command::new(&bin)
+        let mut cmd = Command::new(&bin);
+        for (name, _) in fake.os_env(LB, REGION) {
+            cmd.env_remove(name);
+        }
+        let status = cmd
             .args(flags)
-            .envs(fake.os_env(LB, REGION))
+            .env("OS_CLOUD", "web")
+            .env("OS_CLIENT_CONFIG_FILE", &clouds)
+            .env("LOAD_BALANCER_ID", LB)
             .env("APP_PORT", PORT.to_string())
             .env("RAX_SERVICENET_IPV4", ADDRESS)
             .status();
@@ -113,6 +131,32 @@ fn main() {
         exit(1);
     }
     eprintln!("\nOctavia demo done: every step exited 0 and 10.0.0.7 was never touched.");
+}
+
+/// A clouds.yaml for the fake's user, as the dashboard writes one, in a file of its own.
+fn clouds_yaml(fake: &Fake) -> std::path::PathBuf {
+    let os = fake.os_env(LB, REGION);
+    let get = |k: &str| {
+        os.iter()
+            .find(|(n, _)| *n == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let text = format!(
+        "clouds:\n  web:\n    auth:\n      auth_url: {}\n      username: {}\n      password: {}\n      project_name: {}\n      user_domain_name: {}\n      project_domain_name: {}\n    region_name: {REGION}\n    interface: public\n    identity_api_version: 3\n",
+        get("OS_AUTH_URL"),
+        get("OS_USERNAME"),
+        get("OS_PASSWORD"),
+        get("OS_PROJECT_NAME"),
+        get("OS_USER_DOMAIN_NAME"),
+        get("OS_PROJECT_DOMAIN_NAME"),
+    );
+    let path =
+        std::env::temp_dir().join(format!("peekaboo-demo-clouds-{}.yaml", std::process::id()));
+    if let Err(e) = std::fs::write(&path, text) {
+        eprintln!("demo: cannot write {}: {e}", path.display());
+        exit(1);
+    }
+    path
 }
 
 /// The path without the fake's `http://127.0.0.1:PORT/octavia/v2/lbaas` prefix, so the

@@ -10,8 +10,6 @@ mod host;
 mod log;
 mod report;
 mod time;
-// Read by nothing yet: the clouds.yaml settings come next (issue 18).
-#[cfg_attr(not(test), allow(dead_code))]
 mod yaml;
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub struct Args {
     pub pool: Option<String>,
     pub subnet: Option<String>,
     pub drain_from: Option<String>,
+    pub cloud: Option<String>,
     pub help: bool,
     pub version: bool,
 }
@@ -126,6 +127,7 @@ pub const FLAGS: &[Flag] = &[
     value("drain-from", "-drain-from 10.0.0.0/24", |a| {
         &mut a.drain_from
     }),
+    value("cloud", "-cloud web", |a| &mut a.cloud),
 ];
 
 fn flag(name: &str) -> Option<&'static Flag> {
@@ -229,10 +231,7 @@ const ALIASES: &[(&str, &str)] = &[
         "os-region-name",
         "peekaboo calls it -region (or set OS_REGION_NAME)",
     ),
-    (
-        "os-cloud",
-        "clouds.yaml is not read: source the cloud's openrc file instead, whose OS_* variables peekaboo reads",
-    ),
+    ("os-cloud", "peekaboo calls it -cloud (or set OS_CLOUD)"),
 ];
 
 fn unknown_flag(name: &str) -> Error {

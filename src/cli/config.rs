@@ -18,12 +18,14 @@ use crate::cli::env::*;
 use crate::core::model::{Attrs, LbRef, Want};
 use crate::engine::{AddressSource, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
-use choice::{Service, choose};
+use choice::{Service, backend_flag, choose};
+use cloud::{Cloud, ReadFile};
 use mode::{drain_from, drain_timeout, mode, want};
 use watch::watch;
 
 mod choice;
 mod clb;
+mod cloud;
 mod mode;
 mod openstack;
 mod watch;
@@ -78,25 +80,34 @@ impl Config {
     /// did in the original. A variable is read only when no flag overrides it, so one that is
     /// not used cannot fail the run. Which backend runs is decided here; what each needs, its
     /// own module reads (`clb`, `openstack`).
-    pub fn new(mut args: Args, env: &dyn Fn(&str) -> Option<OsString>) -> Result<Config, Error> {
-        let warnings = RefCell::new(Vec::new());
-        // A variable read twice (to choose the backend, then to sign in) is warned about once.
-        let var = |name: &str| {
-            let mut said = Vec::new();
-            let value = read_var(name, env(name), &mut said);
-            let mut warnings = warnings.borrow_mut();
-            for w in said {
-                if !warnings.contains(&w) {
-                    warnings.push(w);
-                }
-            }
-            value
+    pub fn new(args: Args, env: &dyn Fn(&str) -> Option<OsString>) -> Result<Config, Error> {
+        Config::with_files(args, env, &|path| std::fs::read_to_string(path))
+    }
+
+    /// As `new`, with clouds.yaml and secure.yaml read through `read`.
+    pub fn with_files(
+        mut args: Args,
+        env: &dyn Fn(&str) -> Option<OsString>,
+        read: &ReadFile,
+    ) -> Result<Config, Error> {
+        let mut vars = Vars {
+            env,
+            cloud: None,
+            warnings: RefCell::new(Vec::new()),
         };
-        let missing = |name: &str| missing(name, env(name).as_deref());
-        strip_flag_crs(&mut args, &mut warnings.borrow_mut());
-        let mut notes = Vec::new();
-        let choice = choose(&args, &var)?;
-        notes.extend(choice.note());
+        strip_flag_crs(&mut args, &mut vars.warnings.borrow_mut());
+        let asked = cloud::asked(&args, &|name| vars.var(name), backend_flag(&args)?)?;
+        if let Some((name, _)) = &asked {
+            vars.cloud = Some(cloud::load(name, &|name| vars.var(name), read)?);
+        }
+        let var = |name: &str| vars.var(name);
+        let missing = |name: &str| vars.missing(name);
+        let sign = asked.map(|(name, from)| format!("{from} names cloud '{name}'"));
+        let choice = choose(&args, &var, sign.as_deref())?;
+        let mut notes: Vec<String> = choice.note().into_iter().collect();
+        if let Some(c) = &vars.cloud {
+            notes.push(format!("Using cloud '{}' from {}", c.name, c.source()));
+        }
         let want = want(&args, &mut notes);
         let transport = transport(&var)?;
         let (lbs, backend) = match choice.kind {
@@ -106,8 +117,9 @@ impl Config {
                 (lbs, Backend::Clb(s))
             }
             Service::Octavia => {
+                let cloud = vars.cloud.as_ref();
                 let (lbs, s) =
-                    openstack::read(&args, &var, &missing, &choice, transport, &mut notes)?;
+                    openstack::read(&args, &var, &missing, &choice, cloud, transport, &mut notes)?;
                 (lbs, Backend::Octavia(s))
             }
         };
@@ -125,7 +137,7 @@ impl Config {
         let mode = if args.watch {
             let mut said = Vec::new();
             let watch = watch(&args, &var, &mut said)?;
-            warnings.borrow_mut().extend(said);
+            vars.warnings.borrow_mut().extend(said);
             Mode::Watch(watch)
         } else {
             mode(&args, want)?
@@ -153,8 +165,46 @@ impl Config {
             json: args.json,
             quiet: args.quiet,
             notes,
-            warnings: warnings.into_inner(),
+            warnings: vars.warnings.into_inner(),
         })
+    }
+}
+
+/// The variables as `Config::new` reads them: the environment first, then the keys of the
+/// cloud named (if any) for the OS_* variables it does not set; each carriage return warned
+/// about once, however often the variable is read.
+struct Vars<'a> {
+    env: &'a dyn Fn(&str) -> Option<OsString>,
+    cloud: Option<Cloud>,
+    warnings: RefCell<Vec<String>>,
+}
+
+impl Vars<'_> {
+    fn var(&self, name: &str) -> Result<Option<String>, Error> {
+        let mut said = Vec::new();
+        let value = read_var(name, (self.env)(name), &mut said)?;
+        let mut warnings = self.warnings.borrow_mut();
+        for w in said {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+        Ok(value.or_else(|| self.cloud.as_ref()?.get(name)))
+    }
+
+    /// Why a required variable gave nothing, naming the cloud's key too when one is in use.
+    fn missing(&self, name: &str) -> String {
+        let unset = missing(name, (self.env)(name).as_deref());
+        match (&self.cloud, Cloud::key_for(name)) {
+            (Some(c), Some(key)) => {
+                format!(
+                    "{unset}, and cloud '{}' ({}) has no {key}",
+                    c.name,
+                    c.source()
+                )
+            }
+            _ => unset,
+        }
     }
 }
 

@@ -29,6 +29,7 @@ Which node, on which load balancers:
   -pool ID|NAME       Octavia: the pool to join (default: the load balancer's only pool)
   -subnet ID          Octavia: the member's subnet, sent when it is created (default: none
                       sent, so Octavia takes the load balancer's VIP subnet)
+  -cloud NAME         Octavia: sign in as cloud NAME of clouds.yaml (overrides OS_CLOUD)
 
 Reading and reporting:
   -status             only read: print this host's node on each load balancer, or that it
@@ -122,6 +123,10 @@ Environment (Rackspace Cloud Load Balancers; Octavia's below):
                       WATCHDOG_USEC, unless WATCHDOG_PID names another process
 
 OpenStack Octavia (README: OpenStack); OS_CACERT, the proxies and the rest as above:
+  OS_CLOUD            a cloud of clouds.yaml to sign in as (first found of
+                      OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/clouds.yaml,
+                      /etc/openstack/clouds.yaml; secure.yaml beside it merged over it);
+                      the OS_* variables below override its keys
   OS_AUTH_URL         the Keystone v3 URL, ending in /v3, or the identity root, whose
                       version document names it (required)
   OS_USERNAME, OS_USER_ID
@@ -148,7 +153,8 @@ OpenStack Octavia (README: OpenStack); OS_CACERT, the proxies and the rest as ab
 
 Exit codes:
   0  the node is in the state asked for
-  1  the API refused or failed the change (node limit, validation error, unexpected answer)
+  1  the API refused or failed the change (node limit, validation error, unexpected answer);
+     -status: a node of ours is in ERROR, or in a state peekaboo does not know
   2  usage or configuration error: a flag or variable is wrong, credentials were rejected,
      the region or load balancer does not exist
   3  -timeout passed before the node reached the state asked for

@@ -10,6 +10,7 @@ mod support;
 
 mod actions;
 mod cli;
+mod clouds;
 mod edges;
 mod fake_keystone;
 mod fake_keystone_versions;

@@ -70,10 +70,7 @@ fn the_openstack_clis_options_point_to_peekaboos() {
             "--OS-Region-Name",
             "peekaboo calls it -region (or set OS_REGION_NAME)",
         ),
-        (
-            "--os-cloud",
-            "clouds.yaml is not read: source the cloud's openrc file instead, whose OS_* variables peekaboo reads",
-        ),
+        ("--os-cloud", "peekaboo calls it -cloud (or set OS_CLOUD)"),
         ("--os-password", &reads("OS_PASSWORD")),
         ("--os-auth-url", &reads("OS_AUTH_URL")),
         ("-os-project-domain-id", &reads("OS_PROJECT_DOMAIN_ID")),

@@ -51,8 +51,8 @@ pub(super) const V3_ONLY: &[&str] = &[
 
 /// `-backend` wins; else the identity API the variables name: Keystone v3 means Octavia,
 /// Identity v2.0 (or nothing said) means Cloud Load Balancers.
-pub(super) fn choose(args: &Args, var: &Var) -> Result<Choice, Error> {
-    let flag = args.backend.as_deref().map(parse_backend).transpose()?;
+pub(super) fn choose(args: &Args, var: &Var, cloud: Option<&str>) -> Result<Choice, Error> {
+    let flag = backend_flag(args)?;
     let auth_url = var("OS_AUTH_URL")?;
     // -backend clb: nothing else is read, so a stray OpenStack variable cannot fail a CLB run.
     let auth_type = match flag {
@@ -76,6 +76,7 @@ pub(super) fn choose(args: &Args, var: &Var) -> Result<Choice, Error> {
         }
     }
     let signs = Signs {
+        cloud,
         auth_url: auth_url.as_deref(),
         version: version.as_deref(),
         auth_type,
@@ -111,6 +112,8 @@ impl Choice {
 /// What the variables say of the identity API, as read for `decide`.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Signs<'a> {
+    /// A clouds.yaml cloud, as named: `OS_CLOUD names cloud 'web'`, `-cloud web`.
+    pub cloud: Option<&'a str>,
     pub auth_url: Option<&'a str>,
     /// OS_IDENTITY_API_VERSION.
     pub version: Option<&'a str>,
@@ -132,12 +135,14 @@ pub(super) fn decide(
         None => {}
     }
     let Signs {
+        cloud,
         auth_url,
         version,
         auth_type,
         v3_only,
     } = *signs;
-    let mut v3 = Vec::new();
+    // A cloud of clouds.yaml is OpenStack's by definition, the strongest sign there is.
+    let mut v3: Vec<String> = cloud.map(str::to_string).into_iter().collect();
     let mut v2 = Vec::new();
     if let Some(url) = auth_url {
         let url = url.trim().trim_end_matches('/');
@@ -183,6 +188,11 @@ pub(super) fn decide(
         }
         (None, _) => Ok((Service::Clb, None)),
     }
+}
+
+/// `-backend`, if given.
+pub(super) fn backend_flag(args: &Args) -> Result<Option<Service>, Error> {
+    args.backend.as_deref().map(parse_backend).transpose()
 }
 
 fn parse_backend(v: &str) -> Result<Service, Error> {

@@ -5,6 +5,7 @@ use crate::backend::http::{self, Transport, printable, url_parses};
 use crate::backend::octavia::{self, Settings};
 use crate::cli::args::Args;
 use crate::cli::config::choice::Choice;
+use crate::cli::config::cloud::Cloud;
 use crate::cli::config::{Missing, Var, ca_certs, given_region, lb_value};
 use crate::cli::env::{parse_lb_refs, parse_word};
 use crate::core::model::LbRef;
@@ -24,6 +25,7 @@ pub(super) fn read(
     var: &Var,
     missing: &Missing,
     choice: &Choice,
+    cloud: Option<&Cloud>,
     mut transport: Transport,
     notes: &mut Vec<String>,
 ) -> Result<(Vec<LbRef>, Settings), Error> {
@@ -31,9 +33,15 @@ pub(super) fn read(
     let (v, what) = lb_value(args, var, hint)?;
     let lbs = parse_lb_refs(&v, what)?.into_iter().map(LbRef).collect();
     let auth = auth(var, missing, choice, notes)?;
-    let region = given_region(args, var)?
-        .map(|(v, what)| region(&v, what))
-        .transpose()?;
+    let region = match given_region(args, var)? {
+        Some((v, what)) => {
+            if let Some(c) = cloud {
+                c.check_region(v.trim(), what)?;
+            }
+            Some(region(&v, what)?)
+        }
+        None => None,
+    };
     let auth_url = auth_url(choice.auth_url.as_deref(), missing, args.allow_http)?;
     let interface = interface(var("OS_INTERFACE")?.as_deref())?;
     let pool = args

@@ -309,4 +309,5 @@ fn openstack_variables_are_read_as_every_variable_is() {
 }
 
 mod choice;
+mod cloud;
 mod keystone;

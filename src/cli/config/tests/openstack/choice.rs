@@ -10,6 +10,7 @@ fn signs<'a>(
     v3_only: Option<&'a str>,
 ) -> Signs<'a> {
     Signs {
+        cloud: None,
         auth_url,
         version,
         auth_type,
@@ -305,4 +306,32 @@ fn the_choice_from_the_environment() {
             Backend::Clb(_)
         ));
     }
+}
+
+#[test]
+fn a_cloud_of_clouds_yaml_chooses_octavia_unless_something_points_to_identity_v2() {
+    use Service::{Clb, Octavia};
+    let named = "OS_CLOUD names cloud 'web'";
+    let cloud = |url, version| Signs {
+        cloud: Some(named),
+        ..signs(url, version, None, None)
+    };
+    assert_eq!(
+        decide(None, &cloud(None, None)),
+        Ok((Octavia, Some(named.into())))
+    );
+    // It names itself before the cloud's own /v3 URL.
+    let v3 = Some("https://keystone.example.com/v3");
+    assert_eq!(
+        decide(None, &cloud(v3, Some("3"))),
+        Ok((Octavia, Some(named.into())))
+    );
+    assert!(matches!(
+        decide(None, &cloud(Some("https://identity.api.rackspacecloud.com/v2.0"), None)),
+        Err(Error::Usage(m)) if m.starts_with("OS_CLOUD names cloud 'web' (Keystone v3, for Octavia) but OS_AUTH_URL ends in /v2.0")
+    ));
+    assert_eq!(
+        decide(Some(Clb), &cloud(None, None)),
+        Ok((Clb, Some("-backend clb".into())))
+    );
 }
