@@ -13,7 +13,7 @@ use super::octavia::{REGION, octavia, ours, run};
 use super::octavia_wait::watch_octavia;
 
 /// The body of each write to Octavia, in order.
-fn write_bodies(f: &Fake) -> Vec<Value> {
+pub(super) fn write_bodies(f: &Fake) -> Vec<Value> {
     f.requests()
         .iter()
         .filter(|r| r.path.starts_with("/octavia/") && matches!(r.method.as_str(), "PUT" | "POST"))
@@ -22,7 +22,7 @@ fn write_bodies(f: &Fake) -> Vec<Value> {
 }
 
 /// Our member at 10.1.2.3:8080, made by hand: ACTIVE, then `edit`ed.
-fn member(f: &Fake, pool: &str, edit: impl FnOnce(&mut OMember)) -> String {
+pub(super) fn member(f: &Fake, pool: &str, edit: impl FnOnce(&mut OMember)) -> String {
     let id = f.add_member(pool, "10.1.2.3", 8080);
     f.edit_member(&id, edit);
     id

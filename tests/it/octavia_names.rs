@@ -5,34 +5,17 @@
 use crate::fake;
 use crate::support;
 
-use fake::Fake;
-use fake::octavia::OMember;
 use nix::sys::signal::Signal;
 use serde_json::{Value, json};
 
 use super::octavia::{octavia, ours, run};
+use super::octavia_members::{member as by_hand, write_bodies};
 use super::octavia_wait::watch_octavia;
 
 /// This host's name as peekaboo reads it: what the kernel says, trimmed.
 fn hostname() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("a host name");
     name.trim().to_string()
-}
-
-/// The body of each PUT or POST to Octavia, in order.
-fn write_bodies(f: &Fake) -> Vec<Value> {
-    f.requests()
-        .iter()
-        .filter(|r| r.path.starts_with("/octavia/") && matches!(r.method.as_str(), "PUT" | "POST"))
-        .map(|r| serde_json::from_str(&r.body).unwrap_or(Value::Null))
-        .collect()
-}
-
-/// Our member at 10.1.2.3:8080, made by another tool: ACTIVE, then `edit`ed.
-fn by_hand(f: &Fake, pool: &str, edit: impl FnOnce(&mut OMember)) -> String {
-    let id = f.add_member(pool, "10.1.2.3", 8080);
-    f.edit_member(&id, edit);
-    id
 }
 
 #[test]

@@ -2,17 +2,7 @@
 //! and refused where no node stays to carry it.
 
 use super::*;
-
-/// Enough of an openrc for Octavia.
-const OCTAVIA: &[(&str, &str)] = &[
-    ("LOAD_BALANCER_ID", "web-lb"),
-    ("OS_AUTH_URL", "https://keystone.example.com/v3"),
-    ("OS_USERNAME", "peek"),
-    ("OS_PASSWORD", "s3cret-pw"),
-    ("OS_USER_DOMAIN_NAME", "Default"),
-    ("OS_PROJECT_NAME", "web"),
-    ("OS_PROJECT_DOMAIN_NAME", "Default"),
-];
+use openstack::OPENRC as OCTAVIA;
 
 fn name(list: &[&str], extra: &[(&str, &str)]) -> Option<String> {
     config(list, extra).unwrap().node.attrs.name

@@ -5,7 +5,7 @@ use super::*;
 use crate::backend::octavia::{self, AppCredential, Auth, Domain, Named};
 
 /// An openrc file as Horizon writes it for a password user, project by name.
-const OPENRC: &[(&str, &str)] = &[
+pub(super) const OPENRC: &[(&str, &str)] = &[
     ("LOAD_BALANCER_ID", "web-lb"),
     ("OS_AUTH_URL", "https://keystone.example.com/v3"),
     ("OS_USERNAME", "peek"),
