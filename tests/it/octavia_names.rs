@@ -2,7 +2,6 @@
 //! a name changed only when `-name` asks, and shown by -status and -json; CLB takes `-name`
 //! and sends nothing of it. The real binary against the fake Octavia and the fake CLB.
 
-use crate::fake;
 use crate::support;
 
 use nix::sys::signal::Signal;
