@@ -49,11 +49,18 @@ bench: static
 # relocations packed (RELR: about 1 KB where plain RELA takes 75 KB) so it stays within the
 # 2 MiB budget. Needs ld >= 2.38 (older ones ignore the flag: `make size` then fails) and a
 # musl >= 1.2.4 start-up (rcrt1.o) to apply them; rustup's musl target ships its own.
-# No .eh_frame_hdr (29 KB): only an unwinder looks it up, and with panic = "abort" nothing
-# unwinds; a panic still prints its message and aborts, only RUST_BACKTRACE gets no frames.
+# No unwind tables: .eh_frame (196 KB, kept only for the start-up files, which register it)
+# and its index .eh_frame_hdr (29 KB). Only an unwinder reads them, and with panic = "abort"
+# nothing unwinds: a panic still prints its message and aborts, only RUST_BACKTRACE gets no
+# frames. The linker script fragment that drops them is written into target/.
+NO_UNWIND := $(CURDIR)/target/no-unwind.ld
 STATIC_FLAGS := -C relocation-model=pic -C link-arg=-Wl,-z,pack-relative-relocs \
-	-C link-arg=-Wl,--no-eh-frame-hdr
+	-C link-arg=-Wl,--no-eh-frame-hdr -C link-arg=-Wl,-T,$(NO_UNWIND)
 static:
+	mkdir -p target
+	printf '%s\n' 'SECTIONS {' \
+	  '  /DISCARD/ : { EXCLUDE_FILE(*crtbegin*.o *crtend*.o) *(.eh_frame) }' \
+	  '}' 'INSERT AFTER .text;' > $(NO_UNWIND)
 	RUSTFLAGS="$(STATIC_FLAGS)" cargo build --release --target $(TARGET)
 
 # Size in bytes against the 2 MiB budget, and the largest contributors by crate.
