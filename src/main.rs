@@ -41,7 +41,7 @@ fn main() -> std::process::ExitCode {
     log::init(journal, false);
     if let Err(why) = signals {
         log::warn(&format!(
-            "Warning: {why}; SIGTERM and SIGINT will end peekaboo without a word"
+            "Warning: {why}; SIGTERM, SIGINT and SIGHUP will end peekaboo without a word"
         ));
     }
     std::process::ExitCode::from(match real_main(journal) {
@@ -81,8 +81,11 @@ fn real_main(journal: bool) -> Result<u8, Error> {
 /// The run, once the backend is built.
 fn drive(cfg: &Config, backend: &mut dyn backend::Backend) -> Result<u8, Error> {
     if let engine::Mode::Watch(w) = &cfg.mode {
-        let outcomes = engine::watch(&cfg.job(), w, cfg.json, backend, &mut probe(w, cfg))?;
-        return Ok(report::report(cfg, &outcomes));
+        return match engine::watch(&cfg.job(), w, cfg.json, backend, &mut probe(w, cfg))? {
+            engine::Ended::Left(outcomes) => Ok(report::report(cfg, &outcomes)),
+            // Its one line said where the node stands; there is no final state to report.
+            engine::Ended::Detached => Ok(exit::OK),
+        };
     }
     let outcomes = engine::run(&cfg.job(), backend)?;
     if let Some(s) = host::signal::pending().filter(|_| !interrupted(&outcomes)) {

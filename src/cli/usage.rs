@@ -58,9 +58,9 @@ Waiting:
 Watch mode:
   -watch              stay beside the app until SIGTERM or SIGINT: probe it, enable the node
                       after -rise passes in a row, drain it after -fall failures; on SIGTERM
-                      drain, then delete the node (or -leave disable). -timeout bounds each
-                      change and the whole leave. Not with -status, -dry-run, -drain,
-                      -disable, -delete or -wait
+                      drain, then delete the node (or -leave disable); on SIGHUP stop and
+                      leave the node as it is. -timeout bounds each change and the whole
+                      leave. Not with -status, -dry-run, -drain, -disable, -delete or -wait
   -health CHECK       tcp: a TCP connect to ADDR:PORT passes (default); or an http:// or
                       https:// URL: a GET answered 2xx or 3xx passes
   -health-interval DURATION
@@ -159,5 +159,8 @@ Exit codes:
      the region or load balancer does not exist
   3  -timeout passed before the node reached the state asked for
   4  -status: the node is absent from a load balancer
+  129, 130, 143
+     SIGHUP, SIGINT or SIGTERM ended a wait (-watch: SIGTERM and SIGINT leave, SIGHUP
+     detaches, and both exit 0)
   With several load balancers, the code is that of the first that failed.
 ";

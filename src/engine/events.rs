@@ -48,13 +48,18 @@ impl Events {
             Level::Warning => warn(&format!("Warning: {}", e.line)),
             Level::Error => log::error(&format!("Error: {}", e.line)),
         }
+        self.print(&e);
+    }
+
+    /// The event on stdout with -json only: for events one log line tells together.
+    pub fn print(&mut self, e: &Event) {
         if !self.json || self.stdout_failed {
             return;
         }
         let unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        if let Err(why) = log::stdout_line(&to_json(&e, unix).to_string()) {
+        if let Err(why) = log::stdout_line(&to_json(e, unix).to_string()) {
             self.stdout_failed = true;
             log::error(&format!(
                 "Error: could not write -json events to stdout ({why}); watching goes on"

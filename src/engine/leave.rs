@@ -1,7 +1,11 @@
 //! Watch mode's end, on SIGTERM or SIGINT: drain the node on every load balancer, wait once for
 //! the connections from all of them to end, then delete it (or disable it) everywhere, all
 //! within one -timeout. The signal that started the leave does not stop it; a second one cuts
-//! the drain short, and the leave still completes.
+//! the drain short, and the leave still completes. A SIGHUP changes nothing then.
+//!
+//! Its other end, on SIGHUP: the detach, which sends nothing and leaves every node as it is
+//! (a change in flight was let finish, and the wait after it ended at the signal), so that
+//! whoever sent it (a -docker agent, an operator) can hand the node over without a drain.
 
 use std::net::IpAddr;
 
@@ -60,6 +64,24 @@ impl Watcher<'_> {
                 run.outcome(lb, result, before)
             })
             .collect()
+    }
+
+    /// Stops watching with no request: one line says where the node stands on each load
+    /// balancer, only as far as it was read; with -json, one `detach` event per load balancer.
+    pub(super) fn detach(&mut self) {
+        self.events.notify.stopping();
+        let stands: Vec<String> = (0..self.count())
+            .map(|i| format!("load balancer {}: {}", self.lb_id(i), self.stands(i)))
+            .collect();
+        log(&format!(
+            "SIGHUP: detaching: the node is left as it is ({})",
+            stands.join("; ")
+        ));
+        self.events.status("detached: the node is left as it is");
+        for i in 0..self.count() {
+            let lb = self.lb_id(i);
+            self.print("detach", &lb, "SIGHUP");
+        }
     }
 
     /// Brings load balancer `i` to `want`, counting its requests into `sent`.

@@ -29,7 +29,7 @@ mod waits;
 mod watch;
 
 pub use job::*;
-pub use watch::{Probe, watch};
+pub use watch::{Ended, Probe, watch};
 
 use drive::Pause;
 use lb::LbState;

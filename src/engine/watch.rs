@@ -1,7 +1,8 @@
-//! Watch mode: stay beside the app until SIGTERM or SIGINT, probe its health, and keep this
-//! host's node on every load balancer where the health says (`core::watch` decides; this file
-//! probes, reads, sends and waits). Only the start and the leave can end it: an outage, a
-//! change past -timeout or a refused token is logged and tried again, never an exit.
+//! Watch mode: stay beside the app until SIGTERM or SIGINT (then leave) or SIGHUP (then
+//! detach), probe its health, and keep this host's node on every load balancer where the
+//! health says (`core::watch` decides; this file probes, reads, sends and waits). Only the
+//! start, the leave and the detach can end it: an outage, a change past -timeout or a refused
+//! token is logged and tried again, never an exit.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -23,6 +24,14 @@ mod tell;
 /// The node's address and port are given for `-health tcp`.
 pub type Probe<'p> = dyn FnMut(SocketAddr, Duration) -> Result<(), String> + 'p;
 
+/// How a watch ended.
+pub enum Ended {
+    /// SIGTERM or SIGINT: the leave's outcomes, one per load balancer.
+    Left(Vec<Outcome>),
+    /// SIGHUP: every node was left as it was, and the one line saying so is written.
+    Detached,
+}
+
 /// One load balancer as watch mode keeps it.
 struct Kept {
     lb: LbState,
@@ -41,15 +50,15 @@ pub(super) struct Watcher<'w> {
     rng: Backoff,
 }
 
-/// Watches until a stop signal, then leaves; the outcomes are the leave's, one per load
-/// balancer. Errs only at the start (configuration, credentials), as a one-shot run would.
+/// Watches until a stop signal, then leaves, or detaches if that signal was SIGHUP. Errs only
+/// at the start (configuration, credentials), as a one-shot run would.
 pub fn watch(
     cfg: &Job,
     w: &Watch,
     json: bool,
     backend: &mut dyn crate::backend::Backend,
     probe: &mut Probe,
-) -> Result<Vec<Outcome>, Error> {
+) -> Result<Ended, Error> {
     let mut run = Run::start(cfg, backend)?;
     run.watching = true;
     let now = Instant::now();
@@ -84,7 +93,12 @@ pub fn watch(
     if me.first_reads(&mut run)? {
         me.steady(&mut run, probe);
     }
-    Ok(me.leave(&mut run))
+    // Only a signal ends the watching: the first one read says how it ends.
+    if signal::first() == Some(signal::Signal::Hup) {
+        me.detach();
+        return Ok(Ended::Detached);
+    }
+    Ok(Ended::Left(me.leave(&mut run)))
 }
 
 fn log_start(run: &Run, w: &Watch) {
@@ -161,8 +175,9 @@ impl Watcher<'_> {
             }
             let aim = aim(self.health.verdict, self.held);
             for i in 0..self.kept.len() {
+                // A signal that came during the probe or the last change: no new change now.
                 if let Some(why) = due(&self.kept[i].track, aim, Instant::now())
-                    && !self.reconcile(run, i, aim, why)
+                    && (signal::pending().is_some() || !self.reconcile(run, i, aim, why))
                 {
                     return;
                 }
@@ -308,6 +323,11 @@ impl Watcher<'_> {
 
     pub(super) fn lb_id(&self, i: usize) -> LbRef {
         self.kept[i].lb.id.clone()
+    }
+
+    /// Where our node stands on load balancer `i`, never more than was read.
+    pub(super) fn stands(&self, i: usize) -> String {
+        self.kept[i].lb.stands()
     }
 
     pub(super) fn take_lb(&mut self, i: usize) -> LbState {

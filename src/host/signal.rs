@@ -1,4 +1,4 @@
-//! SIGTERM and SIGINT as a request to stop, seen by every wait.
+//! SIGTERM, SIGINT and SIGHUP as a request to stop, seen by every wait.
 //!
 //! The signals are blocked and read from a signalfd, rather than caught by a handler that
 //! writes to a self-pipe:
@@ -14,6 +14,10 @@
 //! The first stop signal is remembered: once asked to stop, every later wait ends at once,
 //! unless the caller lets some through (`let_through`): watch mode's leave is not stopped by
 //! the signal that started it, and only a second one cuts its drain short.
+//! SIGHUP ends a wait as SIGTERM does, and a one-shot run treats it so (exit 129): told to
+//! hang up, it ends at its next wait as cleanly. Watch mode reads it as "detach" rather than
+//! "leave" when it is the first of the three (`first`); once a leave lets stop signals
+//! through, a SIGHUP ends no wait and does not count as the second signal.
 //! SIGUSR1 and SIGUSR2 hold and release the node in watch mode; a one-shot run ignores them.
 //! Each one read is kept, in order, until watch mode takes it (`take_holds`), so a repeated
 //! one is seen too, not only a change of the hold.
@@ -36,9 +40,10 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 pub enum Signal {
     Term,
     Int,
+    Hup,
 }
 
-const WATCHED: [Signal; 2] = [Signal::Term, Signal::Int];
+const WATCHED: [Signal; 3] = [Signal::Term, Signal::Int, Signal::Hup];
 /// Watch mode's maintenance hold (SIGUSR1) and its release (SIGUSR2).
 const HOLD: Sig = Sig::SIGUSR1;
 const RELEASE: Sig = Sig::SIGUSR2;
@@ -48,6 +53,7 @@ impl Signal {
         match self {
             Signal::Term => Sig::SIGTERM,
             Signal::Int => Sig::SIGINT,
+            Signal::Hup => Sig::SIGHUP,
         }
     }
 
@@ -68,16 +74,17 @@ impl Signal {
 }
 
 static FD: OnceLock<SignalFd> = OnceLock::new();
-/// The first stop signal read, as its number (0: none yet).
+/// The first stop signal read, SIGHUP included, as its number (0: none yet).
 static STOPPED: AtomicI32 = AtomicI32::new(0);
-/// Stop signals read so far.
+/// SIGTERMs and SIGINTs read so far (a SIGHUP is never a leave's second signal).
 static STOPS: AtomicU32 = AtomicU32::new(0);
 /// How many stop signals the waits let pass before they end.
 static LET_THROUGH: AtomicU32 = AtomicU32::new(0);
 /// SIGUSR1 (true) and SIGUSR2 (false) as read, oldest first, until `take_holds` takes them.
 static HOLDS: Mutex<Vec<bool>> = Mutex::new(Vec::new());
 
-/// Blocks SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 and opens the signalfd that receives them.
+/// Blocks SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 and opens the signalfd that receives
+/// them.
 /// Call once, before any thread starts. On failure nothing is blocked: the signals keep their
 /// default action (they end the process at once, unlogged) and the waits are plain sleeps.
 pub fn install() -> Result<(), String> {
@@ -90,7 +97,7 @@ pub fn install() -> Result<(), String> {
     let fd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|e| format!("cannot open a signalfd: {e}"))?;
     mask.thread_block()
-        .map_err(|e| format!("cannot block SIGTERM and SIGINT: {e}"))?;
+        .map_err(|e| format!("cannot block SIGTERM, SIGINT and SIGHUP: {e}"))?;
     let _ = FD.set(fd);
     Ok(())
 }
@@ -107,7 +114,9 @@ fn read_all() {
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             );
-            STOPS.fetch_add(1, Ordering::Relaxed);
+            if s != Signal::Hup {
+                STOPS.fetch_add(1, Ordering::Relaxed);
+            }
         } else if n == HOLD as i32 || n == RELEASE as i32 {
             holds().push(n == HOLD as i32);
         }
@@ -118,19 +127,31 @@ fn read_all() {
 /// never waits.
 pub fn pending() -> Option<Signal> {
     read_all();
-    if STOPS.load(Ordering::Relaxed) <= LET_THROUGH.load(Ordering::Relaxed) {
-        return None;
-    }
-    Signal::from_number(STOPPED.load(Ordering::Relaxed))
+    ending(
+        Signal::from_number(STOPPED.load(Ordering::Relaxed)),
+        STOPS.load(Ordering::Relaxed),
+        LET_THROUGH.load(Ordering::Relaxed),
+    )
 }
 
-/// The first stop signal, whether or not it is let through; never waits.
+/// Whether the waits end, given the first stop signal, the SIGTERMs and SIGINTs read and how
+/// many are let through: a SIGHUP that came first ends them only while none are, since what
+/// lets signals through is a leave under way, which a hang-up does not stop.
+fn ending(first: Option<Signal>, stops: u32, let_through: u32) -> Option<Signal> {
+    match first? {
+        Signal::Hup => (let_through == 0).then_some(Signal::Hup),
+        s => (stops > let_through).then_some(s),
+    }
+}
+
+/// The first stop signal, SIGHUP included, whether or not it is let through; never waits.
 pub fn first() -> Option<Signal> {
     read_all();
     Signal::from_number(STOPPED.load(Ordering::Relaxed))
 }
 
-/// From now on waits end only once more than `n` stop signals have arrived.
+/// From now on waits end only once more than `n` SIGTERMs and SIGINTs have arrived; a SIGHUP
+/// ends none.
 pub fn let_through(n: u32) {
     LET_THROUGH.store(n, Ordering::Relaxed);
 }
@@ -232,10 +253,39 @@ mod tests {
         assert_eq!(Signal::Int.name(), "SIGINT");
         assert_eq!(Signal::Term.number(), 15);
         assert_eq!(Signal::Int.number(), 2);
+        assert_eq!(Signal::Hup.name(), "SIGHUP");
+        assert_eq!(Signal::Hup.number(), 1);
         assert_eq!(Signal::from_number(15), Some(Signal::Term));
         assert_eq!(Signal::from_number(2), Some(Signal::Int));
+        assert_eq!(Signal::from_number(1), Some(Signal::Hup));
         assert_eq!(Signal::from_number(10), None);
         assert_eq!(Signal::from_number(0), None);
+    }
+
+    #[test]
+    fn a_sighup_ends_waits_only_when_first_and_outside_a_leave() {
+        use Signal::*;
+        let table = [
+            // (first, SIGTERMs and SIGINTs read, let through, what ends the waits)
+            (None, 0, 0, None),
+            (Some(Term), 1, 0, Some(Term)),
+            (Some(Int), 1, 0, Some(Int)),
+            (Some(Hup), 0, 0, Some(Hup)),
+            // A SIGTERM after a SIGHUP: the SIGHUP came first, so it is what ended them.
+            (Some(Hup), 1, 0, Some(Hup)),
+            // A leave: only a second SIGTERM or SIGINT ends its drain, never a SIGHUP.
+            (Some(Term), 1, 1, None),
+            (Some(Term), 2, 1, Some(Term)),
+            (Some(Term), 1, u32::MAX, None),
+            (Some(Hup), 0, 1, None),
+        ];
+        for (first, stops, through, want) in table {
+            assert_eq!(
+                ending(first, stops, through),
+                want,
+                "{first:?} {stops} {through}"
+            );
+        }
     }
 
     #[test]

@@ -35,4 +35,5 @@ mod tls;
 mod truth;
 mod wait;
 mod watch;
+mod watch_child;
 mod watch_service;

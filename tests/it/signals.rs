@@ -1,4 +1,4 @@
-//! SIGTERM and SIGINT in a one-shot run: the real binary, signalled while it waits on the
+//! SIGTERM, SIGINT and SIGHUP in a one-shot run: the real binary, signalled while it waits on the
 //! fake. A test knows peekaboo is in a wait when it logs the line that starts one ("...;
 //! checking again in 6s", "Node 1000 is draining: ..."): nothing is sent between that line
 //! and the wait, so no test depends on timing.
@@ -137,6 +137,27 @@ fn sigterm_while_the_load_balancer_stays_busy_exits_143_and_sends_nothing() {
     assert_eq!(calls(&f), sent_before, "nothing sent after the signal");
     assert!(f.mutations().is_empty(), "no change sent");
     assert_eq!(f.nodes(LB)[0].condition, "ENABLED");
+}
+
+#[test]
+fn sighup_in_a_one_shot_run_stops_it_as_sigterm_does_with_exit_129() {
+    let f = fake_with(Config::default());
+    let id = f.add_node(LB, ADDR, PORT, "ENABLED");
+    f.set_status(LB, "PENDING_UPDATE", None);
+    let mut run = start(&f, &["-drain"]);
+    run.wait_for_line("waiting for ACTIVE before changing it; checking again in");
+    let sent_before = calls(&f);
+    run.signal(Signal::SIGHUP);
+    let (code, _, stderr) = run.finish();
+    assert_eq!(code, 129, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "Error: interrupted by SIGHUP while waiting: load balancer 1 is PENDING_UPDATE, waiting for ACTIVE before changing it; node {id} is ENABLED"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(calls(&f), sent_before, "nothing sent after the signal");
+    assert!(f.mutations().is_empty(), "no change sent");
 }
 
 #[test]

@@ -206,6 +206,28 @@ impl Watching {
         nix::sys::signal::kill(pid, signal).unwrap();
     }
 
+    /// Waits until peekaboo has read `signal` from its signalfd (a blocked signal stays in the
+    /// pending sets of /proc/PID/status until then), or has ended. For a signal that says
+    /// nothing in the log.
+    pub fn wait_read(&self, signal: nix::sys::signal::Signal) {
+        let bit = 1u64 << (signal as i32 - 1);
+        let status = format!("/proc/{}/status", self.child.id());
+        wait_until("the signal read", || {
+            let text = std::fs::read_to_string(&status).unwrap_or_default();
+            let ended = text
+                .lines()
+                .any(|l| l.starts_with("State:") && l.contains('Z'));
+            ended
+                || !text.lines().any(|l| {
+                    let pending = l
+                        .strip_prefix("ShdPnd:")
+                        .or_else(|| l.strip_prefix("SigPnd:"));
+                    pending
+                        .is_some_and(|v| u64::from_str_radix(v.trim(), 16).unwrap_or(0) & bit != 0)
+                })
+        });
+    }
+
     /// Waits for peekaboo to exit (killing it if it hangs) and returns what it printed.
     pub fn finish(mut self) -> Out {
         let give_up = Instant::now() + HANG;

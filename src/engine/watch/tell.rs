@@ -74,10 +74,7 @@ impl Watcher<'_> {
         reason: &str,
         line: String,
     ) {
-        // Only a node as it is known now: after a failed read, none.
-        let node = lb
-            .and_then(|id| self.kept.iter().find(|k| k.lb.id == *id))
-            .and_then(|k| k.lb.known()?.first().cloned());
+        let node = self.node_on(lb);
         self.events.tell(
             level,
             Event {
@@ -88,6 +85,24 @@ impl Watcher<'_> {
                 line,
             },
         );
+    }
+
+    /// As `tell`, with no line in the log: for events one line tells together.
+    pub(in crate::engine) fn print(&mut self, kind: &'static str, lb: &LbRef, reason: &str) {
+        let node = self.node_on(Some(lb));
+        self.events.print(&Event {
+            kind,
+            lb: Some(lb),
+            node: node.as_ref(),
+            reason,
+            line: String::new(),
+        });
+    }
+
+    /// Our node on `lb` only as it is known now: after a failed read or an unread change, none.
+    fn node_on(&self, lb: Option<&LbRef>) -> Option<Member> {
+        lb.and_then(|id| self.kept.iter().find(|k| k.lb.id == *id))
+            .and_then(|k| k.lb.known()?.first().cloned())
     }
 
     /// systemd's status line: the health, the hold, and the node on each load balancer.
