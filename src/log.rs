@@ -2,7 +2,9 @@
 //! `2006/01/02 15:04:05 message`, in UTC (a scratch image has no zone files). When stderr is
 //! the journal (systemd sets JOURNAL_STREAM), no time stamp — journald adds its own — and
 //! each line starts with its syslog priority, as sd-daemon(3) documents: `<3>` errors, `<4>`
-//! warnings, `<6>` information.
+//! warnings, `<6>` information. A watcher the `-docker` agent started names its container
+//! right after that (`web-1 (3f2a9c1b): `), on every line, since the agent's stderr carries
+//! the lines of all of them.
 //!
 //! Every line peekaboo writes, on stderr or stdout, passes through `scrub` here: a server may
 //! quote the API key or the token back in an error, and no caller can be trusted to remember.
@@ -14,6 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 static JOURNAL: AtomicBool = AtomicBool::new(false);
 static QUIET: AtomicBool = AtomicBool::new(false);
+/// What every line starts with after its time stamp or priority (empty: nothing).
+static PREFIX: Mutex<String> = Mutex::new(String::new());
 /// The texts never to write: OS_PASSWORD's value, every token, and their JSON-escaped forms.
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// The placeholder written where a secret was.
@@ -28,10 +32,12 @@ pub enum Level {
     Outcome,
 }
 
-/// `journal`: stderr is the journal. `quiet`: only errors and outcomes.
-pub fn init(journal: bool, quiet: bool) {
+/// `journal`: stderr is the journal. `quiet`: only errors and outcomes. `prefix`: what every
+/// line starts with after its time stamp or priority.
+pub fn init(journal: bool, quiet: bool, prefix: &str) {
     JOURNAL.store(journal, Ordering::Relaxed);
     QUIET.store(quiet, Ordering::Relaxed);
+    *PREFIX.lock().unwrap_or_else(|e| e.into_inner()) = prefix.to_string();
 }
 
 /// Whether stderr is the journal: JOURNAL_STREAM names the device and inode of the stream
@@ -120,7 +126,9 @@ fn write(level: Level, msg: &str) {
     if QUIET.load(Ordering::Relaxed) && matches!(level, Level::Info | Level::Warning) {
         return;
     }
-    let line = format_line(level, &scrub(msg), JOURNAL.load(Ordering::Relaxed), now());
+    let prefix = PREFIX.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let journal = JOURNAL.load(Ordering::Relaxed);
+    let line = format_line(level, &prefix, &scrub(msg), journal, now());
     // One write per line so lines from several processes in one journal do not interleave.
     // A closed stderr leaves nobody to tell: the exit code still says how the run ended.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
@@ -133,16 +141,16 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-fn format_line(level: Level, msg: &str, journal: bool, unix: u64) -> String {
+fn format_line(level: Level, prefix: &str, msg: &str, journal: bool, unix: u64) -> String {
     if journal {
         let priority = match level {
             Level::Error => 3,
             Level::Warning => 4,
             Level::Info | Level::Outcome => 6,
         };
-        format!("<{priority}>{msg}\n")
+        format!("<{priority}>{prefix}{msg}\n")
     } else {
-        format!("{} {msg}\n", timestamp(unix))
+        format!("{} {prefix}{msg}\n", timestamp(unix))
     }
 }
 
@@ -187,15 +195,28 @@ mod tests {
     #[test]
     fn journal_lines_carry_the_priority_and_no_time() {
         assert_eq!(
-            format_line(Level::Error, "Error: x", true, 0),
+            format_line(Level::Error, "", "Error: x", true, 0),
             "<3>Error: x\n"
         );
-        assert_eq!(format_line(Level::Warning, "w", true, 0), "<4>w\n");
-        assert_eq!(format_line(Level::Info, "i", true, 0), "<6>i\n");
-        assert_eq!(format_line(Level::Outcome, "o", true, 0), "<6>o\n");
+        assert_eq!(format_line(Level::Warning, "", "w", true, 0), "<4>w\n");
+        assert_eq!(format_line(Level::Info, "", "i", true, 0), "<6>i\n");
+        assert_eq!(format_line(Level::Outcome, "", "o", true, 0), "<6>o\n");
         assert_eq!(
-            format_line(Level::Error, "e", false, 0),
+            format_line(Level::Error, "", "e", false, 0),
             "1970/01/01 00:00:00 e\n"
+        );
+    }
+
+    #[test]
+    fn a_containers_name_comes_right_after_the_time_or_the_priority() {
+        let web = "web-1 (3f2a9c1b): ";
+        assert_eq!(
+            format_line(Level::Info, web, "Ready", false, 0),
+            "1970/01/01 00:00:00 web-1 (3f2a9c1b): Ready\n"
+        );
+        assert_eq!(
+            format_line(Level::Error, web, "Error: x", true, 0),
+            "<3>web-1 (3f2a9c1b): Error: x\n"
         );
     }
 

@@ -38,7 +38,9 @@ fn main() -> std::process::ExitCode {
     // First, before any thread exists: threads inherit the blocked signals.
     let signals = host::signal::install();
     let journal = log::stderr_is_journal(std::env::var("JOURNAL_STREAM").ok().as_deref());
-    log::init(journal, false);
+    // Before the flags, so every line names the container, a usage error's too.
+    let container = cli::container(&|name| std::env::var_os(name));
+    log::init(journal, false, &log_prefix(container.as_ref()));
     if let Err(why) = signals {
         log::warn(&format!(
             "Warning: {why}; SIGTERM, SIGINT and SIGHUP will end peekaboo without a word"
@@ -67,7 +69,7 @@ fn real_main(journal: bool) -> Result<u8, Error> {
     }
     let cfg = Config::new(args, &|name| std::env::var_os(name))?;
     log::secret(&cfg.backend.secret().0);
-    log::init(journal, cfg.quiet);
+    log::init(journal, cfg.quiet, &log_prefix(cfg.container.as_ref()));
     match &cfg.backend {
         cli::Backend::Clb(settings) => {
             drive(&cfg, &mut backend::rackspace::Rackspace::new(settings))
@@ -76,6 +78,11 @@ fn real_main(journal: bool) -> Result<u8, Error> {
             drive(&cfg, &mut backend::octavia::Octavia::new(settings))
         }
     }
+}
+
+/// What every log line starts with: the container's name and short id under the -docker agent.
+fn log_prefix(container: Option<&engine::Container>) -> String {
+    container.map_or_else(String::new, |c| format!("{}: ", c.tag()))
 }
 
 /// The run, once the backend is built.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Config;
 use crate::core::model::{Member, Provisioning};
-use crate::engine::{Mode, Outcome};
+use crate::engine::{Container, Mode, Outcome};
 use crate::error::Error;
 use crate::log;
 
@@ -81,7 +81,7 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> u8 {
     // Watch mode's -json is its stream of events, the leave's included.
     if cfg.json && !matches!(cfg.mode, Mode::Watch(_)) {
         for o in outcomes {
-            out.line(&to_json(o).to_string());
+            out.line(&to_json(o, cfg.container.as_ref()).to_string());
         }
     }
     let failed: Vec<String> = outcomes
@@ -148,8 +148,8 @@ fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
 
 /// One load balancer as -json prints it. The field names are stable (see the README), and
 /// every key is there in every run, null where it does not apply, so a consumer's schema
-/// holds whether the node is present, absent or not known.
-pub fn to_json(o: &Outcome) -> Value {
+/// holds whether the node is present, absent or not known, and under the -docker agent or not.
+pub fn to_json(o: &Outcome, container: Option<&Container>) -> Value {
     let mut v = json!({
         "load_balancer": id(&o.lb_id.0),
         "region": o.region,
@@ -164,6 +164,8 @@ pub fn to_json(o: &Outcome) -> Value {
             "age_s": last.age.map(|a| a.as_secs()),
             "nodes": last.nodes.iter().map(member_json).collect::<Vec<_>>(),
         })),
+        "container": container.map(|c| &c.name),
+        "container_id": container.map(|c| &c.id),
     });
     let node = o.node.as_ref().map_or_else(member_json_absent, member_json);
     if let (Value::Object(top), Value::Object(fields)) = (&mut v, node) {

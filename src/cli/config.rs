@@ -16,7 +16,7 @@ use crate::backend::rackspace;
 use crate::cli::args::{Args, FLAGS, Kind};
 use crate::cli::env::*;
 use crate::core::model::{Attrs, LbRef, Want};
-use crate::engine::{AddressSource, Job, Mode, NodeSpec, Timing};
+use crate::engine::{AddressSource, Container, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
 use choice::{Service, backend_flag, choose};
 use cloud::{Cloud, ReadFile};
@@ -26,6 +26,7 @@ use watch::watch;
 mod choice;
 mod clb;
 mod cloud;
+mod container;
 mod mode;
 mod openstack;
 mod watch;
@@ -60,6 +61,8 @@ pub struct Config {
     pub notes: Vec<String>,
     /// Warnings to log at the start of the run (a value that ended with a carriage return).
     pub warnings: Vec<String>,
+    /// The container this run is for, when the `-docker` agent started it.
+    pub container: Option<Container>,
 }
 
 impl Config {
@@ -72,6 +75,7 @@ impl Config {
             timing: self.timing,
             notes: &self.notes,
             warnings: &self.warnings,
+            container: self.container.as_ref(),
         }
     }
 
@@ -109,6 +113,7 @@ impl Config {
             notes.push(format!("Using cloud '{}' from {}", c.name, c.source()));
         }
         let want = want(&args, &mut notes);
+        let container = container::container(&var)?;
         let transport = transport(&var)?;
         let (lbs, backend) = match choice.kind {
             Service::Clb => {
@@ -166,8 +171,17 @@ impl Config {
             quiet: args.quiet,
             notes,
             warnings: vars.warnings.into_inner(),
+            container,
         })
     }
+}
+
+/// The container the `-docker` agent named, read as `Config::new` reads it, for the logger
+/// before the flags are read: every line names it, a usage error's too. A mistake in the
+/// variables gives None here; `Config::new` says what it is.
+pub fn container(env: &dyn Fn(&str) -> Option<OsString>) -> Option<Container> {
+    let var = |name: &str| read_var(name, env(name), &mut Vec::new());
+    container::container(&var).ok().flatten()
 }
 
 /// The variables as `Config::new` reads them: the environment first, then the keys of the

@@ -9,5 +9,5 @@ pub mod env;
 mod usage;
 
 pub use args::parse_args;
-pub use config::{Backend, Config};
+pub use config::{Backend, Config, container};
 pub use usage::USAGE;

@@ -121,6 +121,10 @@ Environment (Rackspace Cloud Load Balancers; Octavia's below):
   WATCHDOG_USEC, WATCHDOG_PID
                       set by systemd (WatchdogSec=): with -watch, WATCHDOG=1 every half of
                       WATCHDOG_USEC, unless WATCHDOG_PID names another process
+  PEEKABOO_CONTAINER, PEEKABOO_CONTAINER_ID
+                      set only by the -docker agent for each watcher: the container's name
+                      and full id; every log line then starts with web-1 (3f2a9c1b): and
+                      every -json object carries container and container_id
 
 OpenStack Octavia (README: OpenStack); OS_CACERT, the proxies and the rest as above:
   OS_CLOUD            a cloud of clouds.yaml to sign in as (first found of

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::core::model::{LbRef, Member};
+use crate::engine::Container;
 use crate::host::notify::Notifier;
 use crate::log::{self, log, warn};
 
@@ -20,6 +21,8 @@ pub enum Level {
 pub struct Events {
     pub json: bool,
     pub notify: Notifier,
+    /// Named in every event, when the -docker agent started this watcher.
+    container: Option<Container>,
     /// Whether stdout failed already: said once, then no more events are printed.
     stdout_failed: bool,
 }
@@ -34,10 +37,11 @@ pub struct Event<'a> {
 }
 
 impl Events {
-    pub fn new(json: bool, notify: Notifier) -> Events {
+    pub fn new(json: bool, notify: Notifier, container: Option<Container>) -> Events {
         Events {
             json,
             notify,
+            container,
             stdout_failed: false,
         }
     }
@@ -59,7 +63,8 @@ impl Events {
         let unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        if let Err(why) = log::stdout_line(&to_json(e, unix).to_string()) {
+        let line = to_json(e, unix, self.container.as_ref()).to_string();
+        if let Err(why) = log::stdout_line(&line) {
             self.stdout_failed = true;
             log::error(&format!(
                 "Error: could not write -json events to stdout ({why}); watching goes on"
@@ -73,7 +78,9 @@ impl Events {
     }
 }
 
-fn to_json(e: &Event, unix: u64) -> Value {
+/// Every key in every event, null where it does not apply: one schema, under the -docker
+/// agent or not.
+fn to_json(e: &Event, unix: u64, container: Option<&Container>) -> Value {
     // Load balancer and node ids are numbers where the service's are: as -json says them.
     let id = |s: &str| s.parse::<u64>().map_or_else(|_| json!(s), |n| json!(n));
     json!({
@@ -83,6 +90,8 @@ fn to_json(e: &Event, unix: u64) -> Value {
         "node_id": e.node.map(|n| id(&n.id.0)),
         "condition": e.node.map(|n| n.condition.word.as_str()),
         "reason": e.reason,
+        "container": container.map(|c| &c.name),
+        "container_id": container.map(|c| &c.id),
     })
 }
 
@@ -113,8 +122,8 @@ mod tests {
             line: String::new(),
         };
         assert_eq!(
-            to_json(&e, 86_400 + 3661).to_string(),
-            r#"{"condition":"DRAINING","event":"change","load_balancer":42,"node_id":7,"reason":"unhealthy","time":"1970-01-02T01:01:01Z"}"#
+            to_json(&e, 86_400 + 3661, None).to_string(),
+            r#"{"condition":"DRAINING","container":null,"container_id":null,"event":"change","load_balancer":42,"node_id":7,"reason":"unhealthy","time":"1970-01-02T01:01:01Z"}"#
         );
         let flip = Event {
             kind: "unhealthy",
@@ -124,8 +133,16 @@ mod tests {
             line: String::new(),
         };
         assert_eq!(
-            to_json(&flip, 0).to_string(),
-            r#"{"condition":null,"event":"unhealthy","load_balancer":null,"node_id":null,"reason":"connection refused","time":"1970-01-01T00:00:00Z"}"#
+            to_json(&flip, 0, None).to_string(),
+            r#"{"condition":null,"container":null,"container_id":null,"event":"unhealthy","load_balancer":null,"node_id":null,"reason":"connection refused","time":"1970-01-01T00:00:00Z"}"#
         );
+        let web = Container {
+            name: "web-1".into(),
+            id: format!("3f2a9c1b{}", "0".repeat(56)),
+        };
+        let v = to_json(&e, 0, Some(&web));
+        assert_eq!(v["container"], "web-1");
+        assert_eq!(v["container_id"], web.id.as_str());
+        assert_eq!(v["condition"], "DRAINING");
     }
 }

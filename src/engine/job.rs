@@ -98,6 +98,25 @@ pub struct Timing {
     pub drain_timeout: Duration,
 }
 
+/// The container a watch is for: set only by the `-docker` agent, in the environment of each
+/// watcher it starts (PEEKABOO_CONTAINER, PEEKABOO_CONTAINER_ID).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Container {
+    /// As `docker ps` shows it: `web-1`.
+    pub name: String,
+    /// The full id, 64 hex digits.
+    pub id: String,
+}
+
+impl Container {
+    /// How every log line names it: `web-1 (3f2a9c1b)`, the name and the id's first 8 digits
+    /// (enough to tell one host's containers apart, and a name reused by a new container).
+    pub fn tag(&self) -> String {
+        let short = self.id.get(..8).unwrap_or(&self.id);
+        format!("{} ({short})", self.name)
+    }
+}
+
 /// Everything the engine reads, borrowed from the checked configuration; how to reach the
 /// service is the backend's.
 pub struct Job<'a> {
@@ -110,4 +129,6 @@ pub struct Job<'a> {
     pub notes: &'a [String],
     /// Warnings to log at the start of the run (a value that ended with a carriage return).
     pub warnings: &'a [String],
+    /// The container this run is for, under the `-docker` agent: named in every -json object.
+    pub container: Option<&'a Container>,
 }

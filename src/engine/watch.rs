@@ -64,7 +64,11 @@ pub fn watch(
     let now = Instant::now();
     let mut me = Watcher {
         w,
-        events: Events::new(json, Notifier::new(w.notify_socket.as_deref())),
+        events: Events::new(
+            json,
+            Notifier::new(w.notify_socket.as_deref()),
+            cfg.container.cloned(),
+        ),
         kept: cfg
             .lbs
             .iter()

@@ -166,3 +166,90 @@ fn sighup_during_the_leave_changes_nothing() {
         .unwrap();
     assert!(deleted.at > closed, "deleted before the connection ended");
 }
+
+const ID: &str = "3f2a9c1b7d5e4f60a1b2c3d4e5f60718293a4b5c6d7e8f9012345678abcdef01";
+const UNDER_THE_AGENT: &[(&str, &str)] = &[
+    ("PEEKABOO_CONTAINER", "web-1"),
+    ("PEEKABOO_CONTAINER_ID", ID),
+];
+
+/// Every line of `stderr` starts with a time stamp and then the container's name and short id.
+fn every_line_names_the_container(stderr: &str) {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        // "2026/12/01 22:17:34 " is 20 characters.
+        let (time, rest) = line.split_at_checked(20).unwrap_or((line, ""));
+        assert!(
+            time.len() == 20 && time.as_bytes()[4] == b'/' && time.as_bytes()[13] == b':',
+            "{line}\n{stderr}"
+        );
+        assert!(rest.starts_with("web-1 (3f2a9c1b): "), "{line}\n{stderr}");
+    }
+}
+
+#[test]
+fn under_the_agent_every_line_and_event_names_the_container() {
+    let (f, app) = (fake_with(Config::default()), App::start(true));
+    let w = watch_app(&f, &app, &["-json", "-rise", "1"], UNDER_THE_AGENT);
+    w.wait_line("node 1000 is ENABLED: healthy");
+    w.signal(SIGTERM);
+    let out = w.finish();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    every_line_names_the_container(&out.stderr);
+    assert!(
+        out.stderr
+            .contains("web-1 (3f2a9c1b): Final node state: Deleted")
+    );
+    let all = events(&out);
+    assert!(all.len() >= 4, "{}", out.stdout);
+    for e in &all {
+        assert_eq!(e["container"], "web-1", "{e}");
+        assert_eq!(e["container_id"], ID, "{e}");
+    }
+}
+
+#[test]
+fn without_the_agent_events_keep_their_keys_with_null() {
+    let (f, app) = (fake_with(Config::default()), App::start(true));
+    let w = watch_app(&f, &app, &["-json", "-rise", "1"], &[]);
+    w.wait_line("node 1000 is ENABLED: healthy");
+    w.signal(SIGHUP);
+    let out = w.finish();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("web-1"), "{}", out.stderr);
+    for e in events(&out) {
+        let keys = e.as_object().unwrap();
+        assert!(
+            keys["container"].is_null() && keys["container_id"].is_null(),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn under_the_agent_the_errors_at_the_end_name_the_container_too() {
+    let f = fake_with(Config::default());
+    // A usage error, found before the configuration is whole.
+    let out = support::peekaboo(&f, &["-watch", "-health", "ftp://x"], UNDER_THE_AGENT);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    every_line_names_the_container(&out.stderr);
+    assert!(
+        out.stderr
+            .contains("web-1 (3f2a9c1b): Error: -health: 'ftp://x'")
+    );
+    // A one-shot run's failure, and its -json object.
+    let mut env = UNDER_THE_AGENT.to_vec();
+    env.push(("LOAD_BALANCER_ID", "99"));
+    let out = support::peekaboo(&f, &["-delete", "-json"], &env);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    every_line_names_the_container(&out.stderr);
+    assert!(
+        support::error_line(&out).contains("web-1 (3f2a9c1b): Error: "),
+        "{}",
+        out.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect(&out.stdout);
+    assert_eq!(report["container"], "web-1");
+    assert_eq!(report["container_id"], ID);
+}

@@ -322,6 +322,7 @@ fn an_auth_url_ureq_cannot_send_to_is_refused() {
     );
 }
 
+mod container;
 mod name;
 mod openstack;
 mod variables;

@@ -1,0 +1,116 @@
+//! `Config::new` with PEEKABOO_CONTAINER and PEEKABOO_CONTAINER_ID, as the -docker agent sets
+//! them for each watcher: both or neither, each checked.
+
+use super::*;
+use crate::engine::Container;
+
+const ID: &str = "3f2a9c1b7d5e4f60a1b2c3d4e5f60718293a4b5c6d7e8f9012345678abcdef01";
+
+#[test]
+fn the_container_is_read_from_both_variables() {
+    let c = config(&[], &[]).unwrap();
+    assert_eq!(c.container, None);
+    for (name, id, want_name, want_id) in [
+        ("web-1", ID, "web-1", ID),
+        // As the Docker API writes names; an id in upper case; a short id.
+        ("/web-1", ID, "web-1", ID),
+        ("api_2.blue", &ID.to_ascii_uppercase(), "api_2.blue", ID),
+        ("w", &ID[..12], "w", &ID[..12]),
+    ] {
+        let c = config(
+            &[],
+            &[("PEEKABOO_CONTAINER", name), ("PEEKABOO_CONTAINER_ID", id)],
+        )
+        .unwrap();
+        let want = Container {
+            name: want_name.into(),
+            id: want_id.into(),
+        };
+        assert_eq!(c.container.as_ref(), Some(&want), "{name} {id}");
+        assert_eq!(c.job().container, Some(&want));
+    }
+}
+
+#[test]
+fn the_container_is_tagged_with_its_name_and_eight_digits_of_its_id() {
+    let tag = |name: &str, id: &str| {
+        Container {
+            name: name.into(),
+            id: id.into(),
+        }
+        .tag()
+    };
+    assert_eq!(tag("web-1", ID), "web-1 (3f2a9c1b)");
+    assert_eq!(tag("web-1", &ID[..12]), "web-1 (3f2a9c1b)");
+}
+
+#[test]
+fn one_without_the_other_or_a_bad_value_is_refused() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("PEEKABOO_CONTAINER", "web-1")],
+            "PEEKABOO_CONTAINER is set without PEEKABOO_CONTAINER_ID: the -docker agent sets both for each watcher it starts; set both or neither",
+        ),
+        (
+            &[("PEEKABOO_CONTAINER_ID", ID)],
+            "PEEKABOO_CONTAINER_ID is set without PEEKABOO_CONTAINER: the -docker agent sets both for each watcher it starts; set both or neither",
+        ),
+        (
+            &[
+                ("PEEKABOO_CONTAINER", "web 1"),
+                ("PEEKABOO_CONTAINER_ID", ID),
+            ],
+            "PEEKABOO_CONTAINER 'web 1' is not a container name (a letter or digit, then letters, digits, _ . or -, as docker ps shows it): the -docker agent sets it for each watcher it starts; unset it",
+        ),
+        (
+            &[
+                ("PEEKABOO_CONTAINER", "-web"),
+                ("PEEKABOO_CONTAINER_ID", ID),
+            ],
+            "PEEKABOO_CONTAINER '-web' is not a container name (a letter or digit, then letters, digits, _ . or -, as docker ps shows it): the -docker agent sets it for each watcher it starts; unset it",
+        ),
+        (
+            &[
+                ("PEEKABOO_CONTAINER", "web-1"),
+                ("PEEKABOO_CONTAINER_ID", "3f2a9c1b"),
+            ],
+            "PEEKABOO_CONTAINER_ID '3f2a9c1b' is not a container id (12 to 64 hex digits, as docker ps --no-trunc shows it): the -docker agent sets it for each watcher it starts; unset it",
+        ),
+        (
+            &[
+                ("PEEKABOO_CONTAINER", "web-1"),
+                ("PEEKABOO_CONTAINER_ID", "web-1-container-id"),
+            ],
+            "PEEKABOO_CONTAINER_ID 'web-1-container-id' is not a container id (12 to 64 hex digits, as docker ps --no-trunc shows it): the -docker agent sets it for each watcher it starts; unset it",
+        ),
+    ];
+    for (vars, want) in cases {
+        assert_eq!(config_err(&[], vars), *want, "{vars:?}");
+    }
+    let long = format!("{ID}0");
+    let err = config_err(
+        &[],
+        &[
+            ("PEEKABOO_CONTAINER", "web-1"),
+            ("PEEKABOO_CONTAINER_ID", &long),
+        ],
+    );
+    assert!(err.starts_with("PEEKABOO_CONTAINER_ID '"), "{err}");
+}
+
+#[test]
+fn the_logger_reads_them_as_config_does_and_leaves_mistakes_to_it() {
+    let read = |pairs: &[(&str, &str)]| crate::cli::container(&env(pairs));
+    assert_eq!(read(&[]), None);
+    assert_eq!(
+        read(&[
+            ("PEEKABOO_CONTAINER", "/web-1"),
+            ("PEEKABOO_CONTAINER_ID", ID)
+        ]),
+        Some(Container {
+            name: "web-1".into(),
+            id: ID.into()
+        })
+    );
+    assert_eq!(read(&[("PEEKABOO_CONTAINER", "web-1")]), None);
+}
