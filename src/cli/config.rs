@@ -141,7 +141,7 @@ impl Config {
         // Before the -weight check, so `-watch -delete -weight 5` is told about -delete.
         let mode = if args.watch {
             let mut said = Vec::new();
-            let watch = watch(&args, &var, &mut said)?;
+            let watch = watch(&args, &var, container.as_ref(), &mut said)?;
             vars.warnings.borrow_mut().extend(said);
             Mode::Watch(watch)
         } else {

@@ -62,13 +62,16 @@ Watch mode:
                       leave the node as it is. -timeout bounds each change and the whole
                       leave. Not with -status, -dry-run, -drain, -disable, -delete or -wait
   -health CHECK       tcp: a TCP connect to ADDR:PORT passes (default); or an http:// or
-                      https:// URL: a GET answered 2xx or 3xx passes
+                      https:// URL: a GET answered 2xx or 3xx passes; or docker, only under
+                      the -docker agent: the container's own health status
   -health-interval DURATION
                       the time between probes, jittered by 10% either way (default 5s)
   -health-timeout DURATION
                       the limit for one probe (default 2s)
-  -rise N             passes in a row before the node is enabled, 1 to 1000 (default 2)
-  -fall N             failures in a row before it is drained, 1 to 1000 (default 3)
+  -rise N             passes in a row before the node is enabled, 1 to 1000 (default 2; 1
+                      with -health docker)
+  -fall N             failures in a row before it is drained, 1 to 1000 (default 3; 1
+                      with -health docker)
   -leave delete|disable
                       what SIGTERM ends with, after the drain (default delete)
   -resync DURATION    re-read the node this often (jittered) and put it back if it drifted

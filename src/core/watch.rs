@@ -25,13 +25,44 @@ impl Verdict {
     }
 }
 
+/// What one probe says of the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Probed {
+    Pass,
+    /// It fails, and why.
+    Fail(String),
+    /// It cannot tell, and why: what it asks does not answer now (the Docker engine restarting),
+    /// which says nothing of the app.
+    Unknown(String),
+}
+
+/// What one probe changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// The new verdict, when this probe changed it.
+    pub flip: Option<Verdict>,
+    /// A run of probes that cannot tell begins or ends.
+    pub unsure: Option<Unsure>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsure {
+    /// This probe cannot tell, and the one before could.
+    Began,
+    /// This probe tells again, after this many that could not.
+    Ended(u32),
+}
+
 /// The health threshold counter: `rise` passes in a row make the app healthy, `fall` failures
-/// in a row unhealthy.
+/// in a row unhealthy. A probe that cannot tell neither counts nor breaks a run: it is as if
+/// it had not been made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Health {
     pub verdict: Verdict,
-    /// The last probe's result and how many in a row gave it.
+    /// The last telling probe's result and how many in a row gave it.
     streak: Option<(bool, u32)>,
+    /// Probes in a row, up to the last, that could not tell.
+    unknowns: u32,
     /// The node was ENABLED everywhere at the start: a first pass adopts it as healthy, so a
     /// restart of peekaboo beside a healthy app changes nothing.
     adopt: bool,
@@ -42,12 +73,40 @@ impl Health {
         Health {
             verdict: Verdict::Unknown,
             streak: None,
+            unknowns: 0,
             adopt,
         }
     }
 
-    /// One probe's result; the new verdict when this probe changed it.
-    pub fn observe(&mut self, pass: bool, rise: u32, fall: u32) -> Option<Verdict> {
+    /// Whether the last probe could not tell.
+    pub fn unsure(&self) -> bool {
+        self.unknowns > 0
+    }
+
+    /// One probe's result: whether it changed the verdict, and whether a run of probes that
+    /// cannot tell began or ended with it.
+    pub fn observe(&mut self, probed: &Probed, rise: u32, fall: u32) -> Observed {
+        let pass = match probed {
+            Probed::Unknown(_) => {
+                self.unknowns = self.unknowns.saturating_add(1);
+                let began = (self.unknowns == 1).then_some(Unsure::Began);
+                return Observed {
+                    flip: None,
+                    unsure: began,
+                };
+            }
+            Probed::Pass => true,
+            Probed::Fail(_) => false,
+        };
+        let ended = std::mem::take(&mut self.unknowns);
+        Observed {
+            flip: self.count(pass, rise, fall),
+            unsure: (ended > 0).then_some(Unsure::Ended(ended)),
+        }
+    }
+
+    /// One telling probe; the new verdict when it changed it.
+    fn count(&mut self, pass: bool, rise: u32, fall: u32) -> Option<Verdict> {
         let first = self.streak.is_none();
         let run = match self.streak {
             Some((last, n)) if last == pass => n.saturating_add(1),
@@ -133,158 +192,4 @@ pub fn spread(d: Duration, fraction: f64) -> Duration {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::model::Said;
-    use Verdict::*;
-
-    /// Probes as a string: `+` passes, `-` fails. Returns the verdict after each.
-    fn run(probes: &str, rise: u32, fall: u32, adopt: bool) -> String {
-        let mut h = Health::new(adopt);
-        probes
-            .chars()
-            .map(|c| {
-                h.observe(c == '+', rise, fall);
-                match h.verdict {
-                    Unknown => '?',
-                    Up => 'U',
-                    Down => 'D',
-                }
-            })
-            .collect()
-    }
-
-    #[test]
-    fn rise_and_fall_count_probes_in_a_row() {
-        let table = [
-            // (probes, rise, fall, adopt, verdicts)
-            ("++", 2, 3, false, "?U"),
-            ("+-+", 2, 3, false, "???"),
-            ("+-++", 2, 3, false, "???U"),
-            ("---", 2, 3, false, "??D"),
-            ("--+--", 2, 3, false, "?????"),
-            ("++---", 2, 3, false, "?UUUD"),
-            ("++--+--", 2, 3, false, "?UUUUUU"),
-            ("++---++", 2, 3, false, "?UUUDDU"),
-            ("---+", 2, 3, false, "??DD"),
-            ("+", 1, 1, false, "U"),
-            ("+-+-", 1, 1, false, "UDUD"),
-            // Adopting: a first pass is enough; a first failure adopts nothing.
-            ("+", 2, 3, true, "U"),
-            ("-+", 2, 3, true, "??"),
-            ("-++", 2, 3, true, "??U"),
-            ("+--", 2, 3, true, "UUU"),
-            ("+---", 2, 3, true, "UUUD"),
-        ];
-        for (probes, rise, fall, adopt, want) in table {
-            assert_eq!(
-                run(probes, rise, fall, adopt),
-                want,
-                "{probes} rise {rise} fall {fall} adopt {adopt}"
-            );
-        }
-    }
-
-    #[test]
-    fn observe_names_only_flips() {
-        let mut h = Health::new(false);
-        assert_eq!(h.observe(true, 2, 2), None);
-        assert_eq!(h.observe(true, 2, 2), Some(Up));
-        assert_eq!(h.observe(true, 2, 2), None);
-        assert_eq!(h.observe(false, 2, 2), None);
-        assert_eq!(h.observe(false, 2, 2), Some(Down));
-        assert_eq!(h.observe(false, 2, 2), None);
-    }
-
-    #[test]
-    fn the_hold_wins_and_ill_health_alone_fails_open() {
-        let enable = Want::Present(Condition::Enabled);
-        let table = [
-            (Unknown, false, None),
-            (Up, false, Some((enable, false))),
-            (Down, false, Some((Want::Drained, true))),
-            (Unknown, true, Some((Want::Drained, false))),
-            (Up, true, Some((Want::Drained, false))),
-            (Down, true, Some((Want::Drained, false))),
-        ];
-        for (verdict, held, want) in table {
-            let got = aim(verdict, held).map(|a| (a.want, a.fail_open));
-            assert_eq!(got, want, "{verdict:?} held {held}");
-        }
-    }
-
-    fn member(id: u64, condition: &str, status: Option<&str>) -> Member {
-        Member {
-            status: status.map(Said::from),
-            ..Member::sample(id, "10.0.0.1", 80, condition)
-        }
-    }
-
-    #[test]
-    fn the_last_node_serving_is_the_last_enabled_and_online() {
-        let ours = [member(1, "ENABLED", Some("OFFLINE"))];
-        let draining = [member(1, "DRAINING", None)];
-        let on = member(2, "ENABLED", Some("ONLINE"));
-        let off = member(3, "ENABLED", Some("OFFLINE"));
-        let drained = member(4, "DRAINING", Some("ONLINE"));
-        let table: [(&[Member], Vec<Member>, bool); 7] = [
-            (&ours, vec![], true),
-            (&ours, vec![on.clone()], false),
-            (&ours, vec![off.clone()], true),
-            (&ours, vec![drained.clone()], true),
-            (&ours, vec![off, drained, on], false),
-            // Not serving already: draining it takes nothing from the pool.
-            (&draining, vec![], false),
-            (&[], vec![], false),
-        ];
-        for (i, (ours, others, want)) in table.into_iter().enumerate() {
-            assert_eq!(last_serving(ours, &others), want, "row {i}");
-        }
-    }
-
-    #[test]
-    fn a_load_balancer_is_due_for_a_new_aim_a_resync_or_a_retry() {
-        let t0 = Instant::now();
-        let s = Duration::from_secs(1);
-        let enable = Some(Aim {
-            want: Want::Present(Condition::Enabled),
-            fail_open: false,
-        });
-        let drain = Some(Aim {
-            want: Want::Drained,
-            fail_open: true,
-        });
-        let track = |reached, resync: u64, not_before: Option<u64>| Track {
-            reached,
-            next_resync: t0 + s * resync as u32,
-            not_before: not_before.map(|n| t0 + s * n as u32),
-        };
-        let table = [
-            // (track, aim, now in s, due)
-            (track(None, 300, None), None, 0, None),
-            (track(None, 300, None), None, 300, Some(Why::Resync)),
-            (track(None, 300, None), enable, 0, Some(Why::Aim)),
-            (track(enable, 300, None), enable, 10, None),
-            (track(enable, 300, None), enable, 300, Some(Why::Resync)),
-            (track(enable, 300, None), drain, 10, Some(Why::Aim)),
-            // After a failure: nothing until its wait is over, then the aim again.
-            (track(None, 300, Some(60)), enable, 10, None),
-            (track(None, 300, Some(60)), enable, 60, Some(Why::Aim)),
-            (track(enable, 300, Some(60)), enable, 60, Some(Why::Aim)),
-            (track(None, 30, Some(60)), None, 40, None),
-            (track(None, 30, Some(60)), None, 60, Some(Why::Resync)),
-        ];
-        for (i, (t, aim, now, want)) in table.into_iter().enumerate() {
-            assert_eq!(due(&t, aim, t0 + s * now), want, "row {i}");
-        }
-    }
-
-    #[test]
-    fn spreads_stay_within_ten_percent() {
-        let d = Duration::from_secs(300);
-        assert_eq!(spread(d, 0.0), Duration::from_secs(270));
-        assert_eq!(spread(d, 0.5), Duration::from_secs(300));
-        assert!(spread(d, 0.999_999) <= Duration::from_secs(330));
-        assert_eq!(spread(d, 7.0), Duration::from_secs(330));
-    }
-}
+mod tests;

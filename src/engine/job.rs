@@ -28,6 +28,10 @@ pub enum HealthCheck {
     Tcp,
     /// `-health URL`: a GET answered 2xx or 3xx passes.
     Http(String),
+    /// `-health docker`, only for a container the `-docker` agent follows: Docker's own health
+    /// status of the container with this id. `healthy` passes, `unhealthy` and `starting`
+    /// fail, and an engine that does not answer cannot tell.
+    Docker(String),
 }
 
 /// What a leave ends with, after the drain.

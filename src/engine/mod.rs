@@ -28,6 +28,7 @@ mod once;
 mod waits;
 mod watch;
 
+pub use crate::core::watch::Probed;
 pub use job::*;
 pub use watch::{Ended, Probe, watch};
 

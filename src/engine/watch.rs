@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::core::converge::Converge;
 use crate::core::model::{Condition, LbRef, Member};
 use crate::core::plan::plan_all;
-use crate::core::watch::{Aim, Health, Track, Why, aim, due, spread};
+use crate::core::watch::{Aim, Health, Probed, Track, Why, aim, due, spread};
 use crate::engine::events::{Events, Level};
 use crate::engine::{Job, LbState, Outcome, Run, Watch};
 use crate::error::Error;
@@ -20,9 +20,9 @@ use crate::time::{Backoff, Deadline, format_duration, seed};
 
 mod tell;
 
-/// Checks the app's health once, within the limit given; the error says why it failed.
-/// The node's address and port are given for `-health tcp`.
-pub type Probe<'p> = dyn FnMut(SocketAddr, Duration) -> Result<(), String> + 'p;
+/// Checks the app's health once, within the limit given: it passes, fails or cannot tell, and
+/// says why. The node's address and port are given for `-health tcp`.
+pub type Probe<'p> = dyn FnMut(SocketAddr, Duration) -> Probed + 'p;
 
 /// How a watch ended.
 pub enum Ended {
@@ -43,7 +43,7 @@ pub(super) struct Watcher<'w> {
     pub(super) events: Events,
     kept: Vec<Kept>,
     health: Health,
-    /// Probes made so far.
+    /// Probes made so far that could tell.
     probes: u64,
     held: bool,
     /// For jitter only.
@@ -109,6 +109,7 @@ fn log_start(run: &Run, w: &Watch) {
     let check = match &w.check {
         crate::engine::HealthCheck::Tcp => format!("a TCP connect to {}", run.target()),
         crate::engine::HealthCheck::Http(url) => format!("GET {url}"),
+        crate::engine::HealthCheck::Docker(_) => "Docker's health status of the container".into(),
     };
     crate::log::log(&format!(
         "Watching: {check} every {} (limit {}); enabled after {} passes, drained after {} failures; resync every {}",
@@ -214,20 +215,24 @@ impl Watcher<'_> {
         }
     }
 
-    fn observe(&mut self, result: Result<(), String>) {
+    fn observe(&mut self, probed: Probed) {
         let (rise, fall) = (self.w.rise, self.w.fall);
-        self.probes += 1;
-        let Some(verdict) = self.health.observe(result.is_ok(), rise, fall) else {
+        let seen = self.health.observe(&probed, rise, fall);
+        self.unsure(seen.unsure, &probed);
+        if matches!(probed, Probed::Unknown(_)) {
             return;
-        };
-        let reason = match &result {
-            Err(why) if fall == 1 => format!("the probe fails: {why}"),
-            Err(why) => format!("{fall} probes in a row fail, the last: {why}"),
-            Ok(()) if self.probes == 1 && rise > 1 => {
+        }
+        let first = self.probes == 0;
+        self.probes += 1;
+        let Some(verdict) = seen.flip else { return };
+        let reason = match &probed {
+            Probed::Fail(why) if fall == 1 => format!("the probe fails: {why}"),
+            Probed::Fail(why) => format!("{fall} probes in a row fail, the last: {why}"),
+            Probed::Pass if first && rise > 1 => {
                 "the first probe passes, and the node is ENABLED already: adopted as it is".into()
             }
-            Ok(()) if rise == 1 => "the probe passes".into(),
-            Ok(()) => format!("{rise} probes in a row pass"),
+            Probed::Pass if rise == 1 => "the probe passes".into(),
+            _ => format!("{rise} probes in a row pass"),
         };
         let line = format!("The app is {}: {reason}", verdict.as_str());
         self.tell(Level::Info, verdict.as_str(), None, &reason, line);

@@ -6,13 +6,32 @@
 use crate::fake;
 use crate::support;
 
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixDatagram};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal::{SIGHUP, SIGTERM, SIGUSR1};
 
 use fake::{Config, Fake};
-use support::watching::{App, lb_connection, wait_until, watch_app};
+use support::watching::{App, Watching, lb_connection, wait_until, watch_app};
 use support::{LB, Out};
+
+/// Counts the WATCHDOG=1 datagrams the socket receives, until the test ends.
+fn pings(socket: UnixDatagram) -> Arc<AtomicUsize> {
+    let count = Arc::new(AtomicUsize::new(0));
+    let into = Arc::clone(&count);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = socket.recv(&mut buf) {
+            if &buf[..n] == b"WATCHDOG=1" {
+                into.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    count
+}
 
 fn fake_with(cfg: Config) -> Fake {
     let f = Fake::start(cfg);
@@ -252,4 +271,83 @@ fn under_the_agent_the_errors_at_the_end_name_the_container_too() {
     let report: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect(&out.stdout);
     assert_eq!(report["container"], "web-1");
     assert_eq!(report["container_id"], ID);
+}
+
+#[test]
+fn a_probe_that_cannot_tell_leaves_the_node_as_it_is_and_says_so_once() {
+    // -health docker is not wired to Docker yet: every probe cannot tell.
+    let (f, app) = (fake_with(Config::default()), App::start(true));
+    let id = f.add_node(LB, "127.0.0.1", app.port, "ENABLED");
+    let port = app.port.to_string();
+    let flags = [
+        "-watch",
+        "-health",
+        "docker",
+        "-json",
+        "-ip",
+        "127.0.0.1",
+        "-port",
+        &port,
+        "-health-interval",
+        "10ms",
+        "-interval",
+        "50ms",
+    ];
+    // The watchdog's pings come from the same loop as the probes, and at least one probe
+    // comes between two pings: how the test knows the probes went on, with no clock.
+    let name = format!("peekaboo-test-unknown-{}", std::process::id());
+    let addr = SocketAddr::from_abstract_name(&name).unwrap();
+    let pings = pings(UnixDatagram::bind_addr(&addr).unwrap());
+    let notify = format!("@{name}");
+    let mut env = UNDER_THE_AGENT.to_vec();
+    env.extend([
+        ("NOTIFY_SOCKET", notify.as_str()),
+        ("WATCHDOG_USEC", "40000"),
+    ]);
+    let w = Watching::start(&f, &flags, &env);
+    let start = w.wait_line("Watching: ");
+    assert!(
+        start.contains(
+            "Docker's health status of the container every 10ms (limit 2s); enabled after 1 passes, drained after 1 failures"
+        ),
+        "{start}"
+    );
+    w.wait_line(
+        "Warning: the probe cannot tell the app's health: docker health: not wired yet; the node is left as it is until it can",
+    );
+    let seen = pings.load(Ordering::SeqCst);
+    wait_until("more probes", || pings.load(Ordering::SeqCst) >= seen + 4);
+    // The watch goes on: a hold drains the node, and its release leaves it so, since the
+    // probes never told the app healthy.
+    w.signal(SIGUSR1);
+    w.wait_line(&format!("node {id} is DRAINING: held"));
+    w.signal(nix::sys::signal::Signal::SIGUSR2);
+    w.wait_line("SIGUSR2: released");
+    w.signal(SIGHUP);
+    let out = w.finish();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        lines_with(&out, "cannot tell the app's health").len(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("The app is"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "SIGHUP: detaching: the node is left as it is (load balancer 1: node {id} is DRAINING)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(f.mutations(), [format!("PUT /loadbalancers/1/nodes/{id}")]);
+    assert_eq!(f.nodes(LB)[0].condition, "DRAINING");
+    let unknown: Vec<serde_json::Value> = events(&out)
+        .into_iter()
+        .filter(|e| e["event"] == "probe_unknown")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{}", out.stdout);
+    assert_eq!(unknown[0]["reason"], "docker health: not wired yet");
+    assert_eq!(unknown[0]["container"], "web-1");
+    assert!(unknown[0]["load_balancer"].is_null());
 }

@@ -8,13 +8,15 @@ use crate::cli::args::Args;
 use crate::cli::env::{
     notify_socket, parse_count, parse_duration_flag, parse_health, parse_leave, watchdog,
 };
-use crate::engine::{HealthCheck, Leave, Watch};
+use crate::engine::{Container, HealthCheck, Leave, Watch};
 use crate::error::Error;
 
 const DEFAULT_HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 const DEFAULT_RISE: u32 = 2;
 const DEFAULT_FALL: u32 = 3;
+/// With -health docker: Docker counts its own retries before it says `unhealthy`.
+const DOCKER_RISE_FALL: u32 = 1;
 const DEFAULT_RESYNC: Duration = Duration::from_secs(300);
 
 /// The flags that mean something only with -watch, and whether each was given.
@@ -33,9 +35,11 @@ pub(super) fn watch_flags(args: &Args) -> [(bool, &'static str); 7] {
 /// -watch's settings, and the systemd variables it reads (only it: a one-shot run under
 /// systemd must not be warned about a watchdog it never feeds). A systemd variable that does
 /// not parse adds to `warnings` and turns its feature off instead of failing the run.
+/// `container`: the one the -docker agent named, which -health docker asks Docker about.
 pub(super) fn watch(
     args: &Args,
     var: &dyn Fn(&str) -> Result<Option<String>, Error>,
+    container: Option<&Container>,
     warnings: &mut Vec<String>,
 ) -> Result<Watch, Error> {
     refuse_one_shot_flags(args)?;
@@ -49,11 +53,22 @@ pub(super) fn watch(
     };
     let hour = Duration::from_secs(3600);
     let (notify_socket, watchdog) = systemd(var, warnings);
-    Ok(Watch {
-        check: match &args.health {
-            Some(v) => parse_health(v)?,
-            None => HealthCheck::Tcp,
+    let check = match &args.health {
+        Some(v) if v.trim().eq_ignore_ascii_case("docker") => match container {
+            Some(c) => HealthCheck::Docker(c.id.clone()),
+            None => return Err(Error::Usage(
+                "-health docker is for containers the -docker agent follows: give -health tcp or a URL".into(),
+            )),
         },
+        Some(v) => parse_health(v)?,
+        None => HealthCheck::Tcp,
+    };
+    let (rise, fall) = match check {
+        HealthCheck::Docker(_) => (DOCKER_RISE_FALL, DOCKER_RISE_FALL),
+        _ => (DEFAULT_RISE, DEFAULT_FALL),
+    };
+    Ok(Watch {
+        check,
         every: duration(
             &args.health_interval,
             "-health-interval",
@@ -66,8 +81,8 @@ pub(super) fn watch(
             DEFAULT_HEALTH_TIMEOUT,
             hour,
         )?,
-        rise: count(&args.rise, "-rise", DEFAULT_RISE)?,
-        fall: count(&args.fall, "-fall", DEFAULT_FALL)?,
+        rise: count(&args.rise, "-rise", rise)?,
+        fall: count(&args.fall, "-fall", fall)?,
         leave: match &args.leave {
             Some(v) => parse_leave(v)?,
             None => Leave::Delete,

@@ -1,8 +1,8 @@
 //! What the watcher says: each flip and change in the log, as a -json event and in systemd's
-//! status line.
+//! status line; and a run of probes that cannot tell, as it begins and ends.
 
 use crate::core::model::{LbRef, Member};
-use crate::core::watch::Why;
+use crate::core::watch::{Probed, Unsure, Why};
 use crate::engine::events::{Event, Level};
 use crate::engine::watch::Watcher;
 
@@ -55,6 +55,28 @@ impl Watcher<'_> {
             "last serving node",
             line,
         );
+    }
+
+    /// Says once that the probes cannot tell, and once that they can again.
+    pub(in crate::engine) fn unsure(&mut self, unsure: Option<Unsure>, probed: &Probed) {
+        let (level, kind, reason, line) = match (unsure, probed) {
+            (Some(Unsure::Began), Probed::Unknown(why)) => (
+                Level::Warning,
+                "probe_unknown",
+                why.clone(),
+                format!(
+                    "the probe cannot tell the app's health: {why}; the node is left as it is until it can"
+                ),
+            ),
+            (Some(Unsure::Ended(n)), _) => {
+                let reason = format!("after {n} probes that could not");
+                let line = format!("The probe tells the app's health again, {reason}");
+                (Level::Info, "probe_known", reason, line)
+            }
+            _ => return,
+        };
+        self.tell(level, kind, None, &reason, line);
+        self.status();
     }
 
     /// Why the node is being changed now, in a word for -json and the log.
@@ -117,8 +139,13 @@ impl Watcher<'_> {
             })
             .collect();
         let hold = if self.held { ", held" } else { "" };
+        let unsure = if self.health.unsure() {
+            ", the probe cannot tell"
+        } else {
+            ""
+        };
         let line = format!(
-            "app {}{hold}; node {}",
+            "app {}{unsure}{hold}; node {}",
             self.health.verdict.as_str(),
             nodes.join(", ")
         );

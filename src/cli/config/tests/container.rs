@@ -114,3 +114,49 @@ fn the_logger_reads_them_as_config_does_and_leaves_mistakes_to_it() {
     );
     assert_eq!(read(&[("PEEKABOO_CONTAINER", "web-1")]), None);
 }
+
+fn watch_of(c: &Config) -> &crate::engine::Watch {
+    match &c.mode {
+        Mode::Watch(w) => w,
+        other => panic!("expected watch mode, got {other:?}"),
+    }
+}
+
+#[test]
+fn health_docker_asks_docker_about_the_container_with_rise_and_fall_of_one() {
+    use crate::engine::HealthCheck;
+    let agent = [
+        ("PEEKABOO_CONTAINER", "web-1"),
+        ("PEEKABOO_CONTAINER_ID", ID),
+    ];
+    for health in ["docker", "Docker", " docker "] {
+        let c = config(&["-watch", "-health", health], &agent).unwrap();
+        let w = watch_of(&c);
+        assert_eq!(w.check, HealthCheck::Docker(ID.into()), "{health:?}");
+        // Docker has its retries already: one verdict of its own is enough either way.
+        assert_eq!((w.rise, w.fall), (1, 1));
+    }
+    // -rise and -fall still say otherwise when given.
+    let c = config(
+        &["-watch", "-health", "docker", "-rise", "3", "-fall", "2"],
+        &agent,
+    )
+    .unwrap();
+    assert_eq!((watch_of(&c).rise, watch_of(&c).fall), (3, 2));
+    // Other checks keep their defaults under the agent.
+    let c = config(&["-watch"], &agent).unwrap();
+    assert_eq!(watch_of(&c).check, HealthCheck::Tcp);
+    assert_eq!((watch_of(&c).rise, watch_of(&c).fall), (2, 3));
+}
+
+#[test]
+fn health_docker_outside_the_agent_is_refused() {
+    let want =
+        "-health docker is for containers the -docker agent follows: give -health tcp or a URL";
+    assert_eq!(config_err(&["-watch", "-health", "docker"], &[]), want);
+    // It is a watch flag first: without -watch, that is what is said.
+    assert_eq!(
+        config_err(&["-health", "docker"], &[]),
+        "-health only applies with -watch: add -watch, or drop it"
+    );
+}
