@@ -69,7 +69,8 @@ impl Watcher<'_> {
                 ),
             ),
             (Some(Unsure::Ended(n)), _) => {
-                let reason = format!("after {n} probes that could not");
+                let probes = if n == 1 { "probe" } else { "probes" };
+                let reason = format!("after {n} {probes} that could not");
                 let line = format!("The probe tells the app's health again, {reason}");
                 (Level::Info, "probe_known", reason, line)
             }
