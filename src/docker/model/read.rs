@@ -1,10 +1,12 @@
 //! The engine's answers read: the shapes of the listing, of inspect, of an event and of
 //! /version (as API 1.41 gives them, and as later versions still do), turned into the model.
-//! Fields the engine leaves out or sends as null read as empty.
+//! A field the engine leaves out, sends as null or as another type reads as empty. Read
+//! through `serde_json::Value`, which the binary has anyway: a typed shape per answer would
+//! cost its own deserializer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use super::{Action, Container, Event, Health, State, Summary};
 use crate::docker::signal::signal_number;
@@ -21,8 +23,8 @@ const ENGINE_ATTRIBUTES: &[&str] = &[
 ];
 
 impl Action {
-    fn from_event(action: &str, attributes: &BTreeMap<String, String>) -> Action {
-        let attribute = |key: &str| attributes.get(key).map(|v| v.trim());
+    fn from_event(action: &str, attributes: &Value) -> Action {
+        let attribute = |key: &str| attributes[key].as_str().map(str::trim);
         match action {
             "create" => Action::Create,
             "start" => Action::Start,
@@ -46,44 +48,58 @@ impl Action {
     }
 }
 
-/// A null where a map, a list or a string is expected reads as empty.
-fn or_empty<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+/// `v[key]` as a string; "" when it is none.
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_default()
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireSummary {
-    id: String,
-    #[serde(default, deserialize_with = "or_empty")]
-    names: Vec<String>,
-    #[serde(default, deserialize_with = "or_empty")]
-    state: String,
-    #[serde(default, deserialize_with = "or_empty")]
-    labels: BTreeMap<String, String>,
+/// An object's string values (labels, attributes) whose keys `keep` takes; values of other
+/// types are passed over.
+fn strings(v: &Value, keep: impl Fn(&str) -> bool) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in v.as_object().into_iter().flatten() {
+        if let Some(v) = v.as_str().filter(|_| keep(k)) {
+            out.insert(k.clone(), v.to_string());
+        }
+    }
+    out
+}
+
+/// A container's id, which every answer about one has.
+fn id_of(v: &Value, what: &str) -> Result<String, String> {
+    match text(v, "Id") {
+        "" => Err(format!(
+            "{what} with no Id: {}",
+            excerpt(v.to_string().as_bytes())
+        )),
+        id => Ok(id.to_string()),
+    }
 }
 
 /// The listing's body.
 pub(in crate::docker) fn summaries(body: &[u8]) -> Result<Vec<Summary>, String> {
-    let list: Vec<WireSummary> = json(body, "the container list")?;
-    Ok(list
-        .into_iter()
-        .map(|c| Summary {
-            name: primary_name(&c.names),
-            id: c.id,
-            state: State::from_word(&c.state),
-            labels: c.labels,
+    let list = json(body, "the container list")?;
+    let Some(list) = list.as_array() else {
+        return Err(format!("the container list is no list: {}", excerpt(body)));
+    };
+    (list.iter())
+        .map(|c| {
+            let names: Vec<&str> = (c["Names"].as_array().into_iter().flatten())
+                .filter_map(Value::as_str)
+                .collect();
+            Ok(Summary {
+                id: id_of(c, "a listed container")?,
+                name: primary_name(&names),
+                state: State::from_word(text(c, "State")),
+                labels: strings(&c["Labels"], |_| true),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The container's own name among its names: a legacy link adds names like
 /// "/other/alias", which have a second '/'.
-fn primary_name(names: &[String]) -> String {
+fn primary_name(names: &[&str]) -> String {
     let own = names
         .iter()
         .find(|n| !n.trim_start_matches('/').contains('/'));
@@ -92,137 +108,47 @@ fn primary_name(names: &[String]) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireContainer {
-    id: String,
-    #[serde(default, deserialize_with = "or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "or_empty")]
-    state: WireState,
-    #[serde(default, deserialize_with = "or_empty")]
-    config: WireConfig,
-    #[serde(default, deserialize_with = "or_empty")]
-    host_config: WireHostConfig,
-    #[serde(default, deserialize_with = "or_empty")]
-    network_settings: WireNetwork,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireState {
-    #[serde(default, deserialize_with = "or_empty")]
-    status: String,
-    #[serde(default)]
-    health: Option<WireHealth>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireHealth {
-    #[serde(default, deserialize_with = "or_empty")]
-    status: String,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireConfig {
-    #[serde(default, deserialize_with = "or_empty")]
-    labels: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "or_empty")]
-    stop_signal: String,
-    #[serde(default)]
-    healthcheck: Option<WireHealthcheck>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireHealthcheck {
-    #[serde(default, deserialize_with = "or_empty")]
-    test: Vec<String>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireHostConfig {
-    #[serde(default, deserialize_with = "or_empty")]
-    restart_policy: WirePolicy,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WirePolicy {
-    #[serde(default, deserialize_with = "or_empty")]
-    name: String,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireNetwork {
-    /// "80/tcp" -> its bindings (null when the port is exposed but not published).
-    #[serde(default, deserialize_with = "or_empty")]
-    ports: BTreeMap<String, Option<Vec<WireBinding>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireBinding {
-    #[serde(default, deserialize_with = "or_empty")]
-    host_port: String,
-}
-
 /// Inspect's body.
 pub(in crate::docker) fn container(body: &[u8]) -> Result<Container, String> {
-    let c: WireContainer = json(body, "the container")?;
-    let name = c.name.trim_start_matches('/').to_string();
-    let stop_signal = match c.config.stop_signal.trim() {
+    let c = json(body, "the container")?;
+    let name = text(&c, "Name").trim_start_matches('/').to_string();
+    let (state, config) = (&c["State"], &c["Config"]);
+    let stop_signal = match text(config, "StopSignal").trim() {
         "" => 15,
         s => signal_number(s)
             .ok_or_else(|| format!("container {name}: StopSignal {s:?} names no signal"))?,
     };
-    let published_tcp: BTreeSet<u16> = (c.network_settings.ports.iter())
-        .filter(|(port, _)| port.ends_with("/tcp"))
-        .flat_map(|(_, bindings)| bindings.iter().flatten())
-        .filter_map(|b| b.host_port.trim().parse().ok())
-        .collect();
+    // "80/tcp" -> its bindings (null when the port is exposed but not published).
+    let ports = c["NetworkSettings"]["Ports"]
+        .as_object()
+        .into_iter()
+        .flatten();
+    let mut published_tcp: Vec<u16> = Vec::new();
+    let bound = (ports.filter(|(port, _)| port.ends_with("/tcp")))
+        .flat_map(|(_, bindings)| bindings.as_array().into_iter().flatten());
+    for port in bound.filter_map(|b| text(b, "HostPort").trim().parse().ok()) {
+        // In order, each once (a port is bound for IPv4 and IPv6 alike).
+        if let Err(at) = published_tcp.binary_search(&port) {
+            published_tcp.insert(at, port);
+        }
+    }
     // A container created with no restart policy has the name "" (older engines) or "no".
-    let restart_policy = match c.host_config.restart_policy.name.trim() {
-        "" => "no".to_string(),
-        policy => policy.to_string(),
+    let restart_policy = match text(&c["HostConfig"]["RestartPolicy"], "Name").trim() {
+        "" => "no",
+        policy => policy,
     };
     Ok(Container {
-        id: c.id,
-        state: State::from_word(&c.state.status),
-        health: c.state.health.map(|h| Health::from_word(&h.status)),
-        healthcheck: (c.config.healthcheck.as_ref())
-            .and_then(|h| h.test.first())
-            .is_some_and(|kind| kind != "NONE"),
-        labels: c.config.labels,
+        id: id_of(&c, "the container")?,
+        state: State::from_word(text(state, "Status")),
+        health: (state["Health"].is_object())
+            .then(|| Health::from_word(text(&state["Health"], "Status"))),
+        healthcheck: (config["Healthcheck"]["Test"][0].as_str()).is_some_and(|kind| kind != "NONE"),
+        labels: strings(&config["Labels"], |_| true),
         stop_signal,
-        published_tcp: published_tcp.into_iter().collect(),
-        restart_policy,
+        published_tcp,
+        restart_policy: restart_policy.to_string(),
         name,
     })
-}
-
-#[derive(Deserialize)]
-struct WireEvent {
-    #[serde(rename = "Type", default, deserialize_with = "or_empty")]
-    kind: String,
-    #[serde(rename = "Action", default, deserialize_with = "or_empty")]
-    action: String,
-    #[serde(rename = "Actor", default, deserialize_with = "or_empty")]
-    actor: WireActor,
-    #[serde(default)]
-    time: i64,
-}
-
-#[derive(Default, Deserialize)]
-struct WireActor {
-    #[serde(rename = "ID", default, deserialize_with = "or_empty")]
-    id: String,
-    #[serde(rename = "Attributes", default, deserialize_with = "or_empty")]
-    attributes: BTreeMap<String, String>,
 }
 
 /// One line of the event stream: None for an empty line or an event not of a container.
@@ -230,23 +156,22 @@ pub(in crate::docker) fn event(line: &[u8]) -> Result<Option<Event>, String> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let e: WireEvent = json(line, "an event")?;
-    if e.kind != "container" {
+    let e = json(line, "an event")?;
+    if text(&e, "Type") != "container" {
         return Ok(None);
     }
-    if e.actor.id.is_empty() {
+    let actor = &e["Actor"];
+    let id = text(actor, "ID");
+    if id.is_empty() {
         return Err(format!("an event with no Actor.ID: {}", excerpt(line)));
     }
-    let action = Action::from_event(&e.action, &e.actor.attributes);
-    let mut labels = e.actor.attributes;
-    let name = labels.remove("name").unwrap_or_default();
-    labels.retain(|k, _| !ENGINE_ATTRIBUTES.contains(&k.as_str()));
+    let attributes = &actor["Attributes"];
     Ok(Some(Event {
-        id: e.actor.id,
-        name,
-        action,
-        time: e.time,
-        labels,
+        id: id.to_string(),
+        name: text(attributes, "name").to_string(),
+        action: Action::from_event(text(&e, "Action"), attributes),
+        labels: strings(attributes, |k| !ENGINE_ATTRIBUTES.contains(&k)),
+        time: e["time"].as_i64().unwrap_or_default(),
     }))
 }
 
@@ -260,18 +185,8 @@ pub(in crate::docker) struct Version {
     pub min_api: u32,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireVersion {
-    #[serde(default, deserialize_with = "or_empty")]
-    version: String,
-    api_version: String,
-    #[serde(rename = "MinAPIVersion", default, deserialize_with = "or_empty")]
-    min_api_version: String,
-}
-
 pub(in crate::docker) fn version(body: &[u8]) -> Result<Version, String> {
-    let v: WireVersion = json(body, "/version")?;
+    let v = json(body, "/version")?;
     let minor = |text: &str| -> Result<u32, String> {
         text.trim()
             .strip_prefix("1.")
@@ -279,9 +194,9 @@ pub(in crate::docker) fn version(body: &[u8]) -> Result<Version, String> {
             .ok_or_else(|| format!("an API version peekaboo does not know: {:?}", clip(text)))
     };
     Ok(Version {
-        version: v.version,
-        api: minor(&v.api_version)?,
-        min_api: match v.min_api_version.as_str() {
+        version: text(&v, "Version").to_string(),
+        api: minor(text(&v, "ApiVersion"))?,
+        min_api: match text(&v, "MinAPIVersion") {
             "" => 0,
             text => minor(text)?,
         },
@@ -290,13 +205,10 @@ pub(in crate::docker) fn version(body: &[u8]) -> Result<Version, String> {
 
 /// An error answer's message as one line: `{"message": …}`, else the text itself.
 pub(in crate::docker) fn message(body: &[u8]) -> String {
-    #[derive(Deserialize)]
-    struct WireMessage {
-        message: String,
-    }
-    let text = match serde_json::from_slice::<WireMessage>(body) {
-        Ok(m) => m.message,
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    let said = serde_json::from_slice::<Value>(body).ok();
+    let text = match said.as_ref().and_then(|v| v["message"].as_str()) {
+        Some(m) => m.to_string(),
+        None => String::from_utf8_lossy(body).into_owned(),
     };
     let line: Vec<&str> = text.split_whitespace().collect();
     match line.join(" ") {
@@ -305,7 +217,7 @@ pub(in crate::docker) fn message(body: &[u8]) -> String {
     }
 }
 
-fn json<'a, T: Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T, String> {
+fn json(body: &[u8], what: &str) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|e| format!("{what}: {e}: {}", excerpt(body)))
 }
 

@@ -373,3 +373,29 @@ fn an_error_answer_reads_as_one_line() {
     }
     assert_eq!(message("x".repeat(1000).as_bytes()).len(), 300);
 }
+
+#[test]
+fn answers_of_another_shape_are_named_and_odd_fields_read_as_empty() {
+    assert_eq!(
+        summaries(br#"{"message": "x"}"#).unwrap_err(),
+        r#"the container list is no list: "{\"message\": \"x\"}""#
+    );
+    assert_eq!(
+        summaries(br#"[{"Names": ["/x"]}]"#).unwrap_err(),
+        r#"a listed container with no Id: "{\"Names\":[\"/x\"]}""#
+    );
+    let odd = br#"[{"Id": "a1", "Names": "web-1", "State": 5, "Labels": {"a": "b", "n": 1}}]"#;
+    assert_eq!(
+        summaries(odd).unwrap(),
+        vec![Summary {
+            id: "a1".into(),
+            name: "".into(),
+            state: State::Other("".into()),
+            labels: labels(&[("a", "b")]),
+        }]
+    );
+    let e = container(b"[]").unwrap_err();
+    assert_eq!(e, r#"the container with no Id: "[]""#);
+    let e = version(b"{}").unwrap_err();
+    assert_eq!(e, "an API version peekaboo does not know: \"\"");
+}
