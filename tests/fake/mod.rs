@@ -10,6 +10,8 @@
 //! `clb.rs`), so another backend (Keystone v3, Octavia) joins as a file and an arm of `Route`.
 
 mod clb;
+// The Docker engine: a server of its own, on a unix socket.
+pub mod docker;
 mod http;
 // Public for `OMember`, which tests read members as.
 pub mod octavia;

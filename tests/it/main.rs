@@ -12,6 +12,7 @@ mod actions;
 mod cli;
 mod clouds;
 mod edges;
+mod fake_docker;
 mod fake_keystone;
 mod fake_keystone_versions;
 mod fake_octavia;
