@@ -2,6 +2,7 @@
 //! No I/O, no clock: everything here is a function of what was read.
 
 pub mod converge;
+pub mod docker;
 pub mod model;
 pub mod pace;
 pub mod plan;
