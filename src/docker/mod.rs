@@ -28,12 +28,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 // Until the agent uses them all (its tests use only some).
-#[allow(unused_imports)]
-pub use {
-    events::EventStream,
-    model::{Action, Container, Event, Health, State, Summary},
-    signal::signal_number,
-};
+pub use events::EventStream;
+pub use model::{Action, Container, Health, State, Summary};
 
 /// Where the engine listens when DOCKER_HOST does not say.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
@@ -86,6 +82,9 @@ pub enum DockerError {
     /// The answer is not what the Engine API sends: broken HTTP, JSON not of the shape, over a
     /// size limit.
     Unreadable(String),
+    /// The socket refuses this user (EACCES): only root and the docker group may use it. The
+    /// socket's path. Waiting does not change it.
+    Denied(String),
     /// The engine speaks no API as new as 1.41 (older than Docker 20.10): its own words.
     TooOld(String),
 }
@@ -103,6 +102,10 @@ impl fmt::Display for DockerError {
             DockerError::Unreadable(why) => {
                 write!(f, "the Docker engine's answer is unreadable: {why}")
             }
+            DockerError::Denied(place) => write!(
+                f,
+                "{place}: permission denied: run peekaboo as root or as a member of the docker group"
+            ),
             DockerError::TooOld(why) => write!(
                 f,
                 "the Docker engine is too old: {why}; peekaboo needs API 1.41 (Docker 20.10 or later)"

@@ -2,7 +2,7 @@
 //! what comes back, the event stream read as it arrives, and every way the engine can fail it.
 
 use super::*;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::AtomicUsize;
@@ -331,5 +331,36 @@ fn connecting_to_an_engine_whose_backlog_is_full_is_given_up_on_at_the_limit() {
     assert_eq!(
         e,
         DockerError::Unreachable(format!("{}: no answer within 50ms", path.display()))
+    );
+}
+
+#[test]
+fn a_socket_that_refuses_this_user_is_denied_not_unreachable() {
+    // Root passes any mode bits, so the kernel's EACCES is given here as connect returns it.
+    let limit = Duration::from_secs(5);
+    let place = "/run/docker.sock";
+    let cases = [
+        (
+            io::ErrorKind::PermissionDenied,
+            DockerError::Denied(place.into()),
+        ),
+        (
+            io::ErrorKind::NotFound,
+            DockerError::Unreachable(format!("{place}: entity not found")),
+        ),
+        (
+            io::ErrorKind::WouldBlock,
+            DockerError::Unreachable(format!("{place}: no answer within 5s")),
+        ),
+    ];
+    for (kind, want) in cases {
+        assert_eq!(
+            wire::not_connected(place, limit, &io::Error::from(kind)),
+            want
+        );
+    }
+    assert_eq!(
+        DockerError::Denied(place.into()).to_string(),
+        "/run/docker.sock: permission denied: run peekaboo as root or as a member of the docker group"
     );
 }

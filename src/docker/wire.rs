@@ -208,10 +208,7 @@ impl Conn {
         // A zero SO_SNDTIMEO would mean no limit at all.
         let limit = limit.max(Duration::from_millis(1));
         let end = Instant::now() + limit;
-        let stream = connect(path, limit).map_err(|e| match e.kind() {
-            io::ErrorKind::WouldBlock => not_in_time(place, limit),
-            _ => DockerError::Unreachable(format!("{place}: {e}")),
-        })?;
+        let stream = connect(path, limit).map_err(|e| not_connected(place, limit, &e))?;
         Ok(Conn {
             stream,
             buf: Vec::new(),
@@ -346,6 +343,16 @@ impl Conn {
             "{}: the engine closed the connection in the middle of its answer",
             self.place
         ))
+    }
+}
+
+/// Why a connect failed: a refusal that only another user or group changes is said apart
+/// from an engine that is not there (yet).
+pub(super) fn not_connected(place: &str, limit: Duration, e: &io::Error) -> DockerError {
+    match e.kind() {
+        io::ErrorKind::WouldBlock => not_in_time(place, limit),
+        io::ErrorKind::PermissionDenied => DockerError::Denied(place.to_string()),
+        _ => DockerError::Unreachable(format!("{place}: {e}")),
     }
 }
 
