@@ -41,6 +41,8 @@ pub struct Args {
     pub subnet: Option<String>,
     pub drain_from: Option<String>,
     pub cloud: Option<String>,
+    pub docker: bool,
+    pub docker_host: Option<String>,
     pub help: bool,
     pub version: bool,
 }
@@ -92,6 +94,7 @@ pub const FLAGS: &[Flag] = &[
     switch("dry-run", |a| &mut a.dry_run),
     switch("json", |a| &mut a.json),
     switch("watch", |a| &mut a.watch),
+    switch("docker", |a| &mut a.docker),
     switch("help", |a| &mut a.help),
     switch("version", |a| &mut a.version),
     value("ip", "-ip 10.1.2.3", |a| &mut a.ip),
@@ -128,6 +131,11 @@ pub const FLAGS: &[Flag] = &[
         &mut a.drain_from
     }),
     value("cloud", "-cloud web", |a| &mut a.cloud),
+    value(
+        "docker-host",
+        "-docker-host unix:///var/run/docker.sock",
+        |a| &mut a.docker_host,
+    ),
 ];
 
 fn flag(name: &str) -> Option<&'static Flag> {

@@ -20,6 +20,7 @@ use crate::engine::{AddressSource, Container, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
 use choice::{Service, backend_flag, choose};
 use cloud::{Cloud, ReadFile};
+pub use docker::Agent;
 use mode::{drain_from, drain_timeout, mode, want};
 use watch::watch;
 
@@ -27,6 +28,7 @@ mod choice;
 mod clb;
 mod cloud;
 mod container;
+pub mod docker;
 mod mode;
 mod openstack;
 mod watch;
@@ -53,6 +55,8 @@ pub struct Config {
     pub node: NodeSpec,
     pub timing: Timing,
     pub backend: Backend,
+    /// `-docker`: the engine, and how each container's watch is started.
+    pub docker: Option<Agent>,
     /// `-json`: one JSON object per load balancer on stdout at the end, in every mode.
     pub json: bool,
     /// `-quiet`: log only errors and the final state.
@@ -139,7 +143,17 @@ impl Config {
             None => DEFAULT_TIMEOUT,
         };
         // Before the -weight check, so `-watch -delete -weight 5` is told about -delete.
-        let mode = if args.watch {
+        let mut docker = None;
+        let mode = if args.docker {
+            let mut said = Vec::new();
+            docker = Some(docker_agent(&args, &var, backend.max_weight(), &mut said)?);
+            vars.warnings.borrow_mut().extend(said);
+            Mode::Docker
+        } else if args.docker_host.is_some() {
+            return Err(Error::Usage(
+                "-docker-host only applies with -docker: add -docker, or drop it".into(),
+            ));
+        } else if args.watch {
             let mut said = Vec::new();
             let watch = watch(&args, &var, container.as_ref(), &mut said)?;
             vars.warnings.borrow_mut().extend(said);
@@ -167,6 +181,7 @@ impl Config {
                 drain_timeout,
             },
             backend,
+            docker,
             json: args.json,
             quiet: args.quiet,
             notes,
@@ -222,6 +237,25 @@ impl Vars<'_> {
     }
 }
 
+/// `-docker`'s settings: the engine's socket (`-docker-host`, else DOCKER_HOST), the flags
+/// every child gets, and systemd's variables, which the agent alone reads.
+fn docker_agent(
+    args: &Args,
+    var: &Var,
+    max_weight: u32,
+    warnings: &mut Vec<String>,
+) -> Result<Agent, Error> {
+    let (host, what) = match &args.docker_host {
+        Some(h) => (Some(h.clone()), "-docker-host"),
+        None => (var("DOCKER_HOST")?, "DOCKER_HOST"),
+    };
+    let socket = crate::docker::socket_path(host.as_deref())
+        .map_err(|why| Error::Usage(format!("{what} {why}")))?;
+    let mut agent = Agent::new(args, socket, max_weight)?;
+    (agent.notify_socket, agent.watchdog) = watch::systemd(var, warnings);
+    Ok(agent)
+}
+
 /// systemd expands ${VAR} from an EnvironmentFile into ExecStart= arguments, so a CRLF file
 /// reaches flag values too: the same rule as for variables.
 fn strip_flag_crs(args: &mut Args, warnings: &mut Vec<String>) {
@@ -247,6 +281,8 @@ fn node_spec(
         Some(v) => parse_port(v, "-port")?,
         None => match var("APP_PORT")? {
             Some(v) => parse_port(&v, "APP_PORT")?,
+            // The agent's containers each say their port: it has none of its own.
+            None if args.docker => 80,
             None => {
                 notes.push("$APP_PORT not set, defaulting to 80".into());
                 80

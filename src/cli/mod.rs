@@ -9,5 +9,6 @@ pub mod env;
 mod usage;
 
 pub use args::parse_args;
-pub use config::{Backend, Config, container};
+pub use config::docker::Labelled;
+pub use config::{Agent, Backend, Config, container};
 pub use usage::USAGE;

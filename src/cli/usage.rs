@@ -77,6 +77,16 @@ Watch mode:
   -resync DURATION    re-read the node this often (jittered) and put it back if it drifted
                       (default 5m)
 
+Docker mode:
+  -docker             follow the local Docker engine until SIGTERM or SIGINT: one node per
+                      container labelled peekaboo.lb, each watched as -watch watches an app
+                      (labels: peekaboo.lb, .port, .health, .pool, .weight, .type, .name,
+                      .drain-timeout); the watch flags above apply to every container. Not
+                      with -lb, -port, -health, -watch, -status, -dry-run or a change
+  -docker-host unix:///PATH
+                      the engine's socket (overrides DOCKER_HOST; default
+                      unix:///var/run/docker.sock); only unix:// is spoken
+
 Connection:
   -backend clb|octavia
                       Rackspace Cloud Load Balancers (Identity v2.0) or OpenStack Octavia

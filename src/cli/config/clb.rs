@@ -22,7 +22,12 @@ pub(super) fn read(
     auth_url: Option<&str>,
     mut transport: Transport,
 ) -> Result<(Vec<LbRef>, Settings), Error> {
-    let lbs = lbs(args, var)?;
+    // The agent's containers each name theirs.
+    let lbs = if args.docker {
+        Vec::new()
+    } else {
+        lbs(args, var)?
+    };
     let (username, api_key) = credentials(var, missing)?;
     let region = given_region(args, var)?
         .map(|(v, what)| parse_region(&v, what))

@@ -96,7 +96,7 @@ pub(super) fn mode(args: &Args, want: Want) -> Result<Mode, Error> {
 
 /// Whether the run may wait for a drain: a -wait that leaves, or a -watch.
 pub(super) fn drain_waits(mode: &Mode) -> bool {
-    matches!(mode, Mode::Watch(_))
+    matches!(mode, Mode::Watch(_) | Mode::Docker)
         || matches!(
             mode,
             Mode::Apply { want, wait: true } if *want != Want::Present(Condition::Enabled)
@@ -109,7 +109,7 @@ pub(super) fn drain_timeout(
     mode: &Mode,
     timeout: Duration,
 ) -> Result<Duration, Error> {
-    let watch = matches!(mode, Mode::Watch(_));
+    let watch = matches!(mode, Mode::Watch(_) | Mode::Docker);
     let leaving_with_wait = drain_waits(mode);
     let drain_timeout = match &args.drain_timeout {
         // Half of a short -timeout, so the run still has time to disable or delete.

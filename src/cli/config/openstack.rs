@@ -30,8 +30,14 @@ pub(super) fn read(
     notes: &mut Vec<String>,
 ) -> Result<(Vec<LbRef>, Settings), Error> {
     let hint = "export the id or name of the Octavia load balancer (or pass -lb ID|NAME)";
-    let (v, what) = lb_value(args, var, hint)?;
-    let lbs = parse_lb_refs(&v, what)?.into_iter().map(LbRef).collect();
+    // The agent's containers each name theirs.
+    let lbs = match args.docker {
+        true => Vec::new(),
+        false => {
+            let (v, what) = lb_value(args, var, hint)?;
+            parse_lb_refs(&v, what)?.into_iter().map(LbRef).collect()
+        }
+    };
     let auth = auth(var, missing, choice, notes)?;
     let region = match given_region(args, var)? {
         Some((v, what)) => {

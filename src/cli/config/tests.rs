@@ -17,6 +17,7 @@ fn want_of(c: &Config) -> Want {
         Mode::Apply { want, .. } | Mode::DryRun(want) => want,
         Mode::Status => panic!("-status wants nothing"),
         Mode::Watch(_) => panic!("-watch wants what the app's health says"),
+        Mode::Docker => panic!("-docker wants what each container's health says"),
     }
 }
 

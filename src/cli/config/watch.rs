@@ -55,16 +55,24 @@ pub(super) fn watch(
     let (notify_socket, watchdog) = systemd(var, warnings);
     let check = match &args.health {
         Some(v) if v.trim().eq_ignore_ascii_case("docker") => match container {
-            Some(c) => HealthCheck::Docker(c.id.clone()),
+            Some(c) => {
+                let socket = crate::docker::socket_path(var("DOCKER_HOST")?.as_deref())
+                    .map_err(|why| Error::Usage(format!("DOCKER_HOST {why}")))?;
+                HealthCheck::Docker {
+                    id: c.id.clone(),
+                    socket,
+                }
+            }
             None => return Err(Error::Usage(
                 "-health docker is for containers the -docker agent follows: give -health tcp or a URL".into(),
             )),
         },
+        Some(v) if v.trim().starts_with('/') => health_path(v.trim())?,
         Some(v) => parse_health(v)?,
         None => HealthCheck::Tcp,
     };
     let (rise, fall) = match check {
-        HealthCheck::Docker(_) => (DOCKER_RISE_FALL, DOCKER_RISE_FALL),
+        HealthCheck::Docker { .. } => (DOCKER_RISE_FALL, DOCKER_RISE_FALL),
         _ => (DEFAULT_RISE, DEFAULT_FALL),
     };
     Ok(Watch {
@@ -91,6 +99,17 @@ pub(super) fn watch(
         notify_socket,
         watchdog,
     })
+}
+
+/// `-health /PATH`: a GET of that path on the node's own address and port.
+fn health_path(path: &str) -> Result<HealthCheck, Error> {
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::Usage(format!(
+            "-health '{}' is not a path: give one like /healthz, or a full URL",
+            crate::backend::http::printable(path)
+        )));
+    }
+    Ok(HealthCheck::Path(path.to_string()))
 }
 
 /// The one-shot flags -watch rules out, each with why and the fix.
@@ -146,7 +165,7 @@ fn refuse_one_shot_flags(args: &Args) -> Result<(), Error> {
 
 /// sd_notify's socket and the watchdog's interval, as systemd set them: what does not parse
 /// is warned about and turned off.
-fn systemd(
+pub(super) fn systemd(
     var: &dyn Fn(&str) -> Result<Option<String>, Error>,
     warnings: &mut Vec<String>,
 ) -> (Option<String>, Option<Duration>) {

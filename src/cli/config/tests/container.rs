@@ -132,7 +132,12 @@ fn health_docker_asks_docker_about_the_container_with_rise_and_fall_of_one() {
     for health in ["docker", "Docker", " docker "] {
         let c = config(&["-watch", "-health", health], &agent).unwrap();
         let w = watch_of(&c);
-        assert_eq!(w.check, HealthCheck::Docker(ID.into()), "{health:?}");
+        let socket = std::path::PathBuf::from("/var/run/docker.sock");
+        let want = HealthCheck::Docker {
+            id: ID.into(),
+            socket,
+        };
+        assert_eq!(w.check, want, "{health:?}");
         // Docker has its retries already: one verdict of its own is enough either way.
         assert_eq!((w.rise, w.fall), (1, 1));
     }
