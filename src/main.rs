@@ -4,8 +4,6 @@
 mod backend;
 mod cli;
 mod core;
-// The agent of -docker uses it; until it is wired, only its tests do.
-#[cfg_attr(not(test), allow(dead_code))]
 mod docker;
 mod engine;
 mod error;
@@ -90,6 +88,9 @@ fn log_prefix(container: Option<&engine::Container>) -> String {
 
 /// The run, once the backend is built.
 fn drive(cfg: &Config, backend: &mut dyn backend::Backend) -> Result<u8, Error> {
+    if let Some(agent) = &cfg.docker {
+        return follow_docker(cfg, agent, backend);
+    }
     if let engine::Mode::Watch(w) = &cfg.mode {
         return match engine::watch(&cfg.job(), w, cfg.json, backend, &mut probe(w, cfg))? {
             engine::Ended::Left(outcomes) => Ok(report::report(cfg, &outcomes)),
@@ -115,6 +116,38 @@ fn interrupted(outcomes: &[engine::Outcome]) -> bool {
         .any(|o| matches!(o.error, Some(Error::Interrupted { .. })))
 }
 
+/// Docker mode: the agent, with how a container's labels become its child's flags.
+fn follow_docker(
+    cfg: &Config,
+    agent: &cli::Agent,
+    backend: &mut dyn backend::Backend,
+) -> Result<u8, Error> {
+    fn labelled(c: &docker::Container) -> cli::Labelled<'_> {
+        cli::Labelled {
+            labels: &c.labels,
+            published: &c.published_tcp,
+            healthcheck: c.healthcheck,
+        }
+    }
+    let plan = |c: &docker::Container| agent.plan(&labelled(c));
+    if let (Some(every), Some(socket)) = (agent.watchdog, &agent.notify_socket) {
+        // systemd asks for a ping at half the watchdog interval at the latest.
+        let notify = host::notify::Notifier::new(Some(socket));
+        host::signal::beat_every(every / 2, Box::new(move || notify.watchdog()));
+    }
+    let job = engine::DockerJob {
+        engine: docker::Engine::new(agent.socket.clone()),
+        docker_host: format!("unix://{}", agent.socket.display()),
+        keeps_member: agent.keeps_member,
+        json: cfg.json,
+        notify: host::notify::Notifier::new(agent.notify_socket.as_deref()),
+        plan: &plan,
+        grace: cfg.timing.timeout,
+    };
+    engine::docker(&cfg.job(), &job, backend)?;
+    Ok(exit::OK)
+}
+
 /// Watch mode's health check, as -health asks.
 fn probe<'c>(w: &'c engine::Watch, cfg: &Config) -> Box<engine::Probe<'c>> {
     match &w.check {
@@ -125,10 +158,36 @@ fn probe<'c>(w: &'c engine::Watch, cfg: &Config) -> Box<engine::Probe<'c>> {
             let http = backend::http::Http::new(cfg.backend.transport());
             Box::new(move |_, limit| told(http.health_get(url, limit).map(drop)))
         }
-        // wired in issue 19 by the lead
-        engine::HealthCheck::Docker(_) => {
-            Box::new(|_, _| engine::Probed::Unknown("docker health: not wired yet".into()))
+        engine::HealthCheck::Path(path) => {
+            let http = backend::http::Http::new(cfg.backend.transport());
+            Box::new(move |addr, limit| {
+                told(
+                    http.health_get(&format!("http://{addr}{path}"), limit)
+                        .map(drop),
+                )
+            })
         }
+        engine::HealthCheck::Docker { id, socket } => {
+            let engine = docker::Engine::new(socket.clone());
+            Box::new(move |_, limit| docker_health(engine.inspect(id, limit)))
+        }
+    }
+}
+
+/// What Docker says of a container's health, as a probe: only `healthy` passes, and an
+/// engine that does not answer (restarting) cannot tell, which leaves the node as it is.
+fn docker_health(inspected: Result<docker::Container, docker::DockerError>) -> engine::Probed {
+    use engine::Probed::{Fail, Pass, Unknown};
+    let c = match inspected {
+        Ok(c) => c,
+        Err(e @ docker::DockerError::Unreachable(_)) => return Unknown(e.to_string()),
+        Err(e) => return Fail(e.to_string()),
+    };
+    match (&c.state, &c.health) {
+        (docker::State::Running, Some(docker::Health::Healthy)) => Pass,
+        (docker::State::Running, Some(h)) => Fail(format!("Docker says it is {}", h.word())),
+        (docker::State::Running, None) => Fail("it has no HEALTHCHECK".into()),
+        (state, _) => Fail(format!("it is {}", state.word())),
     }
 }
 

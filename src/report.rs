@@ -79,7 +79,7 @@ fn report_to(cfg: &Config, outcomes: &[Outcome], out: &mut Stdout) -> u8 {
         }
     }
     // Watch mode's -json is its stream of events, the leave's included.
-    if cfg.json && !matches!(cfg.mode, Mode::Watch(_)) {
+    if cfg.json && !matches!(cfg.mode, Mode::Watch(_) | Mode::Docker) {
         for o in outcomes {
             out.line(&to_json(o, cfg.container.as_ref()).to_string());
         }
@@ -142,7 +142,7 @@ fn print_answer(cfg: &Config, o: &Outcome, out: &mut Stdout) {
             Some(words) => out.line(&format!("{lb}: would {words}")),
             None => out.line(&format!("{lb}: {target} needs no change")),
         },
-        Mode::Apply { .. } | Mode::Watch(_) => {}
+        Mode::Apply { .. } | Mode::Watch(_) | Mode::Docker => {}
     }
 }
 

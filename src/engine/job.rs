@@ -19,6 +19,9 @@ pub enum Mode {
     /// `-watch`: stay beside the app until SIGTERM or SIGINT, keep the node where its health
     /// says, then leave.
     Watch(Watch),
+    /// `-docker`: follow the local Docker engine, one watch per labelled container, until
+    /// SIGTERM or SIGINT; each container's own watch leaves when its container stops.
+    Docker,
 }
 
 /// How the app's health is checked in watch mode.
@@ -28,10 +31,15 @@ pub enum HealthCheck {
     Tcp,
     /// `-health URL`: a GET answered 2xx or 3xx passes.
     Http(String),
+    /// `-health /PATH`: the same GET of `http://ADDR:PORT/PATH`, the node's own address.
+    Path(String),
     /// `-health docker`, only for a container the `-docker` agent follows: Docker's own health
-    /// status of the container with this id. `healthy` passes, `unhealthy` and `starting`
-    /// fail, and an engine that does not answer cannot tell.
-    Docker(String),
+    /// status of the container with this id, asked of the engine at `socket`. `healthy`
+    /// passes, `unhealthy` and `starting` fail, and an engine that does not answer cannot tell.
+    Docker {
+        id: String,
+        socket: std::path::PathBuf,
+    },
 }
 
 /// What a leave ends with, after the drain.

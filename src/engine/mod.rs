@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::log::{log, warn};
 use crate::time::Deadline;
 
+mod docker;
 mod drive;
 mod events;
 mod job;
@@ -29,6 +30,7 @@ mod waits;
 mod watch;
 
 pub use crate::core::watch::Probed;
+pub use docker::{DockerJob, Plan, docker};
 pub use job::*;
 pub use watch::{Ended, Probe, watch};
 

@@ -19,6 +19,8 @@ impl Run<'_> {
             Mode::Status => return self.drive(deadline, Run::status_pass),
             // What a watch ends with, and all that is left of one that is stopped early.
             Mode::Watch(ref w) => (w.leave.want(), true),
+            // The agent reads the load balancers only through `status_pass`.
+            Mode::Docker => return self.drive(deadline, Run::status_pass),
             Mode::DryRun(want) => {
                 let mut step = Converge::default();
                 return self.drive(deadline, |run, d| {

@@ -109,7 +109,10 @@ fn log_start(run: &Run, w: &Watch) {
     let check = match &w.check {
         crate::engine::HealthCheck::Tcp => format!("a TCP connect to {}", run.target()),
         crate::engine::HealthCheck::Http(url) => format!("GET {url}"),
-        crate::engine::HealthCheck::Docker(_) => "Docker's health status of the container".into(),
+        crate::engine::HealthCheck::Path(path) => format!("GET http://{}{path}", run.target()),
+        crate::engine::HealthCheck::Docker { .. } => {
+            "Docker's health status of the container".into()
+        }
     };
     crate::log::log(&format!(
         "Watching: {check} every {} (limit {}); enabled after {} passes, drained after {} failures; resync every {}",

@@ -26,7 +26,7 @@
 //! Every wait reads them at once, so only two within one blocking request can merge.
 
 use std::cell::RefCell;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -175,8 +175,14 @@ pub fn beat_every(every: Duration, call: Box<dyn Fn()>) {
     BEAT.with(|b| *b.borrow_mut() = Some(Beat { every, next, call }));
 }
 
+/// The signalfd, for a caller that waits on other fds beside it (Docker mode's agent); once
+/// it is readable, `pending` says what came.
+pub fn fd() -> Option<BorrowedFd<'static>> {
+    FD.get().map(|f| f.as_fd())
+}
+
 /// Makes the beat's call if it is due; when the next one is due.
-fn beat() -> Option<Instant> {
+pub fn beat() -> Option<Instant> {
     BEAT.with(|b| {
         let mut b = b.borrow_mut();
         let beat = b.as_mut()?;
