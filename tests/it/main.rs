@@ -11,6 +11,8 @@ mod support;
 mod actions;
 mod cli;
 mod clouds;
+mod docker;
+mod docker_agent;
 mod edges;
 mod fake_docker;
 mod fake_keystone;

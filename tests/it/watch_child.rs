@@ -275,7 +275,7 @@ fn under_the_agent_the_errors_at_the_end_name_the_container_too() {
 
 #[test]
 fn a_probe_that_cannot_tell_leaves_the_node_as_it_is_and_says_so_once() {
-    // -health docker is not wired to Docker yet: every probe cannot tell.
+    // -health docker with no engine at DOCKER_HOST: every probe cannot tell.
     let (f, app) = (fake_with(Config::default()), App::start(true));
     let id = f.add_node(LB, "127.0.0.1", app.port, "ENABLED");
     let port = app.port.to_string();
@@ -303,6 +303,7 @@ fn a_probe_that_cannot_tell_leaves_the_node_as_it_is_and_says_so_once() {
     env.extend([
         ("NOTIFY_SOCKET", notify.as_str()),
         ("WATCHDOG_USEC", "40000"),
+        ("DOCKER_HOST", "unix:///nonexistent/docker.sock"),
     ]);
     let w = Watching::start(&f, &flags, &env);
     let start = w.wait_line("Watching: ");
@@ -313,7 +314,7 @@ fn a_probe_that_cannot_tell_leaves_the_node_as_it_is_and_says_so_once() {
         "{start}"
     );
     w.wait_line(
-        "Warning: the probe cannot tell the app's health: docker health: not wired yet; the node is left as it is until it can",
+        "Warning: the probe cannot tell the app's health: the Docker engine is unreachable: ",
     );
     let seen = pings.load(Ordering::SeqCst);
     wait_until("more probes", || pings.load(Ordering::SeqCst) >= seen + 4);
@@ -347,7 +348,12 @@ fn a_probe_that_cannot_tell_leaves_the_node_as_it_is_and_says_so_once() {
         .filter(|e| e["event"] == "probe_unknown")
         .collect();
     assert_eq!(unknown.len(), 1, "{}", out.stdout);
-    assert_eq!(unknown[0]["reason"], "docker health: not wired yet");
+    assert!(
+        unknown[0]["reason"].as_str().is_some_and(
+            |r| r.starts_with("the Docker engine is unreachable: /nonexistent/docker.sock")
+        ),
+        "{unknown:?}"
+    );
     assert_eq!(unknown[0]["container"], "web-1");
     assert!(unknown[0]["load_balancer"].is_null());
 }

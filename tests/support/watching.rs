@@ -196,6 +196,34 @@ impl Watching {
         }
     }
 
+    /// Waits until every one of `needles` has shown in a line after the last wait, in any
+    /// order (the lines of several children interleave as they like); the next wait starts
+    /// after the last of them. Panics with the whole log if peekaboo ends first.
+    pub fn wait_lines(&self, needles: &[&str]) {
+        let (lock, cv) = &*self.lines;
+        let give_up = Instant::now() + HANG;
+        let mut lines = lock.lock().unwrap();
+        loop {
+            let from = self.seen.load(Ordering::SeqCst);
+            let found: Option<Vec<usize>> = needles
+                .iter()
+                .map(|n| lines[from..].iter().position(|l| l.contains(n)))
+                .collect();
+            if let Some(at) = found {
+                let last = at.into_iter().max().unwrap_or(0);
+                self.seen.store(from + last + 1, Ordering::SeqCst);
+                return;
+            }
+            let ended = lines.last().is_some_and(|l| l == "\0");
+            if ended || Instant::now() >= give_up {
+                let log = lines.concat();
+                drop(lines);
+                panic!("not every line of {needles:?}:\n{log}");
+            }
+            lines = cv.wait_timeout(lines, Duration::from_millis(50)).unwrap().0;
+        }
+    }
+
     /// The log so far.
     pub fn log(&self) -> String {
         self.lines.0.lock().unwrap().concat()

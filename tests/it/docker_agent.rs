@@ -1,0 +1,312 @@
+//! `-docker`, the agent itself: its start (adopting what is there without a write, catching up
+//! with what stopped while no agent watched, naming what it cannot use), its stop (every node
+//! left as it is), the engine going away and back, the refusals that end it at once, and what
+//! systemd and a -json reader hear.
+
+use crate::fake;
+use crate::support;
+
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixDatagram};
+use std::sync::{Arc, Mutex};
+
+use fake::docker::{DockerConfig, FakeDocker, Spec};
+use fake::{Config, Fake};
+use support::watching::{App, wait_until};
+use support::{LB, peekaboo};
+
+use super::docker::{agent, agent_env, engine, fake_lb, ours, spec, stop, web, who};
+
+#[test]
+fn a_restart_of_the_agent_adopts_without_a_write_and_deletes_what_stopped_meanwhile() {
+    let (f, d, a, b) = (fake_lb(), engine(), App::start(true), App::start(true));
+    let (one, two) = (web(&d, "web-1", &a), web(&d, "web-2", &b));
+    for id in [&one, &two] {
+        d.set_health(id, true);
+    }
+    let (n1, n2) = (
+        f.add_node(LB, "127.0.0.1", a.port, "ENABLED"),
+        f.add_node(LB, "127.0.0.1", b.port, "ENABLED"),
+    );
+    let w = agent(&f, &d, &[]);
+    w.wait_lines(&[
+        &format!("{}The app is healthy", who("web-1", &one)),
+        &format!("{}The app is healthy", who("web-2", &two)),
+    ]);
+    let out = stop(w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.matches("node ENABLED on 1").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "SIGTERM: stopping: every node is left as it is, and the containers keep running"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.matches("SIGHUP: detaching").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+    assert!(f.mutations().is_empty(), "{:?}", f.mutations());
+
+    // web-2 stops while no agent watches; the next agent deletes its node, adopts web-1's.
+    d.stop(&two);
+    let w = agent(&f, &d, &[]);
+    w.wait_lines(&[
+        &format!("{}it stopped while no agent watched", who("web-2", &two)),
+        &format!("{}Final node state: Deleted", who("web-2", &two)),
+        &format!("{}The app is healthy", who("web-1", &one)),
+    ]);
+    let out = stop(w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        f.mutations(),
+        [format!("DELETE /loadbalancers/1/nodes/{n2}")]
+    );
+    assert_eq!(ours(&f, a.port).unwrap().id, n1);
+    assert!(ours(&f, b.port).is_none());
+}
+
+#[test]
+fn the_engine_going_away_moves_no_node_is_said_once_and_what_happened_meanwhile_is_caught_up() {
+    let (f, d, a, b) = (fake_lb(), engine(), App::start(true), App::start(true));
+    let (one, two) = (web(&d, "web-1", &a), web(&d, "web-2", &b));
+    for id in [&one, &two] {
+        d.set_health(id, true);
+    }
+    let w = agent(&f, &d, &[]);
+    w.wait_lines(&[
+        &format!("{}Load balancer 1: node", who("web-1", &one)),
+        &format!("{}Load balancer 1: node", who("web-2", &two)),
+    ]);
+    let joined = f.mutations();
+    let n2 = ours(&f, b.port).unwrap().id;
+    d.drop_engine();
+    w.wait_line("Warning: the Docker engine is unreachable");
+    // While it is away, web-2 is stopped: no event will ever say so.
+    d.stop(&two);
+    d.restore_engine();
+    w.wait_line("The Docker engine is back after");
+    w.wait_lines(&[
+        &format!(
+            "{}it stopped while the engine did not answer: taking its node out",
+            who("web-2", &two)
+        ),
+        &format!("{}Final node state: Deleted", who("web-2", &two)),
+    ]);
+    let out = stop(w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let agent_warnings = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Warning: the Docker engine is unreachable"))
+        .count();
+    assert_eq!(agent_warnings, 1, "{}", out.stderr);
+    let mut want = joined;
+    want.extend([
+        format!("PUT /loadbalancers/1/nodes/{n2}"),
+        format!("DELETE /loadbalancers/1/nodes/{n2}"),
+    ]);
+    assert_eq!(f.mutations(), want);
+    assert_eq!(ours(&f, a.port).unwrap().condition, "ENABLED");
+}
+
+#[test]
+fn a_node_no_container_claims_is_named_once_and_left_alone() {
+    let (f, d, app) = (fake_lb(), engine(), App::start(true));
+    let id = web(&d, "web-1", &app);
+    d.set_health(&id, true);
+    let stray = f.add_node(LB, "127.0.0.1", 9, "ENABLED");
+    let w = agent(&f, &d, &[]);
+    w.wait_line(&format!("{}Load balancer 1: node", who("web-1", &id)));
+    let out = stop(w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let named: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("no labelled container claims"))
+        .collect();
+    assert_eq!(named.len(), 1, "{}", out.stderr);
+    assert!(
+        named[0].ends_with(&format!(
+            "Load balancer 1 has node {stray} for 127.0.0.1:9 (ENABLED), which no labelled container claims: left as it is"
+        )),
+        "{}",
+        named[0]
+    );
+    assert!(f.nodes(LB).iter().any(|n| n.id == stray));
+}
+
+#[test]
+fn a_wrong_label_is_named_in_one_line_and_the_other_containers_go_on() {
+    let (f, d, a, b) = (fake_lb(), engine(), App::start(true), App::start(true));
+    let bad = d.add(spec("bad", "1", &a).label("peekaboo.weight", "heavy"));
+    let no_port = d.add(Spec::labelled("noport", "1"));
+    let good = web(&d, "good", &b);
+    for id in [&bad, &no_port] {
+        d.start(id);
+    }
+    d.set_health(&good, true);
+    let w = agent(&f, &d, &[]);
+    w.wait_line(&format!("{}Load balancer 1: node", who("good", &good)));
+    let out = stop(w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let about = |name: &str, id: &str| -> Vec<String> {
+        let me = who(name, id);
+        out.stderr
+            .lines()
+            .filter(|l| l.contains(&me))
+            .map(str::to_string)
+            .collect()
+    };
+    let bad_lines = about("bad", &bad);
+    assert_eq!(bad_lines.len(), 1, "{}", out.stderr);
+    assert!(
+        bad_lines[0].ends_with(&format!(
+            "Error: {}label peekaboo.weight 'heavy' is not a weight: use a whole number from 1 to 100; it is left out",
+            who("bad", &bad)
+        )),
+        "{}",
+        bad_lines[0]
+    );
+    let no_port_lines = about("noport", &no_port);
+    assert_eq!(no_port_lines.len(), 1, "{}", out.stderr);
+    assert!(
+        no_port_lines[0].contains("no port to be found: it publishes no TCP port"),
+        "{}",
+        no_port_lines[0]
+    );
+    assert!(ours(&f, a.port).is_none());
+    assert!(ours(&f, b.port).is_some());
+}
+
+#[test]
+fn what_cannot_change_on_retry_ends_the_agent_at_once_with_exit_2() {
+    let f = fake_lb();
+    let d = engine();
+    let old = FakeDocker::new(DockerConfig::too_old());
+    let host = d.docker_host();
+    let old_host = old.docker_host();
+    for (flags, env, says) in [
+        (
+            &["-docker"][..],
+            vec![("DOCKER_HOST", "tcp://10.0.0.1:2375")],
+            "Error: DOCKER_HOST tcp://10.0.0.1:2375: peekaboo speaks to the Docker engine only over its unix socket, not tcp; mount the socket and give unix:///path/to/docker.sock",
+        ),
+        (
+            &["-docker"],
+            vec![("DOCKER_HOST", old_host.as_str())],
+            "Error: the Docker engine is too old: Docker 19.03.15 speaks API 1.40 at most; peekaboo needs API 1.41 (Docker 20.10 or later)",
+        ),
+        (
+            &["-docker"],
+            vec![("DOCKER_HOST", host.as_str()), ("OS_PASSWORD", "wrong-key")],
+            "Error: authentication failed: identity at ",
+        ),
+        (
+            &["-docker", "-lb", "7"],
+            vec![("DOCKER_HOST", host.as_str())],
+            "Error: -lb makes no sense with -docker: each container says it with its labels (peekaboo.lb, peekaboo.port, peekaboo.health); drop -lb",
+        ),
+        (
+            &["-docker-host", "unix:///run/docker.sock"],
+            vec![],
+            "Error: -docker-host only applies with -docker: add -docker, or drop it",
+        ),
+    ] {
+        let out = peekaboo(&f, flags, &env);
+        assert_eq!(out.code, 2, "{flags:?} {env:?}: {}", out.stderr);
+        let errors: Vec<&str> = out.stderr.lines().filter(|l| l.contains("Error")).collect();
+        assert_eq!(errors.len(), 1, "{}", out.stderr);
+        assert!(errors[0].contains(says), "{}", out.stderr);
+    }
+    assert!(f.mutations().is_empty());
+}
+
+/// Every datagram the socket receives, as text, until the test ends.
+fn listen(socket: UnixDatagram) -> Arc<Mutex<Vec<String>>> {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let into = Arc::clone(&got);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = socket.recv(&mut buf) {
+            into.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+    });
+    got
+}
+
+#[test]
+fn systemd_hears_ready_and_how_many_containers_serve_and_json_events_name_the_container() {
+    let (f, d, app) = (fake_lb(), engine(), App::start(true));
+    let id = web(&d, "web-1", &app);
+    let name = format!("peekaboo-docker-notify-{}", std::process::id());
+    let socket = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(&name).unwrap()).unwrap();
+    let got = listen(socket);
+    let notify = format!("@{name}");
+    let w = agent_env(&f, &d, &["-json"], &[("NOTIFY_SOCKET", notify.as_str())]);
+    let said = |what: &str| got.lock().unwrap().iter().any(|m| m == what);
+    wait_until("READY", || said("READY=1"));
+    wait_until("following, none serving", || {
+        said("STATUS=following 1 containers, 0 serving")
+    });
+    d.set_health(&id, true);
+    w.wait_line("node 1001 is ENABLED");
+    wait_until("one serving", || {
+        said("STATUS=following 1 containers, 1 serving")
+    });
+    let out = stop(w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    wait_until("STOPPING", || said("STOPPING=1"));
+    // The children's own notify socket is the agent's alone: one READY.
+    let ready = got
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| *m == "READY=1")
+        .count();
+    assert_eq!(ready, 1);
+    let events: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let change = events
+        .iter()
+        .find(|e| e["event"] == "change")
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert_eq!(change["container"], "web-1");
+    assert_eq!(change["container_id"], id.as_str());
+    assert_eq!(change["condition"], "ENABLED");
+    assert_eq!(change["node_id"], 1001);
+    assert!(
+        events.iter().all(|e| e["container"] == "web-1"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_agent_that_starts_before_the_engine_is_ready_at_once_and_follows_it_once_it_is_up() {
+    let f = Fake::start(Config::default());
+    f.add_lb(LB, "DFW");
+    let (d, app) = (engine(), App::start(true));
+    d.drop_engine();
+    let w = agent(&f, &d, &[]);
+    w.wait_line("Warning: the Docker engine is unreachable");
+    d.restore_engine();
+    w.wait_line("The Docker engine is back after");
+    let id = web(&d, "web-1", &app);
+    w.wait_line(&format!("{}following it", who("web-1", &id)));
+    let out = stop(w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
