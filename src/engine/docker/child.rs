@@ -43,6 +43,14 @@ impl Followed {
         }
     }
 
+    /// Its child is taking its member out: the container stopped or was removed.
+    pub fn leaving(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Stopping | Phase::Removing | Phase::ThenDelete | Phase::Deleting
+        )
+    }
+
     /// `web-1 (3f2a9c1b)`, as every line about it names it.
     pub fn shown(&self) -> String {
         let short: String = self.id.chars().take(8).collect();

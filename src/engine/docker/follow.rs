@@ -115,6 +115,8 @@ impl Agent<'_, '_> {
                 return;
             };
             match d {
+                // The agent's stop starts nothing new; the next agent catches up.
+                Do::Spawn | Do::Delete if self.stopping => {}
                 Do::Spawn => self.spawn(id),
                 Do::Leave => f.signal(Sig::SIGTERM),
                 Do::Hold => f.signal(Sig::SIGUSR1),
@@ -139,7 +141,10 @@ impl Agent<'_, '_> {
             (self.job.plan)(&c)
         });
         let started = plan.and_then(|plan| {
-            if let Some((_, why)) = self.unusable.iter().find(|(lb, _)| *lb == plan.lb) {
+            let unusable = plan
+                .lbs()
+                .find_map(|lb| self.unusable.iter().find(|(u, _)| u == lb));
+            if let Some((_, why)) = unusable {
                 return Err(format!("label peekaboo.lb: {why}"));
             }
             tell::following(f, &plan, false);

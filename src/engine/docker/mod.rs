@@ -61,6 +61,16 @@ pub struct Plan {
     pub delete: Vec<String>,
 }
 
+impl Plan {
+    /// Each load balancer `peekaboo.lb` names (a comma-separated list, as `-lb` takes).
+    pub fn lbs(&self) -> impl Iterator<Item = &str> {
+        self.lb
+            .split(',')
+            .map(str::trim)
+            .filter(|lb| !lb.is_empty())
+    }
+}
+
 /// The engine went away: since when, and when to knock again.
 struct Away {
     since: Instant,
@@ -80,6 +90,8 @@ pub(super) struct Agent<'a, 'r> {
     /// Load balancers the check found unusable, with why: their containers are left out of
     /// the first catch-up.
     unusable: Vec<(String, String)>,
+    /// The agent's own stop has begun: no child is started any more.
+    stopping: bool,
 }
 
 /// Follows the engine until SIGTERM or SIGINT, then lets every child go, leaving each member
@@ -98,6 +110,7 @@ pub fn docker(
         away: None,
         first: true,
         unusable: Vec::new(),
+        stopping: false,
     };
     log::log(&format!(
         "Following the Docker engine at {}: one node per container labelled peekaboo.lb",
@@ -195,9 +208,15 @@ impl Agent<'_, '_> {
             let Ok(c) = self.job.engine.inspect(&s.id, LOCAL) else {
                 continue;
             };
-            if let Ok(plan) = (self.job.plan)(&c) {
-                let shown = Followed::new(&c.id, &c.name).shown();
-                claims.entry(plan.lb).or_default().push((plan.port, shown));
+            let Ok(plan) = (self.job.plan)(&c) else {
+                continue;
+            };
+            let shown = Followed::new(&c.id, &c.name).shown();
+            for lb in plan.lbs() {
+                claims
+                    .entry(lb.to_string())
+                    .or_default()
+                    .push((plan.port, shown.clone()));
             }
         }
         self.unusable = check::check(&mut self.run, &claims)?;
@@ -256,31 +275,59 @@ impl Agent<'_, '_> {
         }
     }
 
-    /// SIGTERM or SIGINT: every child lets go of its container, leaving the member as it is.
+    /// SIGTERM or SIGINT: every child watching lets go of its container, leaving the member
+    /// as it is; a child already taking its member out (its container stopped or removed, as
+    /// when the engine stops before the agent at shutdown) finishes, within -timeout. A second
+    /// signal cuts their drains short.
     fn stop(&mut self, by: &str) {
         self.job.notify.stopping();
+        self.stopping = true;
+        // What the engine says from now on is for the next agent to catch up with.
+        self.stream = None;
+        let leaving = self
+            .followed
+            .values()
+            .filter(|f| f.child.is_some() && f.leaving())
+            .count();
+        let within = format_duration(self.job.grace);
+        let finishing = match leaving {
+            0 => String::new(),
+            1 => format!(
+                "; 1 container stopped or removed finishes taking its node out first, for up to {within}"
+            ),
+            n => format!(
+                "; {n} containers stopped or removed finish taking their nodes out first, for up to {within}"
+            ),
+        };
         log::log(&format!(
-            "{by}: stopping: every node is left as it is, and the containers keep running"
+            "{by}: stopping: every node is left as it is, and the containers keep running{finishing}"
         ));
-        for f in self.followed.values() {
+        for f in self.followed.values().filter(|f| !f.leaving()) {
             f.signal(Sig::SIGHUP);
         }
+        // Only a second signal ends the waits of the leaves under way.
+        signal::let_through(1);
         let until = Instant::now() + self.job.grace;
         while self.followed.values().any(|f| f.child.is_some()) && Instant::now() < until {
-            let ids: Vec<String> = self.followed.keys().cloned().collect();
-            self.wait_and_read();
-            for id in ids {
-                if let Some(f) = self.followed.get_mut(&id)
-                    && f.child
-                        .as_mut()
-                        .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))))
-                {
-                    f.reap();
+            if let Some(s) = signal::pending() {
+                signal::let_through(2);
+                log::log(&format!(
+                    "Second {}: cutting the drains short; the nodes are taken out now",
+                    s.name()
+                ));
+                for f in self.followed.values().filter(|f| f.leaving()) {
+                    f.signal(Sig::SIGTERM);
                 }
             }
+            self.wait_and_read();
         }
         for f in self.followed.values_mut() {
             if f.child.is_some() {
+                log::error(&format!(
+                    "Error: {}: its peekaboo did not end within {}: killed",
+                    f.shown(),
+                    format_duration(self.job.grace)
+                ));
                 f.signal(Sig::SIGKILL);
                 f.reap();
             }
