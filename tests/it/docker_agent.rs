@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex};
 
 use fake::docker::{DockerConfig, FakeDocker, Spec};
 use fake::{Config, Fake};
-use support::watching::{App, wait_until};
+use nix::sys::signal::Signal::SIGTERM;
+
+use support::watching::{App, lb_connection, wait_until};
 use support::{LB, peekaboo};
 
 use super::docker::{agent, agent_env, engine, fake_lb, ours, spec, stop, web, who};
@@ -149,8 +151,9 @@ fn a_wrong_label_is_named_in_one_line_and_the_other_containers_go_on() {
     let (f, d, a, b) = (fake_lb(), engine(), App::start(true), App::start(true));
     let bad = d.add(spec("bad", "1", &a).label("peekaboo.weight", "heavy"));
     let no_port = d.add(Spec::labelled("noport", "1"));
+    let nowhere = d.add(spec("nowhere", "1,999", &a));
     let good = web(&d, "good", &b);
-    for id in [&bad, &no_port] {
+    for id in [&bad, &no_port, &nowhere] {
         d.start(id);
     }
     d.set_health(&good, true);
@@ -182,6 +185,15 @@ fn a_wrong_label_is_named_in_one_line_and_the_other_containers_go_on() {
         no_port_lines[0].contains("no port to be found: it publishes no TCP port"),
         "{}",
         no_port_lines[0]
+    );
+    let nowhere_lines = about("nowhere", &nowhere);
+    assert_eq!(nowhere_lines.len(), 1, "{}", out.stderr);
+    assert!(
+        nowhere_lines[0].contains("Error: nowhere (")
+            && nowhere_lines[0].contains("label peekaboo.lb: ")
+            && nowhere_lines[0].contains("999"),
+        "{}",
+        nowhere_lines[0]
     );
     assert!(ours(&f, a.port).is_none());
     assert!(ours(&f, b.port).is_some());
@@ -309,4 +321,41 @@ fn an_agent_that_starts_before_the_engine_is_ready_at_once_and_follows_it_once_i
     w.wait_line(&format!("{}following it", who("web-1", &id)));
     let out = stop(w);
     assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn the_agents_stop_lets_a_stopped_containers_leave_finish_and_a_second_signal_cuts_its_drain() {
+    for second in [false, true] {
+        let (f, d, app) = (fake_lb(), engine(), App::start(true));
+        let id = web(&d, "web-1", &app);
+        d.set_health(&id, true);
+        let w = agent(&f, &d, &["-drain-timeout", "50m", "-timeout", "1h"]);
+        let me = who("web-1", &id);
+        w.wait_line(&format!("{me}Load balancer 1: node 1001 is ENABLED"));
+        let client = lb_connection(&app);
+        // At shutdown the engine stops its containers first: the leave is under way.
+        d.signal(&id, 15);
+        w.wait_line(&format!(
+            "{me}Waiting for connections from the load balancer"
+        ));
+        w.signal(SIGTERM);
+        w.wait_line(
+            "SIGTERM: stopping: every node is left as it is, and the containers keep running; 1 container stopped or removed finishes taking its node out first, for up to 1h",
+        );
+        if second {
+            w.wait_read(SIGTERM);
+            w.signal(SIGTERM);
+            w.wait_line("Second SIGTERM: cutting the drains short; the nodes are taken out now");
+            w.wait_line(&format!("{me}Second SIGTERM: cutting the drain short"));
+        } else {
+            drop(client);
+        }
+        w.wait_line(&format!("{me}Final node state: Deleted"));
+        let out = w.finish();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stderr.contains("killed"), "{}", out.stderr);
+        let seconds = out.stderr.matches("Second SIGTERM").count();
+        assert_eq!(seconds, usize::from(second) * 2, "{}", out.stderr);
+        assert!(ours(&f, app.port).is_none());
+    }
 }
