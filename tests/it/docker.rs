@@ -12,7 +12,7 @@ use nix::sys::signal::Signal::SIGTERM;
 
 use fake::docker::{DockerConfig, FakeDocker, Spec};
 use fake::{Config, Fake};
-use support::watching::{App, Watching, lb_connection, wait_until};
+use support::watching::{App, Watching, fast, lb_connection, wait_until};
 use support::{LB, Out};
 
 /// Another host's node on load balancer 1, serving: a drain is never held off as the last
@@ -39,19 +39,7 @@ pub(super) fn agent_env(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Watching {
-    let mut flags = vec!["-docker", "-ip", "127.0.0.1"];
-    for (flag, value) in [
-        ("-health-interval", "10ms"),
-        ("-health-timeout", "1s"),
-        ("-interval", "50ms"),
-        ("-resync", "1h"),
-        ("-timeout", "10s"),
-    ] {
-        if !extra.contains(&flag) {
-            flags.extend([flag, value]);
-        }
-    }
-    flags.extend(extra);
+    let flags = fast(vec!["-docker", "-ip", "127.0.0.1"], &[], extra);
     let host = d.docker_host();
     let mut all = vec![("DOCKER_HOST", host.as_str())];
     all.extend(env);
@@ -93,6 +81,52 @@ pub(super) fn ours(f: &Fake, port: u16) -> Option<fake::Node> {
     f.nodes(LB)
         .into_iter()
         .find(|n| n.address == "127.0.0.1" && n.port == port)
+}
+
+/// One healthy container, `web-1` on load balancer 1, followed by an agent with `extra` flags
+/// until its node 1001 is ENABLED.
+pub(super) struct Serving {
+    pub f: Fake,
+    pub d: FakeDocker,
+    pub app: App,
+    pub id: String,
+    /// How its lines begin.
+    pub me: String,
+    pub w: Watching,
+}
+
+pub(super) fn serving(extra: &[&str]) -> Serving {
+    let (f, d, app) = (fake_lb(), engine(), App::start(true));
+    let id = web(&d, "web-1", &app);
+    d.set_health(&id, true);
+    let w = agent(&f, &d, extra);
+    let me = who("web-1", &id);
+    w.wait_line(&format!("{me}Load balancer 1: node 1001 is ENABLED"));
+    Serving {
+        f,
+        d,
+        app,
+        id,
+        me,
+        w,
+    }
+}
+
+impl Serving {
+    /// Waits for its watch to delete node 1001, stops the agent (exit 0), and checks the
+    /// delete was the last change; the fake, for more.
+    pub fn deleted(self) -> Fake {
+        let Serving { f, app, me, w, .. } = self;
+        w.wait_line(&format!("{me}Final node state: Deleted"));
+        let out = stop(w);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(ours(&f, app.port).is_none());
+        assert_eq!(
+            f.mutations().last().unwrap(),
+            "DELETE /loadbalancers/1/nodes/1001"
+        );
+        f
+    }
 }
 
 /// Every request the agent and its children sent the engine was a GET.
@@ -160,29 +194,22 @@ fn joins_once_docker_says_healthy_drains_when_not_and_docker_stop_takes_it_out()
 
 #[test]
 fn docker_stop_drains_at_once_and_the_containers_end_cuts_the_wait_for_connections() {
-    let (f, d, app) = (fake_lb(), engine(), App::start(true));
-    let id = web(&d, "web-1", &app);
-    d.set_health(&id, true);
-    let w = agent(&f, &d, &["-drain-timeout", "50m", "-timeout", "1h"]);
-    let me = who("web-1", &id);
-    w.wait_line(&format!("{me}Load balancer 1: node 1001 is ENABLED"));
-    let _client = lb_connection(&app);
+    let s = serving(&["-drain-timeout", "50m", "-timeout", "1h"]);
+    let (me, w) = (&s.me, &s.w);
+    let _client = lb_connection(&s.app);
     // docker stop, staged: the stop signal reaches the app, which takes its time to end.
-    d.signal(&id, 15);
+    s.d.signal(&s.id, 15);
     w.wait_line(&format!("{me}docker stop: draining its node at once"));
     w.wait_line(&format!(
         "{me}Waiting for connections from the load balancer"
     ));
-    assert_eq!(ours(&f, app.port).unwrap().condition, "DRAINING");
-    d.crash(&id, 143);
+    assert_eq!(ours(&s.f, s.app.port).unwrap().condition, "DRAINING");
+    s.d.crash(&s.id, 143);
     w.wait_line(&format!(
         "{me}it has exited: no more waiting for its connections"
     ));
     w.wait_line(&format!("{me}Second SIGTERM: cutting the drain short"));
-    w.wait_line(&format!("{me}Final node state: Deleted"));
-    let out = stop(w);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(ours(&f, app.port).is_none());
+    let f = s.deleted();
     assert_eq!(
         f.mutations(),
         [
@@ -237,76 +264,45 @@ fn a_crash_holds_the_same_node_drained_and_the_restart_enables_it_again() {
 
 #[test]
 fn a_crash_without_restart_is_held_until_the_container_is_removed_then_deleted() {
-    let (f, d, app) = (fake_lb(), engine(), App::start(true));
-    let id = web(&d, "web-1", &app);
-    d.set_health(&id, true);
-    let w = agent(&f, &d, &[]);
-    let me = who("web-1", &id);
-    w.wait_line(&format!("{me}Load balancer 1: node 1001 is ENABLED"));
-    d.crash(&id, 1);
+    let s = serving(&[]);
+    let (me, w) = (&s.me, &s.w);
+    s.d.crash(&s.id, 1);
     w.wait_line(&format!("{me}it died without being stopped (exit 1)"));
     w.wait_line(&format!("{me}SIGUSR1: holding the node DRAINING"));
     // Held (its failing probe may have drained it first): there while the container is.
     wait_until("the node drained", || {
-        ours(&f, app.port).unwrap().condition == "DRAINING"
+        ours(&s.f, s.app.port).unwrap().condition == "DRAINING"
     });
-    d.remove(&id);
+    s.d.remove(&s.id);
     w.wait_line(&format!("{me}removed: deleting its node"));
-    w.wait_line(&format!("{me}Final node state: Deleted"));
-    let out = stop(w);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(ours(&f, app.port).is_none());
-    assert_eq!(
-        f.mutations().last().unwrap(),
-        "DELETE /loadbalancers/1/nodes/1001"
-    );
+    s.deleted();
 }
 
 #[test]
 fn rm_f_of_a_running_container_deletes_its_node() {
-    let (f, d, app) = (fake_lb(), engine(), App::start(true));
-    let id = web(&d, "web-1", &app);
-    d.set_health(&id, true);
-    let w = agent(&f, &d, &[]);
-    let me = who("web-1", &id);
-    w.wait_line(&format!("{me}Load balancer 1: node 1001 is ENABLED"));
+    let s = serving(&[]);
     // kill 9 (not its stop signal), die 137, destroy.
-    d.remove(&id);
-    w.wait_line(&format!("{me}removed: deleting its node"));
-    w.wait_line(&format!("{me}Final node state: Deleted"));
-    let out = stop(w);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(ours(&f, app.port).is_none());
-    assert_eq!(f.nodes(LB).len(), 1);
+    s.d.remove(&s.id);
+    s.w.wait_line(&format!("{}removed: deleting its node", s.me));
+    s.deleted();
 }
 
 #[test]
 fn with_leave_disable_a_stop_keeps_the_node_disabled_until_the_container_is_removed() {
-    let (f, d, app) = (fake_lb(), engine(), App::start(true));
-    let id = web(&d, "web-1", &app);
-    d.set_health(&id, true);
-    let w = agent(&f, &d, &["-leave", "disable"]);
-    let me = who("web-1", &id);
-    w.wait_line(&format!("{me}Load balancer 1: node 1001 is ENABLED"));
-    d.stop(&id);
+    let s = serving(&["-leave", "disable"]);
+    let (me, w) = (&s.me, &s.w);
+    s.d.stop(&s.id);
     w.wait_line(&format!(
         "{me}Load balancer 1: node 1001 is DISABLED: leaving"
     ));
     w.wait_line(&format!("{me}Final node state: {{127.0.0.1 1001"));
-    assert_eq!(ours(&f, app.port).unwrap().condition, "DISABLED");
-    d.remove(&id);
+    assert_eq!(ours(&s.f, s.app.port).unwrap().condition, "DISABLED");
+    s.d.remove(&s.id);
     w.wait_line(&format!(
         "{me}deleting its node (load balancer 1, port {})",
-        app.port
+        s.app.port
     ));
-    w.wait_line(&format!("{me}Final node state: Deleted"));
-    let out = stop(w);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(ours(&f, app.port).is_none());
-    assert_eq!(
-        f.mutations().last().unwrap(),
-        "DELETE /loadbalancers/1/nodes/1001"
-    );
+    s.deleted();
 }
 
 #[test]

@@ -8,16 +8,15 @@ use crate::support;
 
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
-use std::sync::{Arc, Mutex};
 
 use fake::docker::{DockerConfig, FakeDocker, Spec};
 use fake::{Config, Fake};
 use nix::sys::signal::Signal::SIGTERM;
 
 use support::watching::{App, lb_connection, wait_until};
-use support::{LB, peekaboo};
+use support::{LB, datagrams, peekaboo};
 
-use super::docker::{agent, agent_env, engine, fake_lb, ours, spec, stop, web, who};
+use super::docker::{agent, agent_env, engine, fake_lb, ours, serving, spec, stop, web, who};
 
 #[test]
 fn a_restart_of_the_agent_adopts_without_a_write_and_deletes_what_stopped_meanwhile() {
@@ -242,28 +241,13 @@ fn what_cannot_change_on_retry_ends_the_agent_at_once_with_exit_2() {
     assert!(f.mutations().is_empty());
 }
 
-/// Every datagram the socket receives, as text, until the test ends.
-fn listen(socket: UnixDatagram) -> Arc<Mutex<Vec<String>>> {
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let into = Arc::clone(&got);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = socket.recv(&mut buf) {
-            into.lock()
-                .unwrap()
-                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-        }
-    });
-    got
-}
-
 #[test]
 fn systemd_hears_ready_and_how_many_containers_serve_and_json_events_name_the_container() {
     let (f, d, app) = (fake_lb(), engine(), App::start(true));
     let id = web(&d, "web-1", &app);
     let name = format!("peekaboo-docker-notify-{}", std::process::id());
     let socket = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(&name).unwrap()).unwrap();
-    let got = listen(socket);
+    let got = datagrams(socket);
     let notify = format!("@{name}");
     let w = agent_env(&f, &d, &["-json"], &[("NOTIFY_SOCKET", notify.as_str())]);
     let said = |what: &str| got.lock().unwrap().iter().any(|m| m == what);
@@ -326,15 +310,11 @@ fn an_agent_that_starts_before_the_engine_is_ready_at_once_and_follows_it_once_i
 #[test]
 fn the_agents_stop_lets_a_stopped_containers_leave_finish_and_a_second_signal_cuts_its_drain() {
     for second in [false, true] {
-        let (f, d, app) = (fake_lb(), engine(), App::start(true));
-        let id = web(&d, "web-1", &app);
-        d.set_health(&id, true);
-        let w = agent(&f, &d, &["-drain-timeout", "50m", "-timeout", "1h"]);
-        let me = who("web-1", &id);
-        w.wait_line(&format!("{me}Load balancer 1: node 1001 is ENABLED"));
-        let client = lb_connection(&app);
+        let s = serving(&["-drain-timeout", "50m", "-timeout", "1h"]);
+        let (me, w) = (&s.me, &s.w);
+        let client = lb_connection(&s.app);
         // At shutdown the engine stops its containers first: the leave is under way.
-        d.signal(&id, 15);
+        s.d.signal(&s.id, 15);
         w.wait_line(&format!(
             "{me}Waiting for connections from the load balancer"
         ));
@@ -351,11 +331,12 @@ fn the_agents_stop_lets_a_stopped_containers_leave_finish_and_a_second_signal_cu
             drop(client);
         }
         w.wait_line(&format!("{me}Final node state: Deleted"));
-        let out = w.finish();
+        // The agent ends by itself once the leave is done.
+        let out = s.w.finish();
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(!out.stderr.contains("killed"), "{}", out.stderr);
         let seconds = out.stderr.matches("Second SIGTERM").count();
         assert_eq!(seconds, usize::from(second) * 2, "{}", out.stderr);
-        assert!(ours(&f, app.port).is_none());
+        assert!(ours(&s.f, s.app.port).is_none());
     }
 }

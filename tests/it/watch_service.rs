@@ -6,29 +6,14 @@ use crate::support;
 
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use nix::sys::signal::Signal::SIGTERM;
 
 use fake::{Config, Fake, fault, status};
-use support::LB;
 use support::watching::{App, wait_until, watch_app};
-
-/// Every datagram the socket receives, as text, until the test ends.
-fn listen(socket: UnixDatagram) -> Arc<Mutex<Vec<String>>> {
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let into = Arc::clone(&got);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = socket.recv(&mut buf) {
-            into.lock()
-                .unwrap()
-                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-        }
-    });
-    got
-}
+use support::{LB, datagrams};
 
 #[test]
 fn systemd_hears_ready_status_watchdog_and_stopping_on_a_path_or_an_abstract_socket() {
@@ -51,7 +36,7 @@ fn systemd_hears_ready_status_watchdog_and_stopping_on_a_path_or_an_abstract_soc
     for (socket, name) in sockets {
         let (f, app) = (Fake::start(Config::default()), App::start(true));
         f.add_lb(LB, "DFW");
-        let got = listen(socket);
+        let got = datagrams(socket);
         let env = [
             ("NOTIFY_SOCKET", name.as_str()),
             ("WATCHDOG_USEC", "100000"),

@@ -105,6 +105,23 @@ fn finish(out: Output) -> Out {
     o
 }
 
+/// Every datagram `socket` receives (a systemd notify socket's), as text, until the test ends.
+pub fn datagrams(
+    socket: std::os::unix::net::UnixDatagram,
+) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let into = std::sync::Arc::clone(&got);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = socket.recv(&mut buf) {
+            into.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+    });
+    got
+}
+
 /// Neither the API key, the password nor any token the fake issued appears in `text`, and
 /// nothing panicked.
 pub fn assert_no_secret(text: &str) {

@@ -107,7 +107,7 @@ pub fn lb_connection(app: &App) -> std::net::TcpStream {
 /// overrides (a flag given there replaces its default here).
 pub fn watch_app(f: &Fake, app: &App, extra: &[&str], env: &[(&str, &str)]) -> Watching {
     let (port, url) = (app.port.to_string(), app.url());
-    let mut flags = vec![
+    let flags = vec![
         "-watch",
         "-health",
         &url,
@@ -116,21 +116,31 @@ pub fn watch_app(f: &Fake, app: &App, extra: &[&str], env: &[(&str, &str)]) -> W
         "-port",
         &port,
     ];
-    for (flag, value) in [
+    let flags = fast(flags, &[("-rise", "2"), ("-fall", "2")], extra);
+    Watching::start(f, &flags, env)
+}
+
+/// `flags`, the timing that keeps a test quick (probes every 10 ms, a change given 10 s) and
+/// `defaults`, then `extra`: a flag given in `extra` replaces its default.
+pub fn fast<'a>(
+    mut flags: Vec<&'a str>,
+    defaults: &[(&'a str, &'a str)],
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let quick = [
         ("-health-interval", "10ms"),
         ("-health-timeout", "1s"),
-        ("-rise", "2"),
-        ("-fall", "2"),
         ("-interval", "50ms"),
         ("-resync", "1h"),
         ("-timeout", "10s"),
-    ] {
-        if !extra.contains(&flag) {
-            flags.extend([flag, value]);
+    ];
+    for (flag, value) in quick.iter().chain(defaults) {
+        if !extra.contains(flag) {
+            flags.extend([*flag, *value]);
         }
     }
     flags.extend(extra);
-    Watching::start(f, &flags, env)
+    flags
 }
 
 /// A peekaboo -watch started by the test.
