@@ -8,16 +8,21 @@ use std::io::Write;
 use std::os::unix::net::UnixListener;
 use std::thread::JoinHandle;
 
-/// An engine for one event stream: the request's head, and the server's end of the
-/// connection, once `events` has connected.
-fn stream_server() -> (Engine, JoinHandle<(Vec<String>, UnixStream)>) {
+/// An event stream opened (`since` as `events` takes it) on a scripted engine that has
+/// answered its head: the stream, the request's lines, and the server's end of the connection
+/// to write the events on.
+fn opened(since: Option<i64>) -> (EventStream, Vec<String>, UnixStream) {
     let path = socket();
     let listener = UnixListener::bind(&path).unwrap();
     let server = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        (request(&stream), stream)
+        let (mut stream, _) = listener.accept().unwrap();
+        let head = request(&stream);
+        stream.write_all(STREAM_HEAD).unwrap();
+        (head, stream)
     });
-    (Engine::new(path), server)
+    let events = Engine::new(path).events(since, LIMIT).unwrap();
+    let (head, stream) = server.join().unwrap();
+    (events, head, stream)
 }
 
 const STREAM_HEAD: &[u8] =
@@ -40,14 +45,7 @@ fn seen(events: Vec<Event>) -> Vec<(Action, String)> {
 
 #[test]
 fn the_event_stream_gives_each_event_once_whole_however_it_arrives() {
-    let (engine, server) = stream_server();
-    let writer = std::thread::spawn(move || {
-        let (head, mut s) = server.join().unwrap();
-        s.write_all(STREAM_HEAD).unwrap();
-        (head, s)
-    });
-    let mut events = engine.events(Some(1796591500), LIMIT).unwrap();
-    let (head, mut s) = writer.join().unwrap();
+    let (mut events, head, mut s) = opened(Some(1796591500));
     assert_eq!(
         head[0],
         "GET /v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22label%22%3A%5B%22peekaboo.lb%22%5D%7D&since=1796591500 HTTP/1.1"
@@ -93,14 +91,7 @@ fn the_event_stream_gives_each_event_once_whole_however_it_arrives() {
 
 #[test]
 fn the_event_stream_ends_at_its_last_chunk_and_breaks_at_a_line_too_long() {
-    let (engine, server) = stream_server();
-    let writer = std::thread::spawn(move || {
-        let (_, mut s) = server.join().unwrap();
-        s.write_all(STREAM_HEAD).unwrap();
-        s
-    });
-    let mut events = engine.events(None, LIMIT).unwrap();
-    let mut s = writer.join().unwrap();
+    let (mut events, _, mut s) = opened(None);
     s.write_all(&chunk(&line("stop", "3"))).unwrap();
     s.write_all(b"0\r\n\r\n").unwrap();
     assert_eq!(
@@ -109,14 +100,7 @@ fn the_event_stream_ends_at_its_last_chunk_and_breaks_at_a_line_too_long() {
     );
     assert!(events.read_ready().is_err());
 
-    let (engine, server) = stream_server();
-    let writer = std::thread::spawn(move || {
-        let (_, mut s) = server.join().unwrap();
-        s.write_all(STREAM_HEAD).unwrap();
-        s
-    });
-    let mut events = engine.events(None, LIMIT).unwrap();
-    let mut s = writer.join().unwrap();
+    let (mut events, _, mut s) = opened(None);
     let long = "x".repeat(LINE_MAX / 2);
     s.write_all(&chunk(&long)).unwrap();
     assert_eq!(events.read_ready().unwrap(), vec![]);
