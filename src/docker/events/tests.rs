@@ -6,7 +6,6 @@ use crate::docker::tests::{LIMIT, json_answer, request, scripted, socket};
 use crate::docker::{Action, DockerError, Engine};
 use std::io::Write;
 use std::os::unix::net::UnixListener;
-use std::thread::JoinHandle;
 
 /// An event stream opened (`since` as `events` takes it) on a scripted engine that has
 /// answered its head: the stream, the request's lines, and the server's end of the connection
