@@ -42,6 +42,11 @@ fn main() -> std::process::ExitCode {
     // Before the flags, so every line names the container, a usage error's too.
     let container = cli::container(&|name| std::env::var_os(name));
     log::init(journal, false, &log_prefix(container.as_ref()));
+    if container.is_some() {
+        // A watch the -docker agent started: the agent decides for each container, so a
+        // signal to the whole unit or group must not reach every watch at once.
+        host::signal::only_from(std::os::unix::process::parent_id());
+    }
     if let Err(why) = signals {
         log::warn(&format!(
             "Warning: {why}; SIGTERM, SIGINT and SIGHUP will end peekaboo without a word"

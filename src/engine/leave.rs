@@ -158,9 +158,11 @@ impl Watcher<'_> {
         signal::let_through(u32::MAX);
         match waited {
             Err(Error::Interrupted { signal, .. }) => {
+                // The second may not be the first's kind (the -docker agent sends SIGINT).
+                let second = signal::last().unwrap_or(signal);
                 log(&format!(
                     "Second {}: cutting the drain short; finishing the leave",
-                    signal.name()
+                    second.name()
                 ));
                 Ok(())
             }

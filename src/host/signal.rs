@@ -9,7 +9,8 @@
 //! - As PID 1 (a scratch container), the kernel drops a signal whose action is the default,
 //!   but never a blocked one: it is queued, so the signalfd sees it there too.
 //! - Threads inherit the mask, so `install` must run before any thread starts, as `main`'s
-//!   first act. peekaboo execs nothing; a child would inherit the mask and must reset it.
+//!   first act. The `-docker` agent's children inherit the mask, which is what they block
+//!   too: a signal sent before a child opens its own signalfd waits for it there.
 //!
 //! The first stop signal is remembered: once asked to stop, every later wait ends at once,
 //! unless the caller lets some through (`let_through`): watch mode's leave is not stopped by
@@ -23,7 +24,12 @@
 //! one is seen too, not only a change of the hold.
 //!
 //! Standard signals do not queue: two SIGTERMs sent before the first is read count as one.
-//! Every wait reads them at once, so only two within one blocking request can merge.
+//! Every wait reads them at once, so only two within one blocking request can merge; the
+//! `-docker` agent sends SIGINT for the second so that its two never do.
+//!
+//! A watch the `-docker` agent started takes signals from the agent alone (`only_from`):
+//! systemd's stop of the whole unit, or a Ctrl-C to the terminal's group, must reach the
+//! agent, which decides for each container, not every watch at once.
 
 use std::cell::RefCell;
 use std::os::fd::{AsFd, BorrowedFd};
@@ -76,8 +82,12 @@ impl Signal {
 static FD: OnceLock<SignalFd> = OnceLock::new();
 /// The first stop signal read, SIGHUP included, as its number (0: none yet).
 static STOPPED: AtomicI32 = AtomicI32::new(0);
+/// The last SIGTERM or SIGINT read, as its number (0: none yet).
+static LAST: AtomicI32 = AtomicI32::new(0);
 /// SIGTERMs and SIGINTs read so far (a SIGHUP is never a leave's second signal).
 static STOPS: AtomicU32 = AtomicU32::new(0);
+/// The only process whose signals count (0: any).
+static ONLY_FROM: AtomicU32 = AtomicU32::new(0);
 /// How many stop signals the waits let pass before they end.
 static LET_THROUGH: AtomicU32 = AtomicU32::new(0);
 /// SIGUSR1 (true) and SIGUSR2 (false) as read, oldest first, until `take_holds` takes them.
@@ -107,6 +117,11 @@ fn read_all() {
     let Some(fd) = FD.get() else { return };
     while let Ok(Some(info)) = fd.read_signal() {
         let n = info.ssi_signo as i32;
+        let only = ONLY_FROM.load(Ordering::Relaxed);
+        // The kernel's own (pid 0: the parent's death signal) always counts.
+        if only != 0 && info.ssi_pid != only && info.ssi_pid != 0 {
+            continue;
+        }
         if let Some(s) = Signal::from_number(n) {
             let _ = STOPPED.compare_exchange(
                 0,
@@ -116,6 +131,7 @@ fn read_all() {
             );
             if s != Signal::Hup {
                 STOPS.fetch_add(1, Ordering::Relaxed);
+                LAST.store(n, Ordering::Relaxed);
             }
         } else if n == HOLD as i32 || n == RELEASE as i32 {
             holds().push(n == HOLD as i32);
@@ -150,6 +166,12 @@ pub fn first() -> Option<Signal> {
     Signal::from_number(STOPPED.load(Ordering::Relaxed))
 }
 
+/// The last SIGTERM or SIGINT read: the one that ended a wait a leave let the first through.
+pub fn last() -> Option<Signal> {
+    read_all();
+    Signal::from_number(LAST.load(Ordering::Relaxed))
+}
+
 /// From now on waits end only once more than `n` SIGTERMs and SIGINTs have arrived; a SIGHUP
 /// ends none.
 pub fn let_through(n: u32) {
@@ -173,6 +195,11 @@ pub fn beat_every(every: Duration, call: Box<dyn Fn()>) {
     call();
     let next = Instant::now() + every;
     BEAT.with(|b| *b.borrow_mut() = Some(Beat { every, next, call }));
+}
+
+/// From now on only signals that process `pid` sends count; others are read and dropped.
+pub fn only_from(pid: u32) {
+    ONLY_FROM.store(pid, Ordering::Relaxed);
 }
 
 /// The signalfd, for a caller that waits on other fds beside it (Docker mode's agent); once
