@@ -44,8 +44,12 @@ pub enum Happened {
 pub enum Do {
     /// Start a `-watch` child for it.
     Spawn,
-    /// SIGTERM the child: leave (drain, wait, delete or disable); a second one cuts the drain.
+    /// SIGTERM the child: leave (drain, wait, delete or disable).
     Leave,
+    /// SIGINT the child, leaving already: its second stop signal, which cuts the drain. Not a
+    /// second SIGTERM, which would merge with the first if both came before the child read
+    /// either.
+    Hurry,
     /// SIGUSR1 the child: hold the member drained.
     Hold,
     /// SIGHUP the child: exit, leaving the member as it is.
@@ -73,13 +77,16 @@ pub fn next(phase: Phase, what: Happened, keeps_member: bool) -> (Phase, &'stati
         (_, StopKill) => (phase, &[]),
 
         // The container has died: the drain waits no longer for it.
-        (Stopping, Died) => (Stopping, &[Leave]),
+        (Stopping, Died) => (Stopping, &[Hurry]),
         (Watching, Died) => (Held, &[Hold]),
         (_, Died) => (phase, &[]),
 
         // A member the leave keeps (disabled) is deleted once the leave is done.
-        (Watching | Held | Stopping, Destroyed) if keeps_member => (ThenDelete, &[Leave]),
-        (Watching | Held | Stopping, Destroyed) => (Removing, &[Leave]),
+        // Gone, its app with it: nothing is left to drain for.
+        (Watching | Held, Destroyed) if keeps_member => (ThenDelete, &[Leave, Hurry]),
+        (Watching | Held, Destroyed) => (Removing, &[Leave, Hurry]),
+        (Stopping, Destroyed) if keeps_member => (ThenDelete, &[Hurry]),
+        (Stopping, Destroyed) => (Removing, &[Hurry]),
         (Renewing, Destroyed) => (ThenDelete, &[]),
         (Idle, Destroyed) if keeps_member => (Deleting, &[Delete]),
         (Idle, Destroyed) => (Idle, &[Forget]),
@@ -116,8 +123,8 @@ pub fn catch_up(phase: Phase, found: Option<Found>, at_start: bool) -> (Phase, &
         (Idle, Some(Found::Restarting)) => (Held, &[Spawn, Hold]),
         (Idle, Some(Found::Down)) if at_start => (Deleting, &[Delete]),
         // Stopped while the engine could not say so: as a stop, without the drain to wait.
-        (Watching | Held, Some(Found::Down)) => (Stopping, &[Leave]),
-        (Watching | Held, None) => (Removing, &[Leave]),
+        (Watching | Held, Some(Found::Down)) => (Stopping, &[Leave, Hurry]),
+        (Watching | Held, None) => (Removing, &[Leave, Hurry]),
         (Idle, None) => (Idle, &[Forget]),
         _ => (phase, &[]),
     }

@@ -3,10 +3,12 @@
 
 use std::io::Read;
 use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
+use nix::sys::prctl::set_pdeathsig;
 use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use nix::unistd::{Pid, getpid, getppid};
 
 use crate::core::docker::Phase;
 use crate::core::model::Condition;
@@ -62,7 +64,24 @@ impl Followed {
     pub fn spawn(&mut self, args: &[String], docker_host: &str) -> Result<(), String> {
         let exe = std::env::current_exe()
             .map_err(|e| format!("cannot find peekaboo's own binary to run for it: {e}"))?;
-        let child = Command::new(exe)
+        let agent = getpid();
+        let mut command = Command::new(exe);
+        // Its own process group, so a Ctrl-C to the terminal's reaches the agent alone; and a
+        // SIGHUP (detach: the node left as it is) when the agent dies, even by SIGKILL, so no
+        // watch outlives it to race the next agent's. Both hold across the exec.
+        command.process_group(0);
+        // SAFETY: between fork and exec only prctl and getppid run: system calls, which are
+        // async-signal-safe, and nothing allocates.
+        unsafe {
+            command.pre_exec(move || {
+                set_pdeathsig(Signal::SIGHUP)?;
+                if getppid() != agent {
+                    return Err(std::io::Error::other("the agent ended as it started"));
+                }
+                Ok(())
+            });
+        }
+        let child = command
             .args(args)
             .env("PEEKABOO_CONTAINER", &self.name)
             .env("PEEKABOO_CONTAINER_ID", &self.id)

@@ -119,6 +119,7 @@ impl Agent<'_, '_> {
                 Do::Spawn | Do::Delete if self.stopping => {}
                 Do::Spawn => self.spawn(id),
                 Do::Leave => f.signal(Sig::SIGTERM),
+                Do::Hurry => f.signal(Sig::SIGINT),
                 Do::Hold => f.signal(Sig::SIGUSR1),
                 Do::Detach => f.signal(Sig::SIGHUP),
                 Do::Delete => self.delete(id),

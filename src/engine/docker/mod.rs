@@ -315,8 +315,9 @@ impl Agent<'_, '_> {
                     "Second {}: cutting the drains short; the nodes are taken out now",
                     s.name()
                 ));
+                // SIGINT: their second stop signal (the first was a SIGTERM).
                 for f in self.followed.values().filter(|f| f.leaving()) {
-                    f.signal(Sig::SIGTERM);
+                    f.signal(Sig::SIGINT);
                 }
             }
             self.wait_and_read();
