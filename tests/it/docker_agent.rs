@@ -11,9 +11,11 @@ use std::os::unix::net::{SocketAddr, UnixDatagram};
 
 use fake::docker::{DockerConfig, FakeDocker, Spec};
 use fake::{Config, Fake};
-use nix::sys::signal::Signal::SIGTERM;
+use nix::sys::signal::Signal::{SIGKILL, SIGTERM, SIGUSR1};
+use nix::sys::signal::kill;
+use nix::unistd::Pid;
 
-use support::watching::{App, lb_connection, wait_until};
+use support::watching::{App, Watching, lb_connection, wait_until};
 use support::{LB, datagrams, peekaboo};
 
 use super::docker::{agent, agent_env, engine, fake_lb, ours, serving, spec, stop, web, who};
@@ -326,7 +328,7 @@ fn the_agents_stop_lets_a_stopped_containers_leave_finish_and_a_second_signal_cu
             w.wait_read(SIGTERM);
             w.signal(SIGTERM);
             w.wait_line("Second SIGTERM: cutting the drains short; the nodes are taken out now");
-            w.wait_line(&format!("{me}Second SIGTERM: cutting the drain short"));
+            w.wait_line(&format!("{me}Second SIGINT: cutting the drain short"));
         } else {
             drop(client);
         }
@@ -335,8 +337,49 @@ fn the_agents_stop_lets_a_stopped_containers_leave_finish_and_a_second_signal_cu
         let out = s.w.finish();
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(!out.stderr.contains("killed"), "{}", out.stderr);
-        let seconds = out.stderr.matches("Second SIGTERM").count();
+        let seconds = out.stderr.matches("Second SIG").count();
         assert_eq!(seconds, usize::from(second) * 2, "{}", out.stderr);
         assert!(ours(&s.f, s.app.port).is_none());
     }
+}
+
+/// The pids of the agent's children (its watches).
+fn children(w: &Watching) -> Vec<i32> {
+    let path = format!("/proc/{0}/task/{0}/children", w.pid());
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect()
+}
+
+/// Whether process `pid` is gone (or a zombie, its exit status all that is left).
+fn gone(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).map_or(true, |s| {
+        s.lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z'))
+    })
+}
+
+#[test]
+fn a_watch_takes_signals_from_its_agent_alone_and_lets_go_when_the_agent_dies() {
+    let s = serving(&[]);
+    let watch = children(&s.w);
+    assert_eq!(watch.len(), 1);
+    let pid = Pid::from_raw(watch[0]);
+    // As systemd's stop of a whole unit, or a kill by hand: not from the agent, so nothing.
+    kill(pid, SIGTERM).unwrap();
+    kill(pid, SIGUSR1).unwrap();
+    // Its SIGHUP is the kernel's, as the agent dies: the node is left as it is.
+    let agent = Pid::from_raw(s.w.pid() as i32);
+    kill(agent, SIGKILL).unwrap();
+    s.w.wait_line(&format!(
+        "{}SIGHUP: detaching: the node is left as it is",
+        s.me
+    ));
+    wait_until("the watch gone", || gone(watch[0]));
+    let log = s.w.log();
+    assert!(!log.contains("SIGTERM"), "{log}");
+    assert!(!log.contains("SIGUSR1"), "{log}");
+    assert_eq!(ours(&s.f, s.app.port).unwrap().condition, "ENABLED");
+    assert_eq!(s.f.mutations(), ["POST /loadbalancers/1/nodes"]);
 }
