@@ -19,11 +19,13 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 # The whole job end to end against the built-in fake Rackspace API, then against the fake
-# Keystone v3 + Octavia signing in from a clouds.yaml: no account needed for either.
+# Keystone v3 + Octavia signing in from a clouds.yaml: no account needed for either. Last,
+# -docker following two containers of the built-in fake Docker engine: no Docker needed.
 demo:
-	cargo build --bin peekaboo --example demo --example demo_octavia
+	cargo build --bin peekaboo --example demo --example demo_octavia --example demo_docker
 	cargo run --quiet --example demo -- target/debug/peekaboo
 	cargo run --quiet --example demo_octavia -- target/debug/peekaboo
+	cargo run --quiet --example demo_docker -- target/debug/peekaboo
 
 # The fake on its own, for trying peekaboo by hand: it prints the variables to export.
 fake:
