@@ -126,7 +126,9 @@ fn main() {
     demo.line(step, &["web-1 (", "Final node state: Deleted"]);
     demo.show(&webs);
 
-    eprintln!("\n== systemctl stop peekaboo-docker: SIGTERM to the agent");
+    // To the agent alone: a signal to its whole group (systemd's default KillMode=control-group)
+    // also reaches every child, and each would take its own node out.
+    eprintln!("\n== kill -TERM <the agent's pid>: SIGTERM to the agent alone");
     let step = "the agent stops, web-2 left serving";
     let code = demo.stop(step);
     demo.show(&webs);
