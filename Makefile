@@ -19,11 +19,13 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 # The whole job end to end against the built-in fake Rackspace API, then against the fake
-# Keystone v3 + Octavia signing in from a clouds.yaml: no account needed for either.
+# Keystone v3 + Octavia signing in from a clouds.yaml: no account needed for either. Last,
+# -docker following two containers of the built-in fake Docker engine: no Docker needed.
 demo:
-	cargo build --bin peekaboo --example demo --example demo_octavia
+	cargo build --bin peekaboo --example demo --example demo_octavia --example demo_docker
 	cargo run --quiet --example demo -- target/debug/peekaboo
 	cargo run --quiet --example demo_octavia -- target/debug/peekaboo
+	cargo run --quiet --example demo_docker -- target/debug/peekaboo
 
 # The fake on its own, for trying peekaboo by hand: it prints the variables to export.
 fake:
@@ -35,13 +37,18 @@ fake:
 # BENCH_RUNS=5 runs each fleet five times and sums up the ratios, and BENCH_WINDOW=3 sets the
 # PENDING_UPDATE window in seconds. Then watch mode (bench_watch): the requests a steady watch
 # sends per hour at the defaults, and its memory after 100 and 10,000 probes; BENCH_WATCH_SECS
-# sets the span the requests are counted over (10 by default). Last, the same one-host rows
+# sets the span the requests are counted over (10 by default). Then the same one-host rows
 # against the fake Keystone v3 + Octavia (bench_octavia; BENCH_WINDOW applies there too).
+# Last, Docker mode (bench_docker): a steady host of 20 healthy containers under one -docker
+# agent, run from the static binary: the load balancer requests per hour (measured at
+# -resync 5s over BENCH_WATCH_SECS, scaled to the default 5m), the engine's GETs per hour, and
+# the RSS and PSS of the agent and its 20 children (BENCH_WINDOW applies to its joins only).
 bench: static
-	cargo build --release --bin peekaboo --example bench --example bench_watch --example bench_octavia
+	cargo build --release --bin peekaboo --example bench --example bench_watch --example bench_octavia --example bench_docker
 	target/release/examples/bench target/release/peekaboo $(STATIC)
 	target/release/examples/bench_watch target/release/peekaboo $(STATIC)
 	target/release/examples/bench_octavia target/release/peekaboo
+	target/release/examples/bench_docker $(STATIC)
 
 # The shipped binary: static, musl, tuned for size. Needs musl-gcc (apt: musl-tools) for ring
 # and the rustup target x86_64-unknown-linux-musl; .ci/run installs both.
