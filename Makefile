@@ -3,7 +3,7 @@ TARGET := x86_64-unknown-linux-musl
 STATIC := target/$(TARGET)/release/peekaboo
 IMAGE ?= peekaboo
 
-.PHONY: all build test lint demo fake bench static size scratch-check check-examples image clean
+.PHONY: all build test lint demo fake bench static size scratch-check check-examples image docker-check clean
 
 all: build
 
@@ -91,6 +91,12 @@ image: static
 	rm -rf target/image && mkdir -p target/image
 	cp $(STATIC) target/image/peekaboo
 	docker build -f Dockerfile.scratch -t $(IMAGE) target/image
+
+# The same image and -docker against a real engine: a private dockerd of its own (docker.io,
+# installed if missing), the one-shot cycle from the image and the agent following a labelled
+# busybox container with a health check, against the fake API. Needs root; leaves nothing.
+docker-check: static
+	.ci/docker-check
 
 clean:
 	cargo clean
