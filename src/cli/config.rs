@@ -147,6 +147,7 @@ impl Config {
         let mode = if args.docker {
             let mut said = Vec::new();
             docker = Some(docker_agent(&args, &var, backend.max_weight(), &mut said)?);
+            notes.extend(unused_by_docker(&var)?);
             vars.warnings.borrow_mut().extend(said);
             Mode::Docker
         } else if args.docker_host.is_some() {
@@ -254,6 +255,24 @@ fn docker_agent(
     let mut agent = Agent::new(args, socket, max_weight)?;
     (agent.notify_socket, agent.watchdog) = watch::systemd(var, warnings);
     Ok(agent)
+}
+
+/// A line naming LOAD_BALANCER_ID and APP_PORT when an environment file shared with the other
+/// modes sets them: under -docker each container's labels say its own.
+fn unused_by_docker(var: &Var) -> Result<Option<String>, Error> {
+    let mut set = Vec::new();
+    for name in ["LOAD_BALANCER_ID", "APP_PORT"] {
+        if var(name)?.is_some() {
+            set.push(name);
+        }
+    }
+    Ok((!set.is_empty()).then(|| {
+        let verb = if set.len() == 1 { "is" } else { "are" };
+        format!(
+            "{} {verb} not used with -docker: each container's labels say its load balancer (peekaboo.lb) and port (peekaboo.port)",
+            set.join(" and ")
+        )
+    }))
 }
 
 /// systemd expands ${VAR} from an EnvironmentFile into ExecStart= arguments, so a CRLF file

@@ -324,6 +324,7 @@ fn an_auth_url_ureq_cannot_send_to_is_refused() {
 }
 
 mod container;
+mod docker;
 mod name;
 mod openstack;
 mod variables;
