@@ -14,7 +14,7 @@ mod fake;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fake::{Config, Fake};
+use fake::{Config, Fake, Limits};
 
 const LB: u64 = 1;
 /// The PENDING_UPDATE window after each change: 1 s, or BENCH_WINDOW seconds (to see how the
@@ -31,7 +31,7 @@ fn fake() -> Fake {
     let f = Fake::start(Config {
         pending: window(),
         latency: LATENCY,
-        rate_limits: true,
+        limits: Some(Limits::First),
         ..Config::default()
     });
     f.add_lb(LB, "DFW");

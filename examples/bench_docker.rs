@@ -1,7 +1,7 @@
 //! `make bench`, Docker mode: what a steady host of 20 labelled containers costs, with one
 //! `peekaboo -docker` agent and its 20 `-watch` children. Prints numbers, asserts nothing.
 //!
-//! The fake Rackspace API (50 ms added to every answer, the rate limits enforced, a
+//! The fake Rackspace API (50 ms added to every answer, the first table of rate limits, a
 //! PENDING_UPDATE window after each change) and the fake Docker engine hold 20 running
 //! containers on load balancer 1, each with a HEALTHCHECK Docker calls healthy and an app port
 //! of its own. The agent runs at the default timing flags but one, `-resync 5s`: at the default
@@ -33,7 +33,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use fake::docker::{DockerConfig, FakeDocker, Spec};
-use fake::{Config, Fake};
+use fake::{Config, Fake, Limits};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -154,7 +154,7 @@ fn requests(f: &Fake, d: &FakeDocker, ports: &[u16]) {
     let sent = &all[r0..r1];
     let gets = sent.iter().filter(|r| r.method == "GET").count();
     let tokens = sent.iter().filter(|r| r.path.ends_with("/tokens")).count();
-    let limited = sent.iter().filter(|r| r.rate_limited).count();
+    let limited = sent.iter().filter(|r| r.rate_limited.is_some()).count();
     let asked = d.requests();
     let engine = &asked[e0..e1];
     let engine_gets = engine.iter().filter(|r| r.starts_with("GET ")).count();
@@ -229,7 +229,7 @@ fn main() {
     let f = Fake::start(Config {
         pending: window(),
         latency: LATENCY,
-        rate_limits: true,
+        limits: Some(Limits::First),
         ..Config::default()
     });
     f.add_lb(LB, "DFW");
@@ -266,7 +266,7 @@ fn main() {
         count(&|r| r.path.ends_with("/tokens")),
         count(&|r| r.method == "GET"),
         count(&|r| r.method != "GET" && !r.path.ends_with("/tokens")),
-        count(&|r| r.rate_limited),
+        count(&|r| r.rate_limited.is_some()),
     );
     // The joins' own reads and waits are over well before a resync comes round.
     sleep(RESYNC * 3 / 2);

@@ -2,9 +2,9 @@
 //! in memory as probes pile up. Prints numbers, asserts nothing.
 //!
 //! - Requests: a watch with `-resync 1s -health-interval 10ms` against the fake (50 ms added to
-//!   every answer, the rate limits enforced), counted over a measured span once the node is
-//!   ENABLED, then scaled to the default `-resync 5m`. Probes send no request, so at a steady
-//!   health the count follows the resyncs alone.
+//!   every answer, the first table of rate limits enforced), counted over a measured span once
+//!   the node is ENABLED, then scaled to the default `-resync 5m`. Probes send no request, so at
+//!   a steady health the count follows the resyncs alone.
 //! - Memory: VmRSS (current) and VmHWM (peak) of the peekaboo process, from /proc, after 100
 //!   and after 10,000 probe cycles at `-health-interval 1ms`. The app is a listener the bench
 //!   owns, so each accepted connection is one probe (`-health tcp`).
@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, sleep};
 use std::time::{Duration, Instant};
 
-use fake::{Config, Fake};
+use fake::{Config, Fake, Limits};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -139,7 +139,7 @@ fn requests(bin: &str) {
     let f = Fake::start(Config {
         pending: Duration::from_secs(1),
         latency: LATENCY,
-        rate_limits: true,
+        limits: Some(Limits::First),
         ..Config::default()
     });
     f.add_lb(LB, "DFW");

@@ -11,6 +11,7 @@ use std::net::{Shutdown, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::limits::retry_after;
 use super::{Action, Request, Route, Shared, State, handle, over_limit, route};
 
 /// Limits on what we read: anything bigger is a broken client, and it must not eat the memory.
@@ -50,21 +51,6 @@ impl State {
         let action = actions[(*rng >> 32) as usize % actions.len()].clone();
         self.fired += 1;
         Some(action)
-    }
-
-    /// Whether `method` is over its documented per-second limit; records the request if not.
-    fn over_rate_limit(&mut self, method: &str, now: Instant) -> bool {
-        let per_second = match method {
-            "GET" | "PUT" => 10,
-            _ => 5,
-        };
-        let recent = self.recent.entry(method.to_string()).or_default();
-        recent.retain(|t| now.duration_since(*t) < Duration::from_secs(1));
-        if recent.len() >= per_second {
-            return true;
-        }
-        recent.push(now);
-        false
     }
 }
 
@@ -206,7 +192,7 @@ fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
         path: path.to_string(),
         body: String::new(),
         at: Instant::now(),
-        rate_limited: false,
+        rate_limited: None,
         status: 0,
         headers,
     };
@@ -301,13 +287,15 @@ pub(super) fn serve(sh: &Shared, stream: TcpStream) {
         {
             st.mutations.push(format!("{} {}", req.method, sub));
         }
-        let fault = if sh.cfg.rate_limits
-            && clb.is_some()
-            && st.over_rate_limit(&req.method, Instant::now())
-        {
+        let refused = match (sh.cfg.limits, clb) {
+            (Some(limits), Some(_)) => st.limiter.admit(limits, &req.method, Instant::now()).err(),
+            _ => None,
+        };
+        let fault = if let Some(wait) = refused {
+            let seconds = retry_after(wait);
             st.rate_limited += 1;
-            st.requests[index].rate_limited = true;
-            Some(over_limit("1"))
+            st.requests[index].rate_limited = Some(seconds);
+            Some(over_limit(&seconds.to_string()))
         } else {
             st.take_fault(&req.method, &path)
         };

@@ -13,6 +13,8 @@ mod clb;
 // The Docker engine: a server of its own, on a unix socket.
 pub mod docker;
 mod http;
+// Public for the self-test that walks the limiter through a minute without waiting one.
+pub mod limits;
 // Public for `OMember`, which tests read members as.
 pub mod octavia;
 // Public for `rfc3339_millis`, which self-tests check `expires` against.
@@ -27,6 +29,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use http::{Resp, flat, reason};
+pub use limits::Limits;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -44,9 +47,9 @@ pub struct Config {
     pub new_node_status: String,
     /// Added before every answer, like a WAN round trip (the benchmark uses 50 ms).
     pub latency: Duration,
-    /// Enforce the documented per-account rate limits on the CLB API (GET 10/s, POST 5/s,
-    /// PUT 10/s, DELETE 5/s) with the rate limiter's 413 and `Retry-After: 1`.
-    pub rate_limits: bool,
+    /// Enforce one of the published per-account rate limit tables on the CLB API, per verb per
+    /// second and per minute, with the rate limiter's 413 and a `Retry-After` in seconds.
+    pub limits: Option<Limits>,
     /// What the catalog's load balancer endpoints (CLB's and Octavia's) start with instead of
     /// this fake's own `http://127.0.0.1:PORT`: a TLS front, or a made-up host a test proxy
     /// maps here.
@@ -70,7 +73,7 @@ impl Default for Config {
             node_limit: 25,
             new_node_status: "ONLINE".into(),
             latency: Duration::ZERO,
-            rate_limits: false,
+            limits: None,
             lb_base: None,
             token_ttl: Duration::from_secs(24 * 3600),
             keystone: keystone::Keystone::default(),
@@ -97,8 +100,8 @@ pub struct Request {
     pub body: String,
     /// When the request was read in full: tests compare it with what they did and when.
     pub at: Instant,
-    /// Whether the rate limits (`Config::rate_limits`) refused it.
-    pub rate_limited: bool,
+    /// The `Retry-After` seconds it was told if the rate limits (`Config::limits`) refused it.
+    pub rate_limited: Option<u64>,
     /// The status answered (0 when the connection was closed instead).
     pub status: u16,
     /// Names lower-cased, values trimmed, in the order received.
@@ -241,8 +244,8 @@ struct State {
     fired: usize,
     /// How many requests the rate limits refused.
     rate_limited: usize,
-    /// Recent CLB requests per verb, for the rate limits.
-    recent: BTreeMap<String, Vec<Instant>>,
+    /// The CLB requests the rate limits counted.
+    limiter: limits::Limiter,
     requests: Vec<Request>,
     mutations: Vec<String>,
     /// Octavia's load balancers, pools and members.
@@ -364,7 +367,7 @@ impl Fake {
         self.shared.lock().fired
     }
 
-    /// How many requests the rate limits (`Config::rate_limits`) refused with 413.
+    /// How many requests the rate limits (`Config::limits`) refused with 413.
     pub fn rate_limited(&self) -> usize {
         self.shared.lock().rate_limited
     }

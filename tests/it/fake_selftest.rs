@@ -94,7 +94,7 @@ fn api_key_body(user: &str, key: &str) -> String {
 }
 
 /// Authenticates with the API key and returns (token, publicURL of cloudLoadBalancers in region).
-fn session(f: &Fake, region: &str) -> (String, String) {
+pub(crate) fn session(f: &Fake, region: &str) -> (String, String) {
     let cfg = Config::default();
     let body = api_key_body(&cfg.username, &cfg.api_key);
     let r = call(

@@ -1,7 +1,7 @@
 //! Many hosts changing one load balancer at once, as in a rolling reboot or an autoscaling
-//! burst: with the documented rate limits enforced and a PENDING_UPDATE window after each
-//! change, every host gets its change in, with no duplicate and no 413 storm. (Times are in
-//! `make bench`; this test only checks outcomes.)
+//! burst: with the first published table of rate limits enforced and a PENDING_UPDATE window
+//! after each change, every host gets its change in, with no duplicate and no 413 storm. (Times
+//! are in `make bench`; this test only checks outcomes.)
 
 use crate::fake;
 use crate::support;
@@ -9,14 +9,14 @@ use crate::support;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use fake::{Config, Fake};
+use fake::{Config, Fake, Limits};
 
 const LB: u64 = 1;
 
 fn fleet(n: usize, flags: &[&str], prepare: impl Fn(&Fake, &str)) -> Fake {
     let f = Fake::start(Config {
         pending: Duration::from_millis(100),
-        rate_limits: true,
+        limits: Some(Limits::First),
         ..Config::default()
     });
     f.add_lb(LB, "DFW");

@@ -17,6 +17,7 @@ mod edges;
 mod fake_docker;
 mod fake_keystone;
 mod fake_keystone_versions;
+mod fake_limits;
 mod fake_octavia;
 mod fake_octavia_names;
 mod fake_selftest;
