@@ -1,8 +1,9 @@
 //! `make bench`: what peekaboo costs, against the fake with a simulated WAN (50 ms added to
-//! every answer), the documented rate limits enforced and a 1 s PENDING_UPDATE after each
-//! change. Prints a plain table: requests and wall time per action from a cold start, the
-//! already-in-state case, fleets of hosts changing one load balancer at once, peak memory of
-//! one run, and the static binary's size.
+//! every answer), Rackspace's published rate limits enforced and a 1 s PENDING_UPDATE after each
+//! change. Prints plain tables: requests and wall time per action from a cold start and the
+//! already-in-state case (under the first table of rate limits), fleets of hosts changing one
+//! load balancer at once under each table (`bench/fleet.rs`), peak memory of one run, and the
+//! static binary's size.
 //!
 //!     cargo run --release --example bench -- target/release/peekaboo [static binary]
 
@@ -10,6 +11,8 @@
 #[allow(dead_code)]
 #[path = "../tests/fake/mod.rs"]
 mod fake;
+#[path = "bench/fleet.rs"]
+mod fleet;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,11 +30,11 @@ fn window() -> Duration {
 }
 const LATENCY: Duration = Duration::from_millis(50);
 
-fn fake() -> Fake {
+fn fake(limits: Limits) -> Fake {
     let f = Fake::start(Config {
         pending: window(),
         latency: LATENCY,
-        limits: Some(Limits::First),
+        limits: Some(limits),
         ..Config::default()
     });
     f.add_lb(LB, "DFW");
@@ -77,7 +80,7 @@ fn peak_gets_per_second(f: &Fake) -> usize {
 }
 
 fn single(bin: &str, name: &str, start: Option<&str>, flags: &[&str]) {
-    let f = fake();
+    let f = fake(Limits::First);
     if let Some(c) = start {
         f.add_node(LB, "10.1.2.3", 8080, c);
     }
@@ -95,83 +98,11 @@ fn single(bin: &str, name: &str, start: Option<&str>, flags: &[&str]) {
     );
 }
 
-/// Runs each fleet BENCH_RUNS times (once unless set), then sums the ratios up: fleet times
-/// vary a lot from run to run, so one run says little.
-fn fleets(bin: &str, sizes: &[usize]) {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    let mut summary = Vec::new();
-    for &n in sizes {
-        let mut ratios: Vec<f64> = (0..runs).map(|_| fleet(bin, n)).collect();
-        ratios.sort_by(f64::total_cmp);
-        let median = (ratios[(runs - 1) / 2] + ratios[runs / 2]) / 2.0;
-        summary.push(format!(
-            "fleet of {n}: ratio {:.2}-{:.2}, median {median:.2}, over {runs} runs",
-            ratios[0],
-            ratios[runs - 1]
-        ));
-    }
-    if runs > 1 {
-        println!();
-        for line in summary {
-            println!("{line}");
-        }
-    }
-}
-
-/// One fleet: prints its row and returns its ratio to the floor.
-fn fleet(bin: &str, n: usize) -> f64 {
-    let f = fake();
-    let t = Instant::now();
-    let children: Vec<Child> = (0..n)
-        .map(|i| spawn(bin, &f, &format!("10.0.{}.{}", i / 200, i % 200 + 1), &[]))
-        .collect();
-    let failed = children
-        .into_iter()
-        .map(|mut c| c.wait().map(|s| s.success()).unwrap_or(false))
-        .filter(|ok| !ok)
-        .count();
-    let wall = t.elapsed();
-    if std::env::var("BENCH_TRACE").is_ok() {
-        for r in f.requests() {
-            eprintln!(
-                "{:>7.3} {} {} {}",
-                r.at.duration_since(t).as_secs_f64(),
-                r.method,
-                r.path.rsplit("123456").next().unwrap_or(""),
-                r.status
-            );
-        }
-    }
-    let floor = window() * n as u32;
-    let ratio = wall.as_secs_f64() / floor.as_secs_f64();
-    let (reads, writes) = counts(&f);
-    let nodes = f.nodes(LB);
-    let mut addresses: Vec<&str> = nodes.iter().map(|n| n.address.as_str()).collect();
-    addresses.sort_unstable();
-    addresses.dedup();
-    println!(
-        "| fleet of {n:<3} | {:>3} | {:>5}/{:<5} | {:>7.2} s | {:>5.1} s | {:>5.2} | {reads:>5} | {writes:>6} | {:>4} | {:>8} |",
-        n - failed,
-        nodes.len(),
-        addresses.len(),
-        wall.as_secs_f64(),
-        floor.as_secs_f64(),
-        ratio,
-        f.rate_limited(),
-        peak_gets_per_second(&f),
-    );
-    ratio
-}
-
 /// The peak of this one run, from wait4: RUSAGE_CHILDREN would also count every earlier child,
 /// and under `cargo run` (which execs the bench) the compilers cargo ran before it.
 #[allow(clippy::zombie_processes)] // wait4 reaps it
 fn peak_rss_kib(bin: &str) -> i64 {
-    let f = fake();
+    let f = fake(Limits::First);
     let child = spawn(bin, &f, "10.1.2.3", &[]);
     let mut status = 0;
     // SAFETY: rusage is plain data that wait4 fills in; the pid is our own unwaited child.
@@ -186,13 +117,11 @@ fn main() {
         .next()
         .unwrap_or_else(|| "target/release/peekaboo".into());
     let static_bin = args.next();
-    // BENCH_FLEET=10,25 runs just those fleets, for trying a change to the fleet pacing.
-    if let Ok(sizes) = std::env::var("BENCH_FLEET") {
-        let sizes: Vec<usize> = sizes
-            .split(',')
-            .filter_map(|n| n.trim().parse().ok())
-            .collect();
-        fleets(&bin, &sizes);
+    let tables = fleet::limits_from_env();
+    let fleets = fleet::fleets_from_env();
+    // BENCH_FLEET alone runs just the fleets, for trying a change to the fleet pacing.
+    if std::env::var("BENCH_FLEET").is_ok() {
+        fleet::run_all(&bin, &tables, &fleets);
         return;
     }
     println!(
@@ -201,8 +130,9 @@ fn main() {
         window().as_secs_f64()
     );
     println!(
-        "rate limits enforced (GET 10/s, POST 5/s, PUT 10/s, DELETE 5/s); peekaboo with its defaults.\n"
+        "the first table of rate limits (GET 10/s, POST 5/s, PUT 10/s, DELETE 5/s, and per minute);"
     );
+    println!("peekaboo with its defaults.\n");
     println!(
         "| one host, cold start              | exit |    wall   | requests | reads | writes |"
     );
@@ -229,13 +159,7 @@ fn main() {
     single(&bin, "enable, already ENABLED", Some("ENABLED"), &[]);
     single(&bin, "delete, already gone", None, &["-delete"]);
     println!();
-    println!(
-        "| fleet (all enable at once) | ok  | nodes/addrs |    wall   |  floor  | ratio | reads | writes |  413 | GET/s max |"
-    );
-    println!(
-        "|---------------|-----|-------------|-----------|---------|-------|-------|--------|------|----------|"
-    );
-    fleets(&bin, &[10, 25]);
+    fleet::run_all(&bin, &tables, &fleets);
     println!();
     println!(
         "peak resident memory of one run: {} KiB",
