@@ -32,12 +32,14 @@ fake:
 	cargo run --quiet --example fake_rackspace -- --pending-ms 1000
 
 # Requests, wall time, fleets, memory and size against the fake with 50 ms of simulated WAN
-# latency and the documented rate limits: a table to paste into an issue. BENCH_TRACE=1 also
-# prints each fleet's request timeline on stderr; BENCH_FLEET=10,25 runs only the fleets,
-# BENCH_RUNS=5 runs each fleet five times and sums up the ratios, and BENCH_WINDOW=3 sets the
-# PENDING_UPDATE window in seconds. Then watch mode (bench_watch): the requests a steady watch
-# sends per hour at the defaults, and its memory after 100 and 10,000 probes; BENCH_WATCH_SECS
-# sets the span the requests are counted over (10 by default). Then the same one-host rows
+# latency and Rackspace's published rate limits: a table to paste into an issue. The fleets (10
+# and 25 hosts joining at once, 25 draining) run five times under each of the two tables;
+# BENCH_LIMITS=first or second runs one table, BENCH_FLEET=10,25,drain25 runs only those
+# fleets, BENCH_RUNS=1 runs each once, BENCH_TRACE=1 also prints each run's request timeline on
+# stderr, and BENCH_WINDOW=3 sets the PENDING_UPDATE window in seconds. Then watch mode
+# (bench_watch): the requests a steady watch sends per hour at the defaults, and its memory
+# after 100 and 10,000 probes; BENCH_WATCH_SECS sets the span the requests are counted over
+# (10 by default). Then the same one-host rows
 # against the fake Keystone v3 + Octavia (bench_octavia; BENCH_WINDOW applies there too).
 # Last, Docker mode (bench_docker): a steady host of 20 healthy containers under one -docker
 # agent, run from the static binary: the load balancer requests per hour (measured at
