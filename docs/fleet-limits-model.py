@@ -23,6 +23,13 @@ Strategies for the hosts that wait:
              change refused by the limiter, 8 after a lost race, one less for each change seen
              land; polls at random times so that the fleet would send 4 GET/s if the estimate
              were right, and the polls after its own change at that pace too.
+  steady-R   the oracle, but each host polls once a period (waiting / R seconds, give or take
+             20%) instead of at random times: the fleet's reads come evenly, not in clumps.
+  told       each host is told the fleet's size N (no host is today): it counts down the
+             changes it sees land, makes its first read at a random time within N / 4 seconds
+             (a host told N = 1 starts at once, as today), and polls steadily at 4 GET/s for
+             the fleet; after its first 413 it takes the stricter table to hold and slows to
+             30 / N GET/s (at least 1).
 """
 
 import heapq
@@ -164,6 +171,64 @@ class Oracle(Host):
         return base + self.rnd.expovariate(self.rate / max(self.fleet.waiting(), 2))
 
 
+class Steady(Oracle):
+    def poll(self, extra=0.0):
+        period = max(self.fleet.waiting(), 1) / self.rate
+        if extra:  # released by a Retry-After: a random phase within one period
+            return (extra + self.rnd.uniform(0, period), "GET")
+        return (period * self.rnd.uniform(0.8, 1.2), "GET")
+
+    def after_change(self):
+        base = WINDOW if self.polls == 0 else 0.0
+        return base + max(self.fleet.waiting(), 2) / self.rate * self.rnd.uniform(0.8, 1.2)
+
+
+class Told(Host):
+    seen = 0
+    strict = False
+
+    def step(self, verb, res):
+        if verb is None and self.fleet.n > 1:
+            return (self.rnd.uniform(0, self.fleet.n / 4.0) + LATENCY, "GET")
+        return super().step(verb, res)
+
+    def rate(self):
+        return max(1.0, min(4.0, 30.0 / self.fleet.n)) if self.strict else 4.0
+
+    def left(self):
+        return max(1, self.fleet.n - self.seen)
+
+    def saw(self, changes):
+        self.seen = changes
+
+    def poll(self, extra=0.0):
+        period = self.left() / self.rate()
+        if extra:
+            return (extra + self.rnd.uniform(0, period), "GET")
+        return (period * self.rnd.uniform(0.8, 1.2), "GET")
+
+    def wait(self):
+        return self.poll()
+
+    def lost(self):
+        return self.poll()
+
+    def refused(self, verb, ra, first):
+        self.strict = True
+        return self.poll(ra)
+
+    def watch(self, res):
+        if res is not None and res[0] == "413":
+            self.strict = True
+        return super().watch(res)
+
+    def after_change(self):
+        if self.fleet.n == 1:
+            return super().after_change()
+        base = WINDOW if self.polls == 0 else 0.0
+        return base + max(self.left() - 1, 1) / self.rate() * self.rnd.uniform(0.8, 1.2)
+
+
 class Polite(Host):
     rate = 4.0
     crowd = 1.0
@@ -202,6 +267,7 @@ class Polite(Host):
 
 class Fleet:
     def __init__(self, n, strategy, change, table, seed):
+        self.n = n
         self.rnd = random.Random(seed)
         self.server = Server(table)
         self.hosts = [strategy(random.Random(self.rnd.random()), self, change) for _ in range(n)]
@@ -258,6 +324,9 @@ def main():
         row("polite", Polite, table)
         for rate in (2.0, 4.0, 6.0):
             row(f"oracle-{rate:g}", type("O", (Oracle,), {"rate": rate}), table)
+        for rate in (1.5, 4.0, 5.0):
+            row(f"steady-{rate:g}", type("S", (Steady,), {"rate": rate}), table)
+        row("told", Told, table)
 
 
 if __name__ == "__main__":
