@@ -29,7 +29,10 @@ Strategies for the hosts that wait:
              changes it sees land, makes its first read at a random time within N / 4 seconds
              (a host told N = 1 starts at once, as today), and polls steadily at 4 GET/s for
              the fleet; after its first 413 it takes the stricter table to hold and slows to
-             30 / N GET/s (at least 1).
+             30 / N GET/s (at least 1). It counts the changes made before its first read
+             too, which a joining host cannot tell from nodes that were there before.
+  told-since as told, counting only the changes it sees land after its first read: what a
+             host can count.
 """
 
 import heapq
@@ -229,6 +232,15 @@ class Told(Host):
         return base + max(self.left() - 1, 1) / self.rate() * self.rnd.uniform(0.8, 1.2)
 
 
+class ToldSince(Told):
+    base = None
+
+    def saw(self, changes):
+        if self.base is None:
+            self.base = changes
+        self.seen = changes - self.base
+
+
 class Polite(Host):
     rate = 4.0
     crowd = 1.0
@@ -327,6 +339,7 @@ def main():
         for rate in (1.5, 4.0, 5.0):
             row(f"steady-{rate:g}", type("S", (Steady,), {"rate": rate}), table)
         row("told", Told, table)
+        row("told-since", ToldSince, table)
 
 
 if __name__ == "__main__":
