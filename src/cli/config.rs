@@ -1,32 +1,33 @@
 //! `Config::new`: the command line checked against the environment, every mode and default
 //! decided here once, so nothing downstream re-checks a flag combination. Which backend runs
 //! is chosen here (`choice`); each backend's own module reads what it needs (`clb`,
-//! `openstack`).
+//! `openstack`), with what both read alike in `common`.
 
 use std::cell::RefCell;
 use std::ffi::OsString;
 use std::time::Duration;
 
-use ureq::tls::Certificate;
-
 use crate::backend::Secret;
-use crate::backend::http::{self, Transport, proxy};
+use crate::backend::http::Transport;
 use crate::backend::octavia::{self, Auth};
 use crate::backend::rackspace;
 use crate::cli::args::{Args, FLAGS, Kind};
 use crate::cli::env::*;
 use crate::core::model::{Attrs, LbRef, Want};
-use crate::engine::{AddressSource, Container, Job, Mode, NodeSpec, Timing};
+use crate::engine::{Container, Job, Mode, NodeSpec, Timing};
 use crate::error::Error;
 use choice::{Service, backend_flag, choose};
 use cloud::{Cloud, ReadFile};
+use common::{node_spec, transport};
 pub use docker::Agent;
+use docker::{docker_agent, unused_by_docker};
 use mode::{drain_from, drain_timeout, mode, want};
 use watch::watch;
 
 mod choice;
 mod clb;
 mod cloud;
+mod common;
 mod container;
 pub mod docker;
 mod mode;
@@ -41,7 +42,6 @@ pub(super) type Missing<'a> = dyn Fn(&str) -> String + 'a;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
-const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Under systemd's default 90 s stop timeout, with room left to disable or delete the node.
 pub(super) const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 pub(super) const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -238,43 +238,6 @@ impl Vars<'_> {
     }
 }
 
-/// `-docker`'s settings: the engine's socket (`-docker-host`, else DOCKER_HOST), the flags
-/// every child gets, and systemd's variables, which the agent alone reads.
-fn docker_agent(
-    args: &Args,
-    var: &Var,
-    max_weight: u32,
-    warnings: &mut Vec<String>,
-) -> Result<Agent, Error> {
-    let (host, what) = match &args.docker_host {
-        Some(h) => (Some(h.clone()), "-docker-host"),
-        None => (var("DOCKER_HOST")?, "DOCKER_HOST"),
-    };
-    let socket = crate::docker::socket_path(host.as_deref())
-        .map_err(|why| Error::Usage(format!("{what} {why}")))?;
-    let mut agent = Agent::new(args, socket, max_weight)?;
-    (agent.notify_socket, agent.watchdog) = watch::systemd(var, warnings);
-    Ok(agent)
-}
-
-/// A line naming LOAD_BALANCER_ID and APP_PORT when an environment file shared with the other
-/// modes sets them: under -docker each container's labels say its own.
-fn unused_by_docker(var: &Var) -> Result<Option<String>, Error> {
-    let mut set = Vec::new();
-    for name in ["LOAD_BALANCER_ID", "APP_PORT"] {
-        if var(name)?.is_some() {
-            set.push(name);
-        }
-    }
-    Ok((!set.is_empty()).then(|| {
-        let verb = if set.len() == 1 { "is" } else { "are" };
-        format!(
-            "{} {verb} not used with -docker: each container's labels say its load balancer (peekaboo.lb) and port (peekaboo.port)",
-            set.join(" and ")
-        )
-    }))
-}
-
 /// systemd expands ${VAR} from an EnvironmentFile into ExecStart= arguments, so a CRLF file
 /// reaches flag values too: the same rule as for variables.
 fn strip_flag_crs(args: &mut Args, warnings: &mut Vec<String>) {
@@ -285,121 +248,6 @@ fn strip_flag_crs(args: &mut Args, warnings: &mut Vec<String>) {
                 *value = Some(strip_cr(&format!("-{}", flag.name), v, warnings));
             }
         }
-    }
-}
-
-/// This host's node: its address (when given), port, and the weight and type asked for.
-/// `drain_from` is left for `Config::new`, which knows the mode.
-fn node_spec(
-    args: &Args,
-    var: &Var,
-    (max_weight, names): (u32, bool),
-    notes: &mut Vec<String>,
-) -> Result<NodeSpec, Error> {
-    let port = match &args.port {
-        Some(v) => parse_port(v, "-port")?,
-        None => match var("APP_PORT")? {
-            Some(v) => parse_port(&v, "APP_PORT")?,
-            // The agent's containers each say their port: it has none of its own.
-            None if args.docker => 80,
-            None => {
-                notes.push("$APP_PORT not set, defaulting to 80".into());
-                80
-            }
-        },
-    };
-    let address = if let Some(v) = &args.ip {
-        Some((parse_ip(v, "-ip")?, AddressSource::Flag))
-    } else if let Some(v) = var("RAX_SERVICENET_IPV4")? {
-        let ip = parse_ip(&v, "RAX_SERVICENET_IPV4")?;
-        Some((ip, AddressSource::Servicenet))
-    } else if let Some(v) = var("RAX_PUBLICNET_IPV4")? {
-        let ip = parse_ip(&v, "RAX_PUBLICNET_IPV4")?;
-        Some((ip, AddressSource::Publicnet))
-    } else {
-        None
-    };
-    let attrs = Attrs {
-        weight: args
-            .weight
-            .as_deref()
-            .map(|w| parse_weight(w, max_weight))
-            .transpose()?,
-        node_type: args.node_type.as_deref().map(parse_node_type).transpose()?,
-        // Checked for both, kept where members have names: one unit file serves both.
-        name: parse_name(args.name.as_deref())?.filter(|_| names),
-    };
-    Ok(NodeSpec {
-        address,
-        port,
-        attrs,
-        drain_from: Vec::new(),
-    })
-}
-
-/// How requests go out, for either backend: the limit for one request and the proxies. The
-/// CA to trust is each backend's to read (Octavia's may come from a cloud).
-fn transport(var: &Var) -> Result<Transport, Error> {
-    let request_timeout = match var("PEEKABOO_REQUEST_TIMEOUT")? {
-        Some(v) => parse_duration_flag(&v, "PEEKABOO_REQUEST_TIMEOUT", Duration::from_secs(600))?,
-        None => DEFAULT_REQUEST_TIMEOUT,
-    };
-    // Read like every other variable (not UTF-8 is an error, a CR is stripped with a
-    // warning); whether a proxy value is usable is for `proxy` to say when one is needed.
-    let mut proxy_vars = Vec::new();
-    for name in proxy::VARIABLES {
-        if let Some(v) = var(name)? {
-            proxy_vars.push((*name, v));
-        }
-    }
-    let proxy = proxy::ProxyEnv::from_env(&|name| {
-        proxy_vars
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-    });
-    Ok(Transport {
-        request_timeout,
-        ca_certs: None,
-        proxy,
-    })
-}
-
-/// OS_CACERT: the CAs to trust instead of the built-in roots.
-pub(super) fn ca_certs(var: &Var) -> Result<Option<Vec<Certificate<'static>>>, Error> {
-    let Some(path) = var("OS_CACERT")? else {
-        return Ok(None);
-    };
-    http::load_ca(&path).map(Some).map_err(|why| {
-        Error::Usage(format!(
-            "OS_CACERT '{path}' {why}: point it at a PEM file of CA certificates, or unset it to trust the built-in roots"
-        ))
-    })
-}
-
-/// `-region`, else OS_REGION_NAME, as given, with where it came from.
-pub(super) fn given_region(
-    args: &Args,
-    var: &Var,
-) -> Result<Option<(String, &'static str)>, Error> {
-    Ok(match &args.region {
-        Some(v) => Some((v.clone(), "-region")),
-        None => var("OS_REGION_NAME")?.map(|v| (v, "OS_REGION_NAME")),
-    })
-}
-
-/// `-lb`, else LOAD_BALANCER_ID, with where it came from; `hint` says what to export.
-pub(super) fn lb_value(
-    args: &Args,
-    var: &Var,
-    hint: &str,
-) -> Result<(String, &'static str), Error> {
-    match &args.lb {
-        Some(v) => Ok((v.clone(), "-lb")),
-        None => match var("LOAD_BALANCER_ID")? {
-            Some(v) => Ok((v, "LOAD_BALANCER_ID")),
-            None => Err(Error::Usage(format!("LOAD_BALANCER_ID is not set: {hint}"))),
-        },
     }
 }
 

@@ -9,7 +9,45 @@ use crate::cli::env::{parse_duration_flag, parse_name, parse_node_type, parse_po
 use crate::engine::Plan;
 use crate::error::Error;
 
-use super::DAY;
+use super::watch;
+use super::{DAY, Var};
+
+/// `-docker`'s settings: the engine's socket (`-docker-host`, else DOCKER_HOST), the flags
+/// every child gets, and systemd's variables, which the agent alone reads.
+pub(super) fn docker_agent(
+    args: &Args,
+    var: &Var,
+    max_weight: u32,
+    warnings: &mut Vec<String>,
+) -> Result<Agent, Error> {
+    let (host, what) = match &args.docker_host {
+        Some(h) => (Some(h.clone()), "-docker-host"),
+        None => (var("DOCKER_HOST")?, "DOCKER_HOST"),
+    };
+    let socket = crate::docker::socket_path(host.as_deref())
+        .map_err(|why| Error::Usage(format!("{what} {why}")))?;
+    let mut agent = Agent::new(args, socket, max_weight)?;
+    (agent.notify_socket, agent.watchdog) = watch::systemd(var, warnings);
+    Ok(agent)
+}
+
+/// A line naming LOAD_BALANCER_ID and APP_PORT when an environment file shared with the other
+/// modes sets them: under -docker each container's labels say its own.
+pub(super) fn unused_by_docker(var: &Var) -> Result<Option<String>, Error> {
+    let mut set = Vec::new();
+    for name in ["LOAD_BALANCER_ID", "APP_PORT"] {
+        if var(name)?.is_some() {
+            set.push(name);
+        }
+    }
+    Ok((!set.is_empty()).then(|| {
+        let verb = if set.len() == 1 { "is" } else { "are" };
+        format!(
+            "{} {verb} not used with -docker: each container's labels say its load balancer (peekaboo.lb) and port (peekaboo.port)",
+            set.join(" and ")
+        )
+    }))
+}
 
 /// The label a container takes part with; the others refine it.
 pub const LB_LABEL: &str = "peekaboo.lb";

@@ -6,6 +6,7 @@ use super::*;
 use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
 use crate::cli::parse_args;
 use crate::core::model::{Condition, NodeType};
+use crate::engine::AddressSource;
 
 fn args(list: &[&str]) -> Result<Args, Error> {
     parse_args(list.iter().map(OsString::from))
