@@ -102,18 +102,7 @@ mod tests {
     #[test]
     fn an_event_is_one_object_with_stable_fields() {
         let lb = LbRef("42".into());
-        let node = Member {
-            id: 7.into(),
-            address: "10.0.0.1".into(),
-            port: 80,
-            condition: "DRAINING".into(),
-            status: None,
-            weight: None,
-            node_type: None,
-            admin_up: None,
-            provisioning: None,
-            name: None,
-        };
+        let node = Member::sample(7, "10.0.0.1", 80, "DRAINING");
         let e = Event {
             kind: "change",
             lb: Some(&lb),

@@ -127,6 +127,17 @@ pub fn fake_port(f: &Fake) -> u16 {
     authority.rsplit(':').next().unwrap().parse().unwrap()
 }
 
+/// Copies what `from` has to `to`, waiting at most its read timeout: false once either side
+/// is closed or broken.
+fn pass_on(from: &mut impl Read, to: &mut impl Write, buf: &mut [u8]) -> bool {
+    use std::io::ErrorKind::{TimedOut, WouldBlock};
+    match from.read(buf) {
+        Ok(0) => false,
+        Ok(n) => to.write_all(&buf[..n]).is_ok(),
+        Err(e) => matches!(e.kind(), WouldBlock | TimedOut),
+    }
+}
+
 /// A CONNECT tunnel inside TLS. A rustls stream cannot be split across threads, so one thread
 /// takes turns, with short read timeouts, between the two directions.
 fn tls_tunnel(
@@ -135,7 +146,6 @@ fn tls_tunnel(
     log: &Mutex<Vec<String>>,
     backend: &OnceLock<String>,
 ) {
-    use std::io::ErrorKind::{TimedOut, WouldBlock};
     let conn = rustls::ServerConnection::new(config).unwrap();
     let mut tls = rustls::StreamOwned::new(conn, client);
     let Some(head) = tls_front::read_request(&mut tls) else {
@@ -154,28 +164,7 @@ fn tls_tunnel(
     tls.sock.set_read_timeout(tick).unwrap();
     server.set_read_timeout(tick).unwrap();
     let mut buf = [0u8; 8192];
-    loop {
-        match tls.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                if server.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-            Err(e) if matches!(e.kind(), WouldBlock | TimedOut) => {}
-            Err(_) => break,
-        }
-        match server.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                if tls.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-            Err(e) if matches!(e.kind(), WouldBlock | TimedOut) => {}
-            Err(_) => break,
-        }
-    }
+    while pass_on(&mut tls, &mut server, &mut buf) && pass_on(&mut server, &mut tls, &mut buf) {}
     tls.conn.send_close_notify();
     let _ = tls.flush();
 }

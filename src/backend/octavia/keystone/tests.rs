@@ -136,7 +136,7 @@ fn peek() -> Auth {
     )
 }
 
-fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+pub(super) fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
     Reply {
         status,
         headers: headers

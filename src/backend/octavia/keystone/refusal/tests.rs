@@ -1,5 +1,5 @@
 use super::*;
-use crate::backend::octavia::keystone::tests::{app, id, in_domain, password};
+use crate::backend::octavia::keystone::tests::{app, id, in_domain, password, reply};
 
 const KS: &str = "https://ks.example/v3";
 const FLEX: &str = "https://keystone.api.dfw3.rackspacecloud.com/v3";
@@ -28,17 +28,6 @@ fn rackuser() -> Auth {
         in_domain("rackuser", flex()),
         Some(in_domain("123456_Flex", flex())),
     )
-}
-
-fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-    Reply {
-        status,
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect(),
-        body: body.as_bytes().to_vec(),
-    }
 }
 
 fn config_message(e: ApiError) -> String {
