@@ -43,6 +43,15 @@ fn table_name(limits: Limits) -> &'static str {
     }
 }
 
+/// "GET 10/s 600/min, POST 5/s 300/min, …": the table as the fake enforces it.
+fn describe(limits: Limits) -> String {
+    let verbs = ["GET", "POST", "PUT", "DELETE"].map(|verb| {
+        let (per_second, per_minute) = limits.of(verb);
+        format!("{verb} {per_second}/s {per_minute}/min")
+    });
+    verbs.join(", ")
+}
+
 /// A setting the bench cannot use ends it, naming the variable and what it takes.
 fn bad(name: &str, value: &str, takes: &str) -> ! {
     eprintln!("bench: {name}={value:?}: {takes}");
@@ -101,11 +110,10 @@ pub fn run_all(bin: &str, tables: &[Limits], fleets: &[Fleet]) {
         window().as_secs_f64()
     );
     println!(
-        "after each change. Rate limits, first table: GET 10/s 600/min, POST 5/s 300/min, PUT 10/s 600/min,"
+        "after each change. Rate limits, first table: {},",
+        describe(Limits::First)
     );
-    println!(
-        "DELETE 5/s 300/min; second: GET 5/s 100/min, POST 2/s 25/min, PUT 5/s 50/min, DELETE 2/s 50/min.\n"
-    );
+    println!("second: {}.\n", describe(Limits::Second));
     println!(
         "| limits | fleet    | run | ok | nodes/addrs |    wall   |  floor  | ratio | reads | writes |  413 | 413/host | GET/s max |"
     );
