@@ -177,6 +177,11 @@ fn decimal_nanos(num: &str, scale: u128) -> Option<u128> {
     Some(value)
 }
 
+/// `format_duration` of `d` to the nearest second: for how long ago something was.
+pub fn format_seconds(d: Duration) -> String {
+    format_duration(Duration::from_secs(d.as_secs_f64().round() as u64))
+}
+
 /// Formats a duration the way people write it: `250ms`, `1.5s`, `2m`, `1m30s`, `1h`.
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();

@@ -32,6 +32,17 @@ pub struct Picked {
     pub how: String,
 }
 
+impl Picked {
+    /// The region part of `how`: the catalog's region `name` for the region `asked`, if any.
+    pub fn region_words(asked: Option<&str>, name: &str) -> String {
+        match (asked, name) {
+            (_, "") => "for every region".to_string(),
+            (Some(_), name) => format!("region {name}"),
+            (None, name) => format!("region {name}, the catalog's only one"),
+        }
+    }
+}
+
 /// A load balancer call's result, where a transport failure that comes before the endpoint
 /// has ever answered says how the endpoint was chosen, once: an endpoint nobody answers at is
 /// most often the wrong one of the catalog's. `settled` remembers that it answered or that it

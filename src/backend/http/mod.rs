@@ -18,7 +18,10 @@ mod url;
 
 pub use failure::Failure;
 use failure::describe;
-pub use url::{check_url, host_of, is_remote_http, preflight, printable, target_of, url_parses};
+pub use url::{
+    check_url, credentials_in_clear, host_of, is_remote_http, preflight, printable, target_of,
+    url_parses,
+};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// API answers are a few KiB; anything far larger is not an answer we want to hold.

@@ -7,12 +7,14 @@ use ureq::http;
 /// configuration in sight, and credentials about to go out in clear text.
 pub fn preflight(auth_url: &str) -> Vec<String> {
     let mut warnings: Vec<String> = dns_hint(auth_url).into_iter().collect();
-    if is_remote_http(auth_url) {
-        warnings.push(format!(
-            "Warning: -allow-http: credentials go to {auth_url} in clear text"
-        ));
-    }
+    warnings.extend(credentials_in_clear(auth_url));
     warnings
+}
+
+/// The warning that credentials sent to `url` travel in clear text, if they do.
+pub fn credentials_in_clear(url: &str) -> Option<String> {
+    is_remote_http(url)
+        .then(|| format!("Warning: -allow-http: credentials go to {url} in clear text"))
 }
 
 /// Why host names may not resolve here, if it can be seen up front: a scratch container without
@@ -32,9 +34,7 @@ fn dns_hint(url: &str) -> Option<String> {
 
 /// The host part of `scheme://host[:port]/…`, brackets kept for IPv6.
 pub fn host_of(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit('@').next()?;
+    let (_, authority) = authority_of(url)?;
     if authority.starts_with('[') {
         return authority.split_inclusive(']').next();
     }
@@ -45,8 +45,7 @@ pub fn host_of(url: &str) -> Option<&str> {
 /// (443, 80), so a message says which of a host's services it means. IPv6 stays bracketed.
 pub fn target_of(url: &str) -> Option<String> {
     let host = host_of(url)?;
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
+    let (scheme, authority) = authority_of(url)?;
     let port = match authority.strip_prefix(host)?.strip_prefix(':') {
         Some(port) if !port.is_empty() => port,
         _ if scheme.eq_ignore_ascii_case("https") => "443",
@@ -54,6 +53,13 @@ pub fn target_of(url: &str) -> Option<String> {
         _ => return None,
     };
     Some(format!("{host}:{port}"))
+}
+
+/// The scheme and the authority (`host:port`, without any `user@`) of `url`.
+fn authority_of(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
+    Some((scheme, authority))
 }
 
 /// Whether `url` is plain http to another machine, which `-allow-http` must permit.

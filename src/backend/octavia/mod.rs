@@ -6,7 +6,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use crate::backend::http::{Http, Transport, host_of, is_remote_http, preflight};
+use crate::backend::http::{Http, Transport, credentials_in_clear, host_of, preflight};
 use crate::backend::token::{self, Session};
 use crate::backend::{ApiError, Backend, Fact, Secret};
 use crate::core::model::{Action, LbRef, Member, NodeType, Snapshot};
@@ -258,10 +258,10 @@ fn v3_base(
         cfg.auth_url
     ));
     // Preflight warned of the root's host; the password goes to this one.
-    if is_remote_http(&found) && host_of(&found) != host_of(&cfg.auth_url) {
-        warn(&format!(
-            "Warning: -allow-http: credentials go to {found} in clear text"
-        ));
+    if host_of(&found) != host_of(&cfg.auth_url)
+        && let Some(warning) = credentials_in_clear(&found)
+    {
+        warn(&warning);
     }
     Ok(known.insert(found).clone())
 }

@@ -233,11 +233,7 @@ pub fn pick_endpoint(catalog: &[Service], region: Option<&str>) -> Result<Picked
     let name = region
         .map_or(found.0, |r| if found.0.is_empty() { r } else { found.0 })
         .to_ascii_uppercase();
-    let region = match (region, name.as_str()) {
-        (_, "") => "for every region".to_string(),
-        (Some(_), name) => format!("region {name}"),
-        (None, name) => format!("region {name}, the catalog's only one"),
-    };
+    let region = Picked::region_words(region, &name);
     Ok(Picked {
         url: found.1.trim_end_matches('/').to_string(),
         how: format!(

@@ -21,10 +21,10 @@ pub struct IdRef {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct LoadBalancer {
     pub id: String,
-    #[serde(default, deserialize_with = "or_empty")]
+    #[serde(default, deserialize_with = "or_default")]
     pub name: String,
     pub provisioning_status: String,
-    #[serde(default, deserialize_with = "or_empty")]
+    #[serde(default, deserialize_with = "or_default")]
     pub provider: String,
     #[serde(default)]
     pub pools: Vec<IdRef>,
@@ -78,7 +78,7 @@ impl LoadBalancer {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct Pool {
     pub id: String,
-    #[serde(default, deserialize_with = "or_empty")]
+    #[serde(default, deserialize_with = "or_default")]
     pub name: String,
     #[serde(default)]
     pub healthmonitor_id: Option<String>,
@@ -99,7 +99,7 @@ impl Pool {
 pub struct OctMember {
     pub id: String,
     /// `""` when it has none (or `null`).
-    #[serde(default, deserialize_with = "or_empty")]
+    #[serde(default, deserialize_with = "or_default")]
     pub name: String,
     pub address: String,
     pub protocol_port: u16,
@@ -107,14 +107,14 @@ pub struct OctMember {
     pub weight: u32,
     #[serde(default = "yes")]
     pub admin_state_up: bool,
-    #[serde(default, deserialize_with = "or_empty")]
+    #[serde(default, deserialize_with = "or_default")]
     pub provisioning_status: String,
     #[serde(default)]
     pub operating_status: Option<String>,
     #[serde(default, deserialize_with = "or_default")]
     pub tags: Vec<String>,
     /// A backup member gets traffic only when no other member is up: CLB's SECONDARY node.
-    #[serde(default, deserialize_with = "or_no")]
+    #[serde(default, deserialize_with = "or_default")]
     pub backup: bool,
 }
 
@@ -126,17 +126,14 @@ fn yes() -> bool {
     true
 }
 
-/// A `null` where a string is expected reads as "" (Octavia sends `"name": null` at times).
-fn or_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
-}
-
-fn or_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(Option::<bool>::deserialize(d)?.unwrap_or_default())
-}
-
-fn or_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+/// A `null` reads as the field's default: "", false or [] (Octavia sends `"name": null` at
+/// times).
+fn or_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 impl OctMember {

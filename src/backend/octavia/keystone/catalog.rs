@@ -93,11 +93,7 @@ pub fn pick_endpoint(
         "public" => "interface public, OS_INTERFACE's default".to_string(),
         other => format!("interface {other} from OS_INTERFACE"),
     };
-    let region = match (region, name.as_str()) {
-        (_, "") => "for every region".to_string(),
-        (Some(_), name) => format!("region {name}"),
-        (None, name) => format!("region {name}, the catalog's only one"),
-    };
+    let region = Picked::region_words(region, &name);
     Ok(Picked {
         url: found.url.clone(),
         how: format!(

@@ -14,7 +14,7 @@ use crate::backend::ApiError;
 use crate::backend::answer::{one_line, retry_after};
 use crate::backend::http::{Reply, host_of};
 use crate::error::Error;
-use crate::time::format_duration;
+use crate::time::format_seconds;
 
 /// Keystone's production 401 text: it says nothing, so the error says what to check instead.
 const GENERIC_401: &str = "The request you have made requires authentication.";
@@ -257,7 +257,7 @@ fn rejected(sent: &Sent, v3: &str, auth: &Auth, quoted: &str, upstream: Upstream
     let twice = match upstream {
         Upstream::RefusedBefore(ago) => format!(
             ", refused twice {} apart (Rackspace OpenStack Flex answers 401 also when it cannot reach Rackspace Identity, so one refusal is tried again)",
-            format_duration(Duration::from_secs(ago.as_secs_f64().round() as u64))
+            format_seconds(ago)
         ),
         _ => String::new(),
     };

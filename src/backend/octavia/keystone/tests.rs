@@ -129,7 +129,8 @@ fn settings(auth: Auth, region: Option<&str>) -> Settings {
     }
 }
 
-fn peek() -> Auth {
+/// `peek` in `Default`, scoped to `web` in `Default`, all by name: Horizon's openrc.
+pub(super) fn peek() -> Auth {
     password(
         in_domain("peek", Domain::Name("Default".into())),
         Some(in_domain("web", Domain::Name("Default".into()))),
@@ -210,7 +211,7 @@ fn failed(r: &Reply, auth: Auth) -> ApiError {
     }
 }
 
-fn config_message(e: ApiError) -> String {
+pub(super) fn config_message(e: ApiError) -> String {
     match e {
         ApiError::Final(Error::Config(m)) => m,
         other => panic!("expected a final configuration error, got {other:?}"),

@@ -1,5 +1,7 @@
 use super::*;
-use crate::backend::octavia::keystone::tests::{app, id, in_domain, password, reply};
+use crate::backend::octavia::keystone::tests::{
+    app, config_message, id, in_domain, password, peek, reply,
+};
 
 const KS: &str = "https://ks.example/v3";
 const FLEX: &str = "https://keystone.api.dfw3.rackspacecloud.com/v3";
@@ -13,14 +15,6 @@ fn did(d: &str) -> Domain {
     Domain::Id(d.into())
 }
 
-/// `peek` in `Default`, scoped to `web` in `Default`, all by name: Horizon's openrc.
-fn peek() -> Auth {
-    password(
-        in_domain("peek", dname("Default")),
-        Some(in_domain("web", dname("Default"))),
-    )
-}
-
 /// A Flex user by domain name, scoped to `123456_Flex` in the same domain.
 fn rackuser() -> Auth {
     let flex = || dname("rackspace_cloud_domain");
@@ -28,13 +22,6 @@ fn rackuser() -> Auth {
         in_domain("rackuser", flex()),
         Some(in_domain("123456_Flex", flex())),
     )
-}
-
-fn config_message(e: ApiError) -> String {
-    match e {
-        ApiError::Final(Error::Config(m)) => m,
-        other => panic!("expected a final configuration error, got {other:?}"),
-    }
 }
 
 fn refused(r: &Reply, auth: &Auth) -> String {
