@@ -228,13 +228,11 @@ pub fn parse_nets(v: &str) -> Result<Vec<Net>, Error> {
 }
 
 pub fn parse_node_type(v: &str) -> Result<NodeType, Error> {
-    match v.trim().to_ascii_uppercase().as_str() {
-        "PRIMARY" => Ok(NodeType::Primary),
-        "SECONDARY" => Ok(NodeType::Secondary),
-        _ => Err(Error::Usage(format!(
+    NodeType::from_word(v).ok_or_else(|| {
+        Error::Usage(format!(
             "-type '{v}' is not a node type: use PRIMARY or SECONDARY"
-        ))),
-    }
+        ))
+    })
 }
 
 /// `-rise` and `-fall` at most: 1000 probes at the default 5 s interval are over an hour, more

@@ -50,19 +50,22 @@ fn may_serve(n: &Member) -> bool {
     }
 }
 
+/// Whether a member's `written` address is `address`, compared as an IP: `::1` and
+/// `0:0:0:0:0:0:0:1` are one, and a v4-mapped `::ffff:10.0.0.1` is `10.0.0.1`.
+pub fn same_address(written: &str, address: IpAddr) -> bool {
+    written
+        .trim()
+        .parse::<IpAddr>()
+        .is_ok_and(|a| a.to_canonical() == address.to_canonical())
+}
+
 /// Finds our nodes, lowest id first: same port, and the same address compared as an IP, so
 /// `::1`, `0:0:0:0:0:0:0:1` and a v4-mapped `::ffff:10.0.0.1` all match their plain forms.
 /// Usually one; more when a race, a hand or two spellings of one address left duplicates.
 pub fn find_nodes(nodes: &[Member], address: IpAddr, port: u16) -> Vec<Member> {
     let mut ours: Vec<Member> = nodes
         .iter()
-        .filter(|n| {
-            n.port == port
-                && n.address
-                    .trim()
-                    .parse::<IpAddr>()
-                    .is_ok_and(|a| a.to_canonical() == address.to_canonical())
-        })
+        .filter(|n| n.port == port && same_address(&n.address, address))
         .cloned()
         .collect();
     ours.sort_by(|a, b| a.id.cmp(&b.id));

@@ -124,9 +124,14 @@ impl Container {
     /// How every log line names it: `web-1 (3f2a9c1b)`, the name and the id's first 8 digits
     /// (enough to tell one host's containers apart, and a name reused by a new container).
     pub fn tag(&self) -> String {
-        let short = self.id.get(..8).unwrap_or(&self.id);
-        format!("{} ({short})", self.name)
+        tag(&self.name, &self.id)
     }
+}
+
+/// `Container::tag` for a container known by its name and id.
+pub fn tag(name: &str, id: &str) -> String {
+    let short = id.get(..8).unwrap_or(id);
+    format!("{name} ({short})")
 }
 
 /// Everything the engine reads, borrowed from the checked configuration; how to reach the

@@ -1,12 +1,12 @@
 //! What a run knows of one load balancer, and how far that may be stated.
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::core::converge::Did;
 use crate::core::model::{LbRef, Member};
 use crate::core::pace::Seen;
-use crate::time::format_duration;
+use crate::time::format_seconds;
 
 /// What the run knows of one load balancer.
 pub(super) struct LbState {
@@ -70,7 +70,7 @@ impl LbState {
             Some(Stale::ChangeSent) => format!("{was} before the change"),
             Some(Stale::ReadFailed) => format!(
                 "the node's state is unknown: reading it failed; {} ago {was}",
-                format_duration(round_to_seconds(at.elapsed()))
+                format_seconds(at.elapsed())
             ),
         }
     }
@@ -99,9 +99,4 @@ impl LbState {
             quiet: 0,
         }
     }
-}
-
-/// Ages in a log line read as seconds: "25s ago", not "25.403s ago".
-fn round_to_seconds(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs_f64().round() as u64)
 }

@@ -188,15 +188,11 @@ impl<'a> Run<'a> {
     /// Authenticates if needed, then reads the load balancer; keeps what the read shows.
     fn read_lb(&mut self, deadline: &Deadline) -> Result<Snapshot, Pause> {
         if let Err(e) = self.backend.authenticate(deadline) {
-            self.lb.stale.get_or_insert(Stale::ReadFailed);
-            return Err(self.trouble(e, "authenticating"));
+            return Err(self.read_failed(e, "authenticating"));
         }
         let snapshot = match self.backend.snapshot(&self.lb.id, deadline) {
             Ok(s) => s,
-            Err(e) => {
-                self.lb.stale.get_or_insert(Stale::ReadFailed);
-                return Err(self.trouble(e, "reading the load balancer"));
-            }
+            Err(e) => return Err(self.read_failed(e, "reading the load balancer")),
         };
         if let LbPhase::Gone(word) = &snapshot.phase {
             let lb = &self.lb.id;
@@ -231,10 +227,7 @@ impl<'a> Run<'a> {
             Some(members) => members,
             None => match self.backend.members(&self.lb.id, deadline) {
                 Ok(members) => members,
-                Err(e) => {
-                    self.lb.stale.get_or_insert(Stale::ReadFailed);
-                    return Err(self.trouble(e, "listing the nodes"));
-                }
+                Err(e) => return Err(self.read_failed(e, "listing the nodes")),
             },
         };
         self.saw(&members);
@@ -270,6 +263,13 @@ impl<'a> Run<'a> {
                 ids(&mine[1..])
             ));
         }
+    }
+
+    /// A read that failed: what was read before no longer holds as known, and the failure
+    /// says what to do next.
+    fn read_failed(&mut self, e: ApiError, doing: &str) -> Pause {
+        self.lb.stale.get_or_insert(Stale::ReadFailed);
+        self.trouble(e, doing)
     }
 
     /// What an API failure means for the run: retry, wait, or stop with a final error.

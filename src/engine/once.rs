@@ -16,11 +16,10 @@ impl Run<'_> {
     /// The whole job on load balancer `self.lb.id`.
     pub(super) fn one(&mut self, deadline: &Deadline) -> Result<Option<Member>, Error> {
         let (want, wait) = match *self.cfg.mode {
-            Mode::Status => return self.drive(deadline, Run::status_pass),
+            // The agent reads the load balancers only through `status_pass`, as -status does.
+            Mode::Status | Mode::Docker => return self.drive(deadline, Run::status_pass),
             // What a watch ends with, and all that is left of one that is stopped early.
             Mode::Watch(ref w) => (w.leave.want(), true),
-            // The agent reads the load balancers only through `status_pass`.
-            Mode::Docker => return self.drive(deadline, Run::status_pass),
             Mode::DryRun(want) => {
                 let mut step = Converge::default();
                 return self.drive(deadline, |run, d| {

@@ -4,9 +4,9 @@
 //! named once, and left alone.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use crate::core::model::LbRef;
+use crate::core::plan::same_address;
 use crate::engine::{LbState, Run};
 use crate::error::Error;
 use crate::log;
@@ -48,12 +48,7 @@ pub(super) fn check(
 
 /// Names each member for this host's address on a port none of `claimed` has.
 fn unclaimed(run: &Run, lb: &str, claimed: &[(u16, String)]) {
-    let ours = |address: &str| {
-        address
-            .trim()
-            .parse::<IpAddr>()
-            .is_ok_and(|a| a.to_canonical() == run.address.to_canonical())
-    };
+    let ours = |address: &str| same_address(address, run.address);
     for m in run.lb.mine.iter().chain(&run.lb.others) {
         if ours(&m.address) && !claimed.iter().any(|(port, _)| *port == m.port) {
             log::log(&format!(

@@ -55,8 +55,7 @@ impl Followed {
 
     /// `web-1 (3f2a9c1b)`, as every line about it names it.
     pub fn shown(&self) -> String {
-        let short: String = self.id.chars().take(8).collect();
-        format!("{} ({short})", self.name)
+        crate::engine::job::tag(&self.name, &self.id)
     }
 
     /// Starts a child with `args`, the container named in its environment (so its lines and

@@ -15,15 +15,10 @@ impl Agent<'_, '_> {
     pub(super) fn catch_up(&mut self, listed: &[Summary]) {
         let at_start = self.first;
         for s in listed {
-            let f = self
-                .followed
+            self.followed
                 .entry(s.id.clone())
                 .or_insert_with(|| Followed::new(&s.id, &s.name));
-            let before = f.phase;
-            let (phase, dos) = catch_up(f.phase, Some(found(&s.state)), at_start);
-            f.phase = phase;
-            tell::caught_up(f, before);
-            self.act(&s.id, dos);
+            self.caught(&s.id, Some(found(&s.state)), at_start);
         }
         let gone: Vec<String> = self
             .followed
@@ -32,15 +27,20 @@ impl Agent<'_, '_> {
             .cloned()
             .collect();
         for id in gone {
-            let Some(f) = self.followed.get_mut(&id) else {
-                continue;
-            };
-            let before = f.phase;
-            let (phase, dos) = catch_up(f.phase, None, at_start);
-            f.phase = phase;
-            tell::caught_up(f, before);
-            self.act(&id, dos);
+            self.caught(&id, None, at_start);
         }
+    }
+
+    /// Moves container `id` to what a listing `found` of it (None: not listed) means.
+    fn caught(&mut self, id: &str, found: Option<Found>, at_start: bool) {
+        let Some(f) = self.followed.get_mut(id) else {
+            return;
+        };
+        let before = f.phase;
+        let (phase, dos) = catch_up(f.phase, found, at_start);
+        f.phase = phase;
+        tell::caught_up(f, before);
+        self.act(id, dos);
     }
 
     pub(super) fn read_events(&mut self) {

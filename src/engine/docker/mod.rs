@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::host::notify::Notifier;
 use crate::host::signal;
 use crate::log;
-use crate::time::format_duration;
+use crate::time::{format_duration, format_seconds};
 
 use child::Followed;
 
@@ -163,7 +163,7 @@ impl Agent<'_, '_> {
         if let Some(away) = self.away.take() {
             log::log(&format!(
                 "The Docker engine is back after {}: catching up with what happened meanwhile",
-                format_duration(round(away.since.elapsed()))
+                format_seconds(away.since.elapsed())
             ));
         }
         self.stream = Some(stream);
@@ -211,7 +211,7 @@ impl Agent<'_, '_> {
             let Ok(plan) = (self.job.plan)(&c) else {
                 continue;
             };
-            let shown = Followed::new(&c.id, &c.name).shown();
+            let shown = crate::engine::job::tag(&c.name, &c.id);
             for lb in plan.lbs() {
                 claims
                     .entry(lb.to_string())
@@ -347,8 +347,4 @@ impl Agent<'_, '_> {
             "following {followed} containers, {serving} serving"
         ));
     }
-}
-
-fn round(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs_f64().round() as u64)
 }
