@@ -77,10 +77,15 @@ pub(super) fn json_resp(status: u16, body: String) -> Resp {
     }
 }
 
-/// `resp` with one more header (Octavia's 401 names Keystone in `WWW-Authenticate`).
-pub(super) fn with_header(mut resp: Resp, name: &str, value: &str) -> Resp {
-    resp.headers.push((name.to_string(), value.to_string()));
-    resp
+/// An answer a fault gives instead of the fake's own.
+impl From<Resp> for Action {
+    fn from(r: Resp) -> Action {
+        Action::Respond {
+            status: r.status,
+            body: r.body,
+            headers: r.headers,
+        }
+    }
 }
 
 pub(super) fn empty(status: u16) -> Resp {
@@ -385,4 +390,31 @@ fn http_date(unix: u64) -> String {
         s / 60 % 60,
         s % 60
     )
+}
+
+/// Percent-decoding, and '+' as a space, as servers read a query (Go's and Python's alike).
+pub(super) fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

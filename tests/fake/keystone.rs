@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::http::{Resp, json_resp};
 use super::identity::rfc3339_millis;
-use super::{Action, Fake, Request, Shared, fault};
+use super::{Fake, Request, Shared, fault};
 
 pub(super) mod versions;
 pub(super) use versions::{KeystonePath, keystone_path};
@@ -124,6 +124,12 @@ fn error(sh: &Shared, code: u16, message: &str, identity: bool) -> Resp {
     } else {
         resp
     }
+}
+
+/// keystonemiddleware's 401, as Keystone and every service behind it answer a token it
+/// refuses.
+pub(super) fn unauthorized(sh: &Shared) -> Resp {
+    error(sh, 401, GENERIC_401, false)
 }
 
 fn bad_request(sh: &Shared, what: &str) -> Resp {
@@ -362,21 +368,7 @@ impl Fake {
     /// The next `n` token requests are answered with the generic 401, whatever they send: what
     /// Flex's `rxt` plugin answers when Rackspace Identity times out or cannot be reached.
     pub fn keystone_upstream_trouble(&self, n: usize) {
-        let uri = format!("Keystone uri=\"http://127.0.0.1:{}/v3\"", self.shared.port);
-        self.inject(fault(
-            "POST",
-            "/v3/auth/tokens",
-            n,
-            Action::Respond {
-                status: 401,
-                body:
-                    json!({"error": {"code": 401, "message": GENERIC_401, "title": "Unauthorized"}})
-                        .to_string(),
-                headers: vec![
-                    ("Content-Type".into(), "application/json".into()),
-                    ("WWW-Authenticate".into(), uri),
-                ],
-            },
-        ));
+        let answer = unauthorized(&self.shared).into();
+        self.inject(fault("POST", "/v3/auth/tokens", n, answer));
     }
 }

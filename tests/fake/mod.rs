@@ -185,8 +185,8 @@ pub fn respond(status: u16, body: impl Into<String>) -> Action {
 /// keystonemiddleware's 401 for the next `method` request to a path ending in `suffix`: the
 /// token was revoked in between.
 pub fn token_revoked_at(method: &str, suffix: &str) -> Fault {
-    let body = r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#;
-    fault(method, suffix, 1, respond(401, body))
+    let body = serde_json::json!({"error": {"code": 401, "title": "Unauthorized", "message": keystone::GENERIC_401}});
+    fault(method, suffix, 1, respond(401, body.to_string()))
 }
 
 /// A plain flat JSON error such as `{"message":"Service Unavailable","code":503}`.
@@ -299,6 +299,11 @@ impl Fake {
     }
 
     /// The Identity endpoint, "http://127.0.0.1:PORT/v2.0" (what OS_AUTH_URL holds).
+    /// The loopback port it serves on.
+    pub fn port(&self) -> u16 {
+        self.shared.port
+    }
+
     pub fn auth_url(&self) -> String {
         format!("http://127.0.0.1:{}/v2.0", self.shared.port)
     }

@@ -399,7 +399,7 @@ fn html_error_pages_and_connection_failures_are_retried() {
         out.stderr
     );
     // The fake's host and port, as its catalog names it.
-    let at = f.auth_url().split('/').nth(2).unwrap().to_string();
+    let at = format!("127.0.0.1:{}", f.port());
     assert!(
         out.stderr
             .contains(&format!("Changing the node failed: request to {at} failed")),
@@ -418,7 +418,7 @@ fn an_oversized_answer_is_refused_and_read_again() {
     f.inject(fault("GET", "/loadbalancers/1", 1, respond(200, huge)));
     let out = run(&f, &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let at = f.auth_url().split('/').nth(2).unwrap().to_string();
+    let at = format!("127.0.0.1:{}", f.port());
     assert!(
         out.stderr.contains(&format!(
             "Reading the load balancer failed: {at} sent an answer over 1048576 bytes"

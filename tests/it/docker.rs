@@ -336,11 +336,10 @@ fn a_load_balancer_busy_for_long_delays_no_other_containers_join() {
     let os = f.os_env("busy-lb", "DFW3");
     let env: Vec<(&str, &str)> = os.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let w = agent_env(&f, &d, &[], &env);
-    w.wait_line(&format!("{}Ready:", who("stuck", &stuck)));
-    w.wait_line(&format!(
-        "{}Load balancer free-lb: node",
-        who("quick", &quick)
-    ));
+    // Two children's lines, in either order.
+    let ready = format!("{}Ready:", who("stuck", &stuck));
+    let joined = format!("{}Load balancer free-lb: node", who("quick", &quick));
+    w.wait_lines(&[&ready, &joined]);
     let joined = |pool: &str, port: u16| {
         f.octavia_members(pool)
             .iter()

@@ -15,7 +15,7 @@ use nix::sys::signal::Signal::{SIGKILL, SIGTERM, SIGUSR1};
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
 
-use support::watching::{App, Watching, lb_connection, wait_until};
+use support::watching::{App, Watching, lb_connection, wait_read, wait_until};
 use support::{LB, datagrams, peekaboo};
 
 use super::docker::{agent, agent_env, engine, fake_lb, ours, serving, spec, stop, web, who};
@@ -273,11 +273,7 @@ fn systemd_hears_ready_and_how_many_containers_serve_and_json_events_name_the_co
         .filter(|m| *m == "READY=1")
         .count();
     assert_eq!(ready, 1);
-    let events: Vec<serde_json::Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let events: Vec<serde_json::Value> = support::json_lines(&out.stdout);
     let change = events
         .iter()
         .find(|e| e["event"] == "change")
@@ -299,8 +295,16 @@ fn an_agent_that_starts_before_the_engine_is_ready_at_once_and_follows_it_once_i
     f.add_lb(LB, "DFW");
     let (d, app) = (engine(), App::start(true));
     d.drop_engine();
-    let w = agent(&f, &d, &[]);
+    let name = format!("peekaboo-docker-early-{}", std::process::id());
+    let socket = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(&name).unwrap()).unwrap();
+    let got = datagrams(socket);
+    let notify = format!("@{name}");
+    let w = agent_env(&f, &d, &[], &[("NOTIFY_SOCKET", notify.as_str())]);
     w.wait_line("Warning: the Docker engine is unreachable");
+    // systemd hears READY while the engine is still away: a boot is not held up by it.
+    wait_until("READY", || {
+        got.lock().unwrap().iter().any(|m| m == "READY=1")
+    });
     d.restore_engine();
     w.wait_line("The Docker engine is back after");
     let id = web(&d, "web-1", &app);
@@ -325,7 +329,6 @@ fn the_agents_stop_lets_a_stopped_containers_leave_finish_and_a_second_signal_cu
             "SIGTERM: stopping: every node is left as it is, and the containers keep running; 1 container stopped or removed finishes taking its node out first, for up to 1h",
         );
         if second {
-            w.wait_read(SIGTERM);
             w.signal(SIGTERM);
             w.wait_line("Second SIGTERM: cutting the drains short; the nodes are taken out now");
             w.wait_line(&format!("{me}Second SIGINT: cutting the drain short"));
@@ -369,6 +372,9 @@ fn a_watch_takes_signals_from_its_agent_alone_and_lets_go_when_the_agent_dies() 
     // As systemd's stop of a whole unit, or a kill by hand: not from the agent, so nothing.
     kill(pid, SIGTERM).unwrap();
     kill(pid, SIGUSR1).unwrap();
+    // Read (and passed over) before the SIGHUP below, which would otherwise come first.
+    wait_read(watch[0] as u32, SIGTERM);
+    wait_read(watch[0] as u32, SIGUSR1);
     // Its SIGHUP is the kernel's, as the agent dies: the node is left as it is.
     let agent = Pid::from_raw(s.w.pid() as i32);
     kill(agent, SIGKILL).unwrap();

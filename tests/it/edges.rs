@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fake::{Config, Fake, fault, respond};
-use support::{ADDR, LB, PORT, calls, peekaboo};
+use support::{ADDR, LB, PORT, calls, json_lines, peekaboo};
 
 fn fake() -> Fake {
     let f = Fake::start(Config::default());
@@ -21,13 +21,6 @@ fn run(f: &Fake, flags: &[&str]) -> support::Out {
     let mut all = vec!["-interval", "40ms", "-timeout", "10s"];
     all.extend(flags);
     peekaboo(f, &all, &[])
-}
-
-fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 fn conditions(f: &Fake) -> Vec<(u64, String)> {

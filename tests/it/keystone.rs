@@ -11,22 +11,9 @@ use support::proxy::Proxy;
 use support::tls_front::{self, Front, pki, pki_for, tls_front, write_temp};
 use support::{Out, error_line, peekaboo};
 
+use super::octavia::{logins, octavia_with, ours};
+
 const FLEX_URL: &str = "https://keystone.api.dfw3.rackspacecloud.com/v3";
-
-/// The member this host's runs make, at 10.1.2.3:8080.
-fn ours(f: &Fake, pool: &str) -> bool {
-    f.octavia_members(pool)
-        .iter()
-        .any(|m| m.address == "10.1.2.3" && m.port == 8080)
-}
-
-/// Token requests the fake received.
-fn logins(f: &Fake) -> usize {
-    f.requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/auth/tokens"))
-        .count()
-}
 
 /// peekaboo with `env` (an openrc) and the node's address and port.
 fn run(f: &Fake, env: &[(&str, String)], extra: &[(&str, &str)]) -> Out {
@@ -34,14 +21,6 @@ fn run(f: &Fake, env: &[(&str, String)], extra: &[(&str, &str)]) -> Out {
     all.extend([("APP_PORT", "8080"), ("RAX_SERVICENET_IPV4", "10.1.2.3")]);
     all.extend(extra);
     peekaboo(f, &["-interval", "40ms", "-timeout", "30s"], &all)
-}
-
-/// A fake with load balancer `web-lb` and its pool.
-fn octavia(cfg: Config) -> (Fake, String) {
-    let f = Fake::start(cfg);
-    let lb = f.add_octavia_lb("web-lb");
-    let pool = f.add_pool(&lb, "web-pool", false);
-    (f, pool)
 }
 
 /// Flex as its openrc names it: Keystone at `keystone.api.dfw3.rackspacecloud.com`, Octavia at
@@ -62,7 +41,7 @@ fn flex() -> Flex {
     ];
     let pki = pki_for(&names, false);
     let front = tls_front::tls_front_unbound(&pki);
-    let (f, pool) = octavia(Config {
+    let (f, _lb, pool) = octavia_with(Config {
         lb_base: Some("https://octavia.api.dfw3.rackspacecloud.com".into()),
         ..Config::default()
     });
@@ -99,7 +78,7 @@ fn flex_s_401_for_trouble_upstream_is_tried_once_more_and_the_run_succeeds() {
     let out = run(&x.f, &x.env, &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(logins(&x.f), 2, "{}", out.stderr);
-    assert!(ours(&x.f, &x.pool));
+    assert!(ours(&x.f, &x.pool).is_some());
     assert!(
         out.stderr.contains(&format!(
             "Authenticating: keystone at {FLEX_URL} rejected user 'rackuser' in domain 'rackspace_cloud_domain' (password) for project '123456_Flex' in domain 'rackspace_cloud_domain', as Rackspace OpenStack Flex also does when it cannot reach Rackspace Identity; trying again in "
@@ -134,7 +113,7 @@ fn a_wrong_password_on_flex_is_refused_twice_then_final() {
 
 #[test]
 fn a_wrong_project_shows_what_was_sent_and_a_domain_id_s_case() {
-    let (f, pool) = octavia(Config::default());
+    let (f, _lb, pool) = octavia_with(Config::default());
     let os = f.os_env("web-lb", "DFW3");
     let ks = f.keystone_url();
     let out = run(&f, &os, &[("OS_PROJECT_NAME", "wbe")]);
@@ -161,12 +140,12 @@ fn a_wrong_project_shows_what_was_sent_and_a_domain_id_s_case() {
         "{}",
         out.stderr
     );
-    assert!(!ours(&f, &pool));
+    assert!(ours(&f, &pool).is_none());
 }
 
 #[test]
 fn an_unknown_application_credential_is_named_not_the_url() {
-    let (f, _pool) = octavia(Config::default());
+    let (f, _lb, _pool) = octavia_with(Config::default());
     let os = f.os_app_env("web-lb", "DFW3");
     let out = run(&f, &os, &[("OS_APPLICATION_CREDENTIAL_ID", "0123abcd")]);
     assert_eq!(out.code, 2, "{}", out.stderr);
@@ -190,14 +169,14 @@ fn sent(f: &Fake) -> Vec<String> {
 
 #[test]
 fn an_identity_root_is_discovered_once_and_its_v3_link_used() {
-    let (f, pool) = octavia(Config::default());
+    let (f, _lb, pool) = octavia_with(Config::default());
     let root = f.keystone_url().replace("/v3", "");
     let os = f.os_env("web-lb", "DFW3");
     // A token revoked after the first read: a new sign-in, without asking the root again.
     f.inject(fake::token_revoked_at("GET", "/members"));
     let out = run(&f, &os, &[("OS_AUTH_URL", &format!("{root}/"))]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(ours(&f, &pool));
+    assert!(ours(&f, &pool).is_some());
     let sent = sent(&f);
     assert_eq!(sent[..2], ["GET /", "POST /v3/auth/tokens"], "{sent:?}");
     assert_eq!(sent.iter().filter(|s| *s == "GET /").count(), 1, "{sent:?}");
@@ -214,12 +193,12 @@ fn an_identity_root_is_discovered_once_and_its_v3_link_used() {
 
 #[test]
 fn devstack_s_identity_path_is_discovered_too() {
-    let (f, pool) = octavia(Config::default());
+    let (f, _lb, pool) = octavia_with(Config::default());
     let root = f.keystone_url().replace("/v3", "/identity");
     let os = f.os_env("web-lb", "DFW3");
     let out = run(&f, &os, &[("OS_AUTH_URL", &root)]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(ours(&f, &pool));
+    assert!(ours(&f, &pool).is_some());
     assert_eq!(
         sent(&f)[..2],
         ["GET /identity/", "POST /identity/v3/auth/tokens"]
@@ -228,7 +207,7 @@ fn devstack_s_identity_path_is_discovered_too() {
 
 #[test]
 fn a_root_without_keystone_v3_is_exit_2_naming_os_auth_url() {
-    let (f, _pool) = octavia(Config::default());
+    let (f, _lb, _pool) = octavia_with(Config::default());
     let root = f.keystone_url().replace("/v3", "");
     let os = f.os_env("web-lb", "DFW3");
     let v2_only = r#"{"versions": {"values": [{"id": "v2.0", "status": "stable", "links": [{"rel": "self", "href": "http://127.0.0.1/v2.0/"}]}]}}"#;
@@ -261,7 +240,7 @@ fn a_root_without_keystone_v3_is_exit_2_naming_os_auth_url() {
 #[test]
 fn a_v3_link_to_plain_http_elsewhere_is_refused_naming_both_urls() {
     let pki = pki();
-    let (f, _pool) = octavia(Config {
+    let (f, _lb, _pool) = octavia_with(Config {
         keystone: Keystone {
             public_url: Some("http://keystone.test:5000".into()),
             ..Keystone::default()

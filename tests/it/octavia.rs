@@ -389,7 +389,8 @@ fn a_policy_refusal_is_final_with_the_apis_words_and_a_revoked_token_is_renewed_
     assert!(ours(&f, &pool).is_some());
 }
 
-fn logins(f: &Fake) -> usize {
+/// Token requests the fake received.
+pub(super) fn logins(f: &Fake) -> usize {
     f.requests()
         .iter()
         .filter(|r| r.path.ends_with("/auth/tokens"))

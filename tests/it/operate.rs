@@ -5,20 +5,12 @@ use crate::fake;
 use crate::support;
 
 use fake::{Config, Fake};
-use support::{ADDR, LB, PORT, calls, peekaboo};
+use support::{ADDR, LB, PORT, calls, json_lines, peekaboo};
 
 fn fake() -> Fake {
     let f = Fake::start(Config::default());
     f.add_lb(LB, "DFW");
     f
-}
-
-/// -json's output: one object per line.
-fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn run(f: &Fake, flags: &[&str]) -> support::Out {

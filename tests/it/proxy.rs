@@ -7,7 +7,7 @@ use crate::support;
 use crate::support::tls_front;
 
 use fake::{Config, Fake};
-use support::proxy::{Proxy, fake_port};
+use support::proxy::Proxy;
 use support::{LB, error_line, peekaboo};
 use tls_front::{pki_for, tls_front_unbound, write_temp};
 
@@ -19,7 +19,7 @@ fn a_proxied_run_sends_every_request_through_the_proxy() {
     });
     f.add_lb(LB, "DFW");
     let proxy = Proxy::start(None);
-    proxy.forward_to(fake_port(&f));
+    proxy.forward_to(f.port());
     let out = peekaboo(
         &f,
         &["-allow-http", "-interval", "40ms"],
@@ -94,7 +94,7 @@ fn an_https_proxy_is_spoken_to_over_verified_tls() {
         });
         f.add_lb(LB, "DFW");
         let proxy = Proxy::start_tls(&pki);
-        proxy.forward_to(fake_port(&f));
+        proxy.forward_to(f.port());
         let mut env = vec![
             ("OS_AUTH_URL", "http://identity.test:8080/v2.0".to_string()),
             ("http_proxy", format!("https://127.0.0.1:{}", proxy.port)),
@@ -164,7 +164,7 @@ fn no_proxy_bypasses_addresses_and_ranges() {
     ] {
         let f = Fake::start(Config::default());
         f.add_lb(LB, "DFW");
-        let port = fake_port(&f);
+        let port = f.port();
         let proxy = Proxy::start(None);
         proxy.forward_to(port);
         let auth = format!("http://0.0.0.0:{port}/v2.0");

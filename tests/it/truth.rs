@@ -9,15 +9,11 @@ use crate::support;
 use nix::sys::signal::Signal::SIGTERM;
 use serde_json::Value;
 
-use fake::{Config, Fake, Fault, status};
+use fake::{Fake, Fault, status};
 use support::watching::{App, watch_app};
 use support::{ADDR, LB, PORT, calls, peekaboo};
 
-fn fake() -> Fake {
-    let f = Fake::start(Config::default());
-    f.add_lb(LB, "DFW");
-    f
-}
+use super::actions::fake;
 
 fn run(f: &Fake, flags: &[&str]) -> support::Out {
     let mut all = vec!["-interval", "40ms"];
@@ -167,11 +163,7 @@ fn a_watchs_error_event_names_no_condition_it_could_not_read() {
     w.wait_line("the node is left as it is");
     w.signal(SIGTERM);
     let out = w.finish();
-    let events: Vec<Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let events: Vec<Value> = support::json_lines(&out.stdout);
     let error = events.iter().find(|e| e["event"] == "error").unwrap();
     assert_eq!(error["condition"], Value::Null, "{error}");
     assert_eq!(error["node_id"], Value::Null, "{error}");

@@ -362,11 +362,7 @@ fn json_prints_one_event_per_line_for_each_flip_and_change() {
     let w = watch(&f, &app, &["-json", "-rise", "1"]);
     w.wait_line("node 1000 is ENABLED");
     let out = left(w);
-    let events: Vec<serde_json::Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let events: Vec<serde_json::Value> = support::json_lines(&out.stdout);
     let kinds: Vec<&str> = events
         .iter()
         .map(|e| e["event"].as_str().unwrap())

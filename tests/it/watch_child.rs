@@ -8,42 +8,18 @@ use crate::support;
 
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal::{SIGHUP, SIGTERM, SIGUSR1};
 
-use fake::{Config, Fake};
+use fake::Config;
 use support::watching::{App, Watching, lb_connection, wait_until, watch_app};
 use support::{LB, Out};
 
-/// Counts the WATCHDOG=1 datagrams the socket receives, until the test ends.
-fn pings(socket: UnixDatagram) -> Arc<AtomicUsize> {
-    let count = Arc::new(AtomicUsize::new(0));
-    let into = Arc::clone(&count);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = socket.recv(&mut buf) {
-            if &buf[..n] == b"WATCHDOG=1" {
-                into.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    });
-    count
-}
-
-fn fake_with(cfg: Config) -> Fake {
-    let f = Fake::start(cfg);
-    f.add_lb(LB, "DFW");
-    f
-}
+use super::actions::fake_with;
 
 fn events(out: &Out) -> Vec<serde_json::Value> {
-    out.stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
+    support::json_lines(&out.stdout)
 }
 
 /// The log lines that contain `needle`.
@@ -297,7 +273,14 @@ fn a_probe_that_cannot_tell_leaves_the_node_as_it_is_and_says_so_once() {
     // comes between two pings: how the test knows the probes went on, with no clock.
     let name = format!("peekaboo-test-unknown-{}", std::process::id());
     let addr = SocketAddr::from_abstract_name(&name).unwrap();
-    let pings = pings(UnixDatagram::bind_addr(&addr).unwrap());
+    let got = support::datagrams(UnixDatagram::bind_addr(&addr).unwrap());
+    let pings = || {
+        got.lock()
+            .unwrap()
+            .iter()
+            .filter(|m| *m == "WATCHDOG=1")
+            .count()
+    };
     let notify = format!("@{name}");
     let mut env = UNDER_THE_AGENT.to_vec();
     env.extend([
@@ -316,8 +299,8 @@ fn a_probe_that_cannot_tell_leaves_the_node_as_it_is_and_says_so_once() {
     w.wait_line(
         "Warning: the probe cannot tell the app's health: the Docker engine is unreachable: ",
     );
-    let seen = pings.load(Ordering::SeqCst);
-    wait_until("more probes", || pings.load(Ordering::SeqCst) >= seen + 4);
+    let seen = pings();
+    wait_until("more probes", || pings() >= seen + 4);
     // The watch goes on: a hold drains the node, and its release leaves it so, since the
     // probes never told the app healthy.
     w.signal(SIGUSR1);

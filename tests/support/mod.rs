@@ -122,6 +122,14 @@ pub fn datagrams(
     got
 }
 
+/// -json's output: one JSON object per line.
+pub fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
 /// Neither the API key, the password nor any token the fake issued appears in `text`, and
 /// nothing panicked.
 pub fn assert_no_secret(text: &str) {

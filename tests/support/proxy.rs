@@ -9,7 +9,6 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::tls_front;
-use crate::fake::Fake;
 
 pub struct Proxy {
     pub port: u16,
@@ -120,11 +119,6 @@ fn tunnel(
     }
     let _ = client.shutdown(Shutdown::Both);
     let _ = up.join();
-}
-
-pub fn fake_port(f: &Fake) -> u16 {
-    let authority = f.auth_url().split('/').nth(2).unwrap().to_string();
-    authority.rsplit(':').next().unwrap().parse().unwrap()
 }
 
 /// Copies what `from` has to `to`, waiting at most its read timeout: false once either side

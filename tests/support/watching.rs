@@ -186,30 +186,18 @@ impl Watching {
     /// Waits for the next log line containing `needle` and returns it; panics with the whole
     /// log if peekaboo ends first.
     pub fn wait_line(&self, needle: &str) -> String {
-        let (lock, cv) = &*self.lines;
-        let give_up = Instant::now() + HANG;
-        let mut lines = lock.lock().unwrap();
-        loop {
-            let from = self.seen.load(Ordering::SeqCst);
-            if let Some(i) = lines[from..].iter().position(|l| l.contains(needle)) {
-                self.seen.store(from + i + 1, Ordering::SeqCst);
-                return lines[from + i].clone();
-            }
-            let ended = lines.last().is_some_and(|l| l == "\0");
-            if ended || Instant::now() >= give_up {
-                let log = lines.concat();
-                // Unlocked first, so the reader thread is not poisoned by this panic.
-                drop(lines);
-                panic!("no line with {needle:?}:\n{log}");
-            }
-            lines = cv.wait_timeout(lines, Duration::from_millis(50)).unwrap().0;
-        }
+        self.wait_for(&[needle])
     }
 
     /// Waits until every one of `needles` has shown in a line after the last wait, in any
     /// order (the lines of several children interleave as they like); the next wait starts
     /// after the last of them. Panics with the whole log if peekaboo ends first.
     pub fn wait_lines(&self, needles: &[&str]) {
+        self.wait_for(needles);
+    }
+
+    /// `wait_lines`, returning the last of the lines found.
+    fn wait_for(&self, needles: &[&str]) -> String {
         let (lock, cv) = &*self.lines;
         let give_up = Instant::now() + HANG;
         let mut lines = lock.lock().unwrap();
@@ -219,16 +207,16 @@ impl Watching {
                 .iter()
                 .map(|n| lines[from..].iter().position(|l| l.contains(n)))
                 .collect();
-            if let Some(at) = found {
-                let last = at.into_iter().max().unwrap_or(0);
+            if let Some(last) = found.and_then(|at| at.into_iter().max()) {
                 self.seen.store(from + last + 1, Ordering::SeqCst);
-                return;
+                return lines[from + last].clone();
             }
             let ended = lines.last().is_some_and(|l| l == "\0");
             if ended || Instant::now() >= give_up {
                 let log = lines.concat();
+                // Unlocked first, so the reader thread is not poisoned by this panic.
                 drop(lines);
-                panic!("not every line of {needles:?}:\n{log}");
+                panic!("no line with each of {needles:?}:\n{log}");
             }
             lines = cv.wait_timeout(lines, Duration::from_millis(50)).unwrap().0;
         }
@@ -248,26 +236,9 @@ impl Watching {
         nix::sys::signal::kill(pid, signal).unwrap();
     }
 
-    /// Waits until peekaboo has read `signal` from its signalfd (a blocked signal stays in the
-    /// pending sets of /proc/PID/status until then), or has ended. For a signal that says
-    /// nothing in the log.
+    /// `wait_read` for this peekaboo.
     pub fn wait_read(&self, signal: nix::sys::signal::Signal) {
-        let bit = 1u64 << (signal as i32 - 1);
-        let status = format!("/proc/{}/status", self.child.id());
-        wait_until("the signal read", || {
-            let text = std::fs::read_to_string(&status).unwrap_or_default();
-            let ended = text
-                .lines()
-                .any(|l| l.starts_with("State:") && l.contains('Z'));
-            ended
-                || !text.lines().any(|l| {
-                    let pending = l
-                        .strip_prefix("ShdPnd:")
-                        .or_else(|| l.strip_prefix("SigPnd:"));
-                    pending
-                        .is_some_and(|v| u64::from_str_radix(v.trim(), 16).unwrap_or(0) & bit != 0)
-                })
-        });
+        wait_read(self.child.id(), signal);
     }
 
     /// Waits for peekaboo to exit (killing it if it hangs) and returns what it printed.
@@ -300,4 +271,25 @@ impl Drop for Watching {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Waits until process `pid` (a peekaboo) has read `signal` from its signalfd (a blocked
+/// signal stays in the pending sets of /proc/PID/status until then), or has ended. For a
+/// signal that says nothing in the log.
+pub fn wait_read(pid: u32, signal: nix::sys::signal::Signal) {
+    let bit = 1u64 << (signal as i32 - 1);
+    let status = format!("/proc/{pid}/status");
+    wait_until("the signal read", || {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        let ended = text
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z'));
+        ended
+            || !text.lines().any(|l| {
+                let pending = l
+                    .strip_prefix("ShdPnd:")
+                    .or_else(|| l.strip_prefix("SigPnd:"));
+                pending.is_some_and(|v| u64::from_str_radix(v.trim(), 16).unwrap_or(0) & bit != 0)
+            })
+    });
 }

@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::super::http::{Resp, json_resp, with_header};
+use super::super::http::{Resp, decode, json_resp};
+use super::super::keystone::unauthorized;
 use super::super::{Request, Shared, State};
 use super::writes::{create, delete, update};
 use super::{OLb, OMember, OPool, Octavia, PROJECT, lbaas, pool_status};
@@ -26,12 +27,6 @@ fn pecan_404(msg: &str) -> Resp {
     )
 }
 
-fn unauthorized(sh: &Shared) -> Resp {
-    let body = r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#;
-    let uri = format!("Keystone uri=\"http://127.0.0.1:{}/v3\"", sh.port);
-    with_header(json_resp(401, body.into()), "WWW-Authenticate", &uri)
-}
-
 fn invalid_filter() -> Resp {
     fault(400, "One or more arguments are either duplicate or invalid")
 }
@@ -41,32 +36,6 @@ pub(super) fn immutable(what: &str, id: &str) -> Resp {
         409,
         &format!("{what} {id} is immutable and cannot be updated."),
     )
-}
-
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The query as (key, value) pairs; an error answer when a key is not one `allowed` names
