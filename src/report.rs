@@ -159,15 +159,15 @@ pub fn to_json(o: &Outcome, container: Option<&Container>) -> Value {
         "would": o.would,
         "requests": o.requests,
         "error": o.error.as_ref().map(Error::to_string),
-        "nodes": o.nodes.iter().map(member_json).collect::<Vec<_>>(),
+        "nodes": o.nodes.iter().map(|n| member_json(Some(n))).collect::<Vec<_>>(),
         "last_read": o.last_read.as_ref().map(|last| json!({
             "age_s": last.age.map(|a| a.as_secs()),
-            "nodes": last.nodes.iter().map(member_json).collect::<Vec<_>>(),
+            "nodes": last.nodes.iter().map(|n| member_json(Some(n))).collect::<Vec<_>>(),
         })),
         "container": container.map(|c| &c.name),
         "container_id": container.map(|c| &c.id),
     });
-    let node = o.node.as_ref().map_or_else(member_json_absent, member_json);
+    let node = member_json(o.node.as_ref());
     if let (Value::Object(top), Value::Object(fields)) = (&mut v, node) {
         top.extend(fields);
     }
@@ -177,16 +177,16 @@ pub fn to_json(o: &Outcome, container: Option<&Container>) -> Value {
 /// A member's own fields. `admin_state_up`, `provisioning_status` and `name` are Octavia's
 /// (null on Cloud Load Balancers, which has none of them; `name` null too for a member
 /// without one).
-fn member_json(n: &Member) -> Value {
+fn member_json(n: Option<&Member>) -> Value {
     json!({
-        "node_id": id(&n.id.0),
-        "condition": n.condition.word,
-        "status": n.status.as_ref().map(|s| &s.word),
-        "weight": n.weight,
-        "type": n.node_type.as_ref().map(|t| &t.word),
-        "admin_state_up": n.admin_up,
-        "provisioning_status": n.provisioning.as_ref().map(|p| &p.word),
-        "name": n.name,
+        "node_id": n.map(|n| id(&n.id.0)),
+        "condition": n.map(|n| &n.condition.word),
+        "status": n.and_then(|n| n.status.as_ref()).map(|s| &s.word),
+        "weight": n.and_then(|n| n.weight),
+        "type": n.and_then(|n| n.node_type.as_ref()).map(|t| &t.word),
+        "admin_state_up": n.and_then(|n| n.admin_up),
+        "provisioning_status": n.and_then(|n| n.provisioning.as_ref()).map(|p| &p.word),
+        "name": n.and_then(|n| n.name.as_ref()),
     })
 }
 
@@ -207,19 +207,6 @@ fn doubt(n: &Member) -> String {
         ),
         (_, None) => "is in doubt".into(),
     }
-}
-
-fn member_json_absent() -> Value {
-    json!({
-        "node_id": null,
-        "condition": null,
-        "status": null,
-        "weight": null,
-        "type": null,
-        "admin_state_up": null,
-        "provisioning_status": null,
-        "name": null,
-    })
 }
 
 /// An id as the service gives it: a JSON number where it is one (Cloud Load Balancers), so

@@ -78,7 +78,7 @@ impl Node {
 }
 
 /// A clouds.yaml is a few KiB; past this it is not one, and the work stays bounded.
-const MAX_BYTES: usize = 1 << 20;
+pub const MAX_BYTES: usize = 1 << 20;
 /// Nesting past this is no clouds.yaml either, and recursion stays shallow (its refusal
 /// names the number).
 const MAX_DEPTH: usize = 64;

@@ -104,14 +104,15 @@ impl Config {
             warnings: RefCell::new(Vec::new()),
         };
         strip_flag_crs(&mut args, &mut vars.warnings.borrow_mut());
-        let asked = cloud::asked(&args, &|name| vars.var(name), backend_flag(&args)?)?;
+        let flag = backend_flag(&args)?;
+        let asked = cloud::asked(&args, &|name| vars.var(name), flag)?;
         if let Some((name, _)) = &asked {
             vars.cloud = Some(cloud::load(name, &|name| vars.var(name), read)?);
         }
         let var = |name: &str| vars.var(name);
         let missing = |name: &str| vars.missing(name);
         let sign = asked.map(|(name, from)| format!("{from} names cloud '{name}'"));
-        let choice = choose(&args, &var, sign.as_deref())?;
+        let choice = choose(flag, &var, sign.as_deref())?;
         let mut notes: Vec<String> = choice.note().into_iter().collect();
         if let Some(c) = &vars.cloud {
             notes.push(format!("Using cloud '{}' from {}", c.name, c.source()));
@@ -119,18 +120,29 @@ impl Config {
         let want = want(&args, &mut notes);
         let container = container::container(&var)?;
         let transport = transport(&var)?;
-        let (lbs, backend) = match choice.kind {
-            Service::Clb => {
-                let auth_url = choice.auth_url.as_deref();
-                let (lbs, s) = clb::read(&args, &var, &missing, auth_url, transport)?;
-                (lbs, Backend::Clb(s))
-            }
-            Service::Octavia => {
-                let cloud = vars.cloud.as_ref();
-                let (lbs, s) =
-                    openstack::read(&args, &var, &missing, &choice, cloud, transport, &mut notes)?;
-                (lbs, Backend::Octavia(s))
-            }
+        // The agent's containers each name theirs.
+        let lbs = match (args.docker, choice.kind) {
+            (true, _) => Vec::new(),
+            (false, Service::Clb) => clb::lbs(&args, &var)?,
+            (false, Service::Octavia) => openstack::lbs(&args, &var)?,
+        };
+        let backend = match choice.kind {
+            Service::Clb => Backend::Clb(clb::read(
+                &args,
+                &var,
+                &missing,
+                choice.auth_url.as_deref(),
+                transport,
+            )?),
+            Service::Octavia => Backend::Octavia(openstack::read(
+                &args,
+                &var,
+                &missing,
+                &choice,
+                vars.cloud.as_ref(),
+                transport,
+                &mut notes,
+            )?),
         };
         let limits = (backend.max_weight(), backend.names_members());
         let node = node_spec(&args, &var, limits, &mut notes)?;

@@ -192,9 +192,10 @@ pub fn parse_word(v: &str, what: &str, example: &str) -> Result<String, Error> {
     Ok(w.to_string())
 }
 
-/// `-name`: the member's name as given, 1 to 255 characters (Octavia's limit), none of them a
-/// control character (it goes into a request body and onto -status lines); None: not given.
-pub fn parse_name(v: Option<&str>) -> Result<Option<String>, Error> {
+/// `-name` (or the label `what`): the member's name as given, 1 to 255 characters (Octavia's
+/// limit), none of them a control character (it goes into a request body and onto -status
+/// lines); None: not given.
+pub fn parse_name(v: Option<&str>, what: &str) -> Result<Option<String>, Error> {
     let Some(v) = v else { return Ok(None) };
     let len = v.chars().count();
     let why = if len == 0 {
@@ -207,7 +208,7 @@ pub fn parse_name(v: Option<&str>) -> Result<Option<String>, Error> {
         return Ok(Some(v.to_string()));
     };
     Err(Error::Usage(format!(
-        "-name '{}' {why}: give the member's name on one line, e.g. -name web-1",
+        "{what} '{}' {why}: give the member's name on one line, e.g. -name web-1",
         printable(v)
     )))
 }
@@ -250,13 +251,23 @@ pub fn parse_count(v: &str, what: &str) -> Result<u32, Error> {
     }
 }
 
-/// `-health`: `tcp` in any case, or an http(s) URL ureq can send a GET to. Plain http is
+/// `-health`: `tcp` in any case, `/PATH` (a GET of that path on the node's own address and
+/// port), or an http(s) URL ureq can send a GET to. Plain http is
 /// fine anywhere: a probe carries no credentials, and a URL that would carry some (`user:pass@`)
 /// is refused, since the URL is logged.
 pub fn parse_health(v: &str) -> Result<HealthCheck, Error> {
     let url = v.trim();
     if url.eq_ignore_ascii_case("tcp") {
         return Ok(HealthCheck::Tcp);
+    }
+    if url.starts_with('/') {
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::Usage(format!(
+                "-health '{}' is not a path: give one like /healthz, or a full URL",
+                printable(url)
+            )));
+        }
+        return Ok(HealthCheck::Path(url.to_string()));
     }
     let shown = printable(url);
     let example = "-health http://127.0.0.1:8080/health";

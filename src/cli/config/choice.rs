@@ -51,8 +51,11 @@ pub(super) const V3_ONLY: &[&str] = &[
 
 /// `-backend` wins; else the identity API the variables name: Keystone v3 means Octavia,
 /// Identity v2.0 (or nothing said) means Cloud Load Balancers.
-pub(super) fn choose(args: &Args, var: &Var, cloud: Option<&str>) -> Result<Choice, Error> {
-    let flag = backend_flag(args)?;
+pub(super) fn choose(
+    flag: Option<Service>,
+    var: &Var,
+    cloud: Option<&str>,
+) -> Result<Choice, Error> {
     let auth_url = var("OS_AUTH_URL")?;
     // -backend clb: nothing else is read, so a stray OpenStack variable cannot fail a CLB run.
     let auth_type = match flag {

@@ -5,7 +5,7 @@ use crate::backend::Secret;
 use crate::backend::http::{self, Transport, url_parses};
 use crate::backend::rackspace::{DEFAULT_AUTH_URL, Settings};
 use crate::cli::args::Args;
-use crate::cli::config::common::{ca_certs, given_region, lb_value};
+use crate::cli::config::common::{given_region, lb_value};
 use crate::cli::config::{Missing, Var};
 use crate::cli::env::{parse_lb_ids, parse_region};
 use crate::core::model::LbRef;
@@ -21,14 +21,8 @@ pub(super) fn read(
     var: &Var,
     missing: &Missing,
     auth_url: Option<&str>,
-    mut transport: Transport,
-) -> Result<(Vec<LbRef>, Settings), Error> {
-    // The agent's containers each name theirs.
-    let lbs = if args.docker {
-        Vec::new()
-    } else {
-        lbs(args, var)?
-    };
+    transport: Transport,
+) -> Result<Settings, Error> {
     let (username, api_key) = credentials(var, missing)?;
     let region = given_region(args, var)?
         .map(|(v, what)| parse_region(&v, what))
@@ -41,7 +35,6 @@ pub(super) fn read(
             "{flag} applies only to Octavia, and this run uses Cloud Load Balancers (OS_AUTH_URL does not end in /v3): give -backend octavia with an OpenStack openrc, or drop {flag}"
         )));
     }
-    transport.ca_certs = ca_certs(var)?;
     let settings = Settings {
         username,
         api_key,
@@ -50,10 +43,10 @@ pub(super) fn read(
         allow_http: args.allow_http,
         transport,
     };
-    Ok((lbs, settings))
+    Ok(settings)
 }
 
-fn lbs(args: &Args, var: &Var) -> Result<Vec<LbRef>, Error> {
+pub(super) fn lbs(args: &Args, var: &Var) -> Result<Vec<LbRef>, Error> {
     let hint = "export the numeric id of the load balancer (or pass -lb ID)";
     let (v, what) = lb_value(args, var, hint)?;
     let ids = parse_lb_ids(&v, what).map_err(|e| match e {

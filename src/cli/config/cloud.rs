@@ -16,8 +16,8 @@ mod read;
 /// How a file is read: the real filesystem, or a table in tests.
 pub(super) type ReadFile<'a> = dyn Fn(&Path) -> std::io::Result<String> + 'a;
 
-/// The largest clouds.yaml read: a real one is a few KiB.
-const LARGEST: usize = 1 << 20;
+/// The largest clouds.yaml read: the YAML reader's own limit.
+const LARGEST: usize = crate::yaml::MAX_BYTES;
 
 /// Each key peekaboo reads from a cloud, and the variable it stands for.
 const KEYS: &[(&str, &str)] = &[

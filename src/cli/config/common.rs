@@ -55,7 +55,7 @@ pub(super) fn node_spec(
             .transpose()?,
         node_type: args.node_type.as_deref().map(parse_node_type).transpose()?,
         // Checked for both, kept where members have names: one unit file serves both.
-        name: parse_name(args.name.as_deref())?.filter(|_| names),
+        name: parse_name(args.name.as_deref(), "-name")?.filter(|_| names),
     };
     Ok(NodeSpec {
         address,
@@ -65,8 +65,8 @@ pub(super) fn node_spec(
     })
 }
 
-/// How requests go out, for either backend: the limit for one request and the proxies. The
-/// CA to trust is each backend's to read (Octavia's may come from a cloud).
+/// How requests go out, for either backend: the limit for one request, the proxies and the
+/// CAs to trust (OS_CACERT, or a cloud's cacert, which `var` reads as OS_CACERT).
 pub(super) fn transport(var: &Var) -> Result<Transport, Error> {
     let request_timeout = match var("PEEKABOO_REQUEST_TIMEOUT")? {
         Some(v) => parse_duration_flag(&v, "PEEKABOO_REQUEST_TIMEOUT", Duration::from_secs(600))?,
@@ -88,7 +88,7 @@ pub(super) fn transport(var: &Var) -> Result<Transport, Error> {
     });
     Ok(Transport {
         request_timeout,
-        ca_certs: None,
+        ca_certs: ca_certs(var)?,
         proxy,
     })
 }

@@ -50,7 +50,7 @@ pub(super) fn unused_by_docker(var: &Var) -> Result<Option<String>, Error> {
 }
 
 /// The label a container takes part with; the others refine it.
-pub const LB_LABEL: &str = "peekaboo.lb";
+pub use crate::docker::LABEL as LB_LABEL;
 
 /// What the agent needs: where the engine is, and the flags every child gets.
 #[derive(Debug, PartialEq)]
@@ -306,9 +306,9 @@ impl Agent {
     fn checked(&self, key: &str, v: &str) -> Result<String, String> {
         let what = format!("label {key}");
         match key {
-            "peekaboo.weight" => match v.parse::<u32>() {
-                Ok(w) if (1..=self.max_weight).contains(&w) => Ok(v.into()),
-                _ => Err(format!(
+            "peekaboo.weight" => match crate::cli::env::parse_weight(v, self.max_weight) {
+                Ok(_) => Ok(v.into()),
+                Err(_) => Err(format!(
                     "{what} '{v}' is not a weight: use a whole number from 1 to {}",
                     self.max_weight
                 )),
@@ -316,9 +316,9 @@ impl Agent {
             "peekaboo.type" => parse_node_type(v)
                 .map(|t| t.as_str().to_string())
                 .map_err(|_| format!("{what} '{v}' is not PRIMARY or SECONDARY")),
-            "peekaboo.name" => parse_name(Some(v))
+            "peekaboo.name" => parse_name(Some(v), &what)
                 .map(|_| v.to_string())
-                .map_err(|e| text(e).replacen("-name", &what, 1)),
+                .map_err(text),
             "peekaboo.drain-timeout" => parse_duration_flag(v, &what, DAY)
                 .map(|_| v.to_string())
                 .map_err(text),

@@ -6,7 +6,7 @@ use crate::backend::octavia::{self, Settings};
 use crate::cli::args::Args;
 use crate::cli::config::choice::Choice;
 use crate::cli::config::cloud::Cloud;
-use crate::cli::config::common::{ca_certs, given_region, lb_value};
+use crate::cli::config::common::{given_region, lb_value};
 use crate::cli::config::{Missing, Var};
 use crate::cli::env::{parse_lb_refs, parse_word};
 use crate::core::model::LbRef;
@@ -27,18 +27,9 @@ pub(super) fn read(
     missing: &Missing,
     choice: &Choice,
     cloud: Option<&Cloud>,
-    mut transport: Transport,
+    transport: Transport,
     notes: &mut Vec<String>,
-) -> Result<(Vec<LbRef>, Settings), Error> {
-    let hint = "export the id or name of the Octavia load balancer (or pass -lb ID|NAME)";
-    // The agent's containers each name theirs.
-    let lbs = match args.docker {
-        true => Vec::new(),
-        false => {
-            let (v, what) = lb_value(args, var, hint)?;
-            parse_lb_refs(&v, what)?.into_iter().map(LbRef).collect()
-        }
-    };
+) -> Result<Settings, Error> {
     let auth = auth(var, missing, choice, notes)?;
     let region = match given_region(args, var)? {
         Some((v, what)) => {
@@ -61,7 +52,6 @@ pub(super) fn read(
         .as_deref()
         .map(|v| parse_word(v, "-subnet", "the subnet id from openstack subnet list"))
         .transpose()?;
-    transport.ca_certs = ca_certs(var)?;
     let settings = Settings {
         auth_url,
         auth,
@@ -72,7 +62,7 @@ pub(super) fn read(
         allow_http: args.allow_http,
         transport,
     };
-    Ok((lbs, settings))
+    Ok(settings)
 }
 
 /// Octavia's bounds for `-weight` (0 is a drain, asked for with -drain).
@@ -138,4 +128,10 @@ pub(super) fn interface(v: Option<&str>) -> Result<String, Error> {
             printable(v)
         ))),
     }
+}
+
+pub(super) fn lbs(args: &Args, var: &Var) -> Result<Vec<LbRef>, Error> {
+    let hint = "export the id or name of the Octavia load balancer (or pass -lb ID|NAME)";
+    let (v, what) = lb_value(args, var, hint)?;
+    Ok(parse_lb_refs(&v, what)?.into_iter().map(LbRef).collect())
 }

@@ -67,7 +67,6 @@ pub(super) fn watch(
                 "-health docker is for containers the -docker agent follows: give -health tcp or a URL".into(),
             )),
         },
-        Some(v) if v.trim().starts_with('/') => health_path(v.trim())?,
         Some(v) => parse_health(v)?,
         None => HealthCheck::Tcp,
     };
@@ -99,17 +98,6 @@ pub(super) fn watch(
         notify_socket,
         watchdog,
     })
-}
-
-/// `-health /PATH`: a GET of that path on the node's own address and port.
-fn health_path(path: &str) -> Result<HealthCheck, Error> {
-    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::Usage(format!(
-            "-health '{}' is not a path: give one like /healthz, or a full URL",
-            crate::backend::http::printable(path)
-        )));
-    }
-    Ok(HealthCheck::Path(path.to_string()))
 }
 
 /// The one-shot flags -watch rules out, each with why and the fix.
