@@ -13,6 +13,8 @@ mod clb;
 // The Docker engine: a server of its own, on a unix socket.
 pub mod docker;
 mod http;
+// A query string's pairs, decoded.
+mod query;
 // Public for the self-test that walks the limiter through a minute without waiting one.
 pub mod limits;
 // Public for `OMember`, which tests read members as.

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use super::super::http::decode;
+use super::super::query::{decode, pairs};
 use super::{Container, Shared, State, Subscriber};
 
 const MAX_LINE: usize = 16 * 1024;
@@ -401,11 +401,5 @@ fn write_answer(
 }
 
 fn parse_query(query: &str) -> BTreeMap<String, String> {
-    (query.split('&'))
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
+    pairs(query).into_iter().collect()
 }

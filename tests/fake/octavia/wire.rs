@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::super::http::{Resp, decode, json_resp};
+use super::super::http::{Resp, json_resp};
 use super::super::keystone::unauthorized;
+use super::super::query::pairs;
 use super::super::{Request, Shared, State};
 use super::writes::{create, delete, update};
 use super::{OLb, OMember, OPool, Octavia, PROJECT, lbaas, pool_status};
@@ -45,14 +46,12 @@ fn query(req: &Request, allowed: &[&str]) -> Result<Vec<(String, String)>, Resp>
         return Ok(vec![]);
     };
     let mut out = vec![];
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let k = decode(k);
+    for (k, v) in pairs(q) {
         let paging = ["fields", "limit", "marker", "page_reverse", "tags"];
         if !allowed.contains(&k.as_str()) && !paging.contains(&k.as_str()) {
             return Err(invalid_filter());
         }
-        out.push((k, decode(v)));
+        out.push((k, v));
     }
     Ok(out)
 }
